@@ -1,0 +1,202 @@
+/**
+ * Public contract of the local HeyGen simulator.
+ *
+ * The simulator is a real HTTP server that behaves like HeyGen's v1/v2 API (see ../shared/heygen-api-notes.md):
+ * both response envelopes, X-Api-Key checks, asynchronous jobs that move through the documented statuses, signed
+ * media URLs that expire, webhook deliveries signed with HMAC-SHA256, and failure modes injected on demand.
+ * Tests start it in-process with `startSimulator()`; operators start it with the CLI (`simulator` command).
+ */
+
+/** How long each asynchronous job takes, in milliseconds. 0 = done at the first status read. */
+export interface JobDurations {
+  /** POST /v2/photo_avatar/photo/generate: in_progress -> success */
+  photoGenerationMs: number;
+  /** POST /v2/photo_avatar/look/generate: in_progress -> success */
+  lookGenerationMs: number;
+  /** A look added to a group (create/add/generated): pending -> processing -> completed */
+  lookProcessingMs: number;
+  /** POST /v2/photo_avatar/train: pending -> training -> ready */
+  trainingMs: number;
+  /** Video renders (v2, Avatar IV, WebM): waiting -> pending -> processing -> completed */
+  renderMs: number;
+}
+
+export interface SimulatorOptions {
+  /** Interface to bind. Default 127.0.0.1. */
+  host?: string;
+  /** Port to bind; 0 picks a free one. Default 0 (the CLI defaults to 4010). */
+  port?: number;
+  /** The only X-Api-Key accepted. Default 'sim-api-key'. */
+  apiKey?: string;
+  /** Base of the URLs the simulator hands out (media, signed links). Default http://host:port. */
+  publicBaseUrl?: string;
+  /** Job durations; missing fields take DEFAULT_DURATIONS. */
+  durations?: Partial<JobDurations>;
+  /** Plan limit on a video's length; a longer script fails the render with code 40119. Default 3600. */
+  maxVideoSeconds?: number;
+  /** Speech rate used to turn a script into a duration. Default 2.5 words per second. */
+  wordsPerSecond?: number;
+  /** Lifetime of signed media URLs. Default 7 days. An expired URL answers 403. */
+  urlTtlSeconds?: number;
+  /** After a render completes, its file answers 404 for this long (HeyGen's "not downloadable yet"). Default 0. */
+  downloadNotReadyMs?: number;
+  /** How webhook deliveries are signed. Default 'signature' (header `Signature`, as in the seeds). */
+  webhookSignatureStyle?: 'signature' | 'x-heygen-signature' | 'heygen-signature';
+  /** Redelivery attempts when a webhook endpoint answers non-2xx or is unreachable. Default 5. */
+  webhookMaxAttempts?: number;
+  /** Delay before the first redelivery; doubles each time. Default 500 ms. */
+  webhookRetryBaseMs?: number;
+  /** Print one line per request to stderr. Default false. */
+  verbose?: boolean;
+}
+
+export const DEFAULT_DURATIONS: JobDurations = {
+  photoGenerationMs: 20_000,
+  lookGenerationMs: 20_000,
+  lookProcessingMs: 5_000,
+  trainingMs: 60_000,
+  renderMs: 60_000,
+};
+
+/** Failure injected into HTTP calls that match `method` and `path`. */
+export interface FaultRule {
+  /** HTTP method to match (case-insensitive). Omitted = any. */
+  method?: string;
+  /** Regular expression (source) tested against the request path without query. Omitted = any path. */
+  path?: string;
+  /**
+   * - 'http_error': answer `status` (default 500) with an error envelope.
+   * - 'rate_limit': answer 429 with `Retry-After: retryAfterSeconds` (default 1).
+   * - 'error_envelope': answer HTTP 200 whose envelope carries an error (code/message).
+   * - 'slow': wait `delayMs` before answering normally.
+   * - 'drop': destroy the socket without an answer.
+   */
+  kind: 'http_error' | 'rate_limit' | 'error_envelope' | 'slow' | 'drop';
+  status?: number;
+  retryAfterSeconds?: number;
+  delayMs?: number;
+  code?: number | string;
+  message?: string;
+  /**
+   * 'before' (default): the request is not processed. 'after': the request IS processed (a create really
+   * creates) and only the answer is replaced/lost: "HeyGen accepted it but the client never heard back".
+   */
+  when?: 'before' | 'after';
+  /** How many matching calls it applies to. Default 1. Use a large number for "always". */
+  times?: number;
+  /** Chance (0..1) that a matching call is affected. Default 1. */
+  probability?: number;
+}
+
+/** Forces the outcome of the next asynchronous jobs of a kind. */
+export interface JobOutcomeRule {
+  job: 'photo_generation' | 'look_generation' | 'training' | 'render';
+  outcome: 'fail';
+  message?: string;
+  code?: number;
+  times?: number;
+}
+
+/** Faults applied to outgoing webhook deliveries. */
+export interface WebhookFaultRule {
+  /** Event type to match (e.g. 'avatar_video.success'); omitted = any. */
+  eventType?: string;
+  kind: 'drop' | 'duplicate' | 'delay';
+  delayMs?: number;
+  times?: number;
+  probability?: number;
+}
+
+export interface CallLogEntry {
+  seq: number;
+  /** epoch ms when the request arrived */
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** HTTP status answered; 0 when the connection was dropped */
+  status: number;
+  requestId: string;
+  /** Parsed JSON body; for uploads `{ bytes, contentType }` */
+  body?: unknown;
+  /** The fault applied, if any */
+  fault?: FaultRule['kind'];
+  /** Whether the request was processed (false for 'before' faults, auth and validation errors) */
+  applied: boolean;
+  /** For creates: the id of what was created (generation_id, group id, video_id, ...) */
+  createdId?: string;
+}
+
+export interface WebhookDeliveryLogEntry {
+  seq: number;
+  at: number;
+  endpointId: string;
+  url: string;
+  eventType: string;
+  eventId: string;
+  attempt: number;
+  /** HTTP status received; 0 when unreachable */
+  status: number;
+  fault?: WebhookFaultRule['kind'];
+}
+
+/** What exists in the simulated account: tests assert on it (duplicates, counts). */
+export interface SimulatorSnapshot {
+  photoGenerations: Array<{
+    id: string;
+    kind: 'photo' | 'look';
+    groupId?: string;
+    status: string;
+    createdAt: number;
+  }>;
+  groups: Array<{
+    id: string;
+    name: string;
+    createdAt: number;
+    trainStatus: string;
+    trainingsStarted: number;
+  }>;
+  looks: Array<{
+    id: string;
+    groupId: string;
+    name: string;
+    imageKey: string;
+    status: string;
+    businessType: string;
+  }>;
+  videos: Array<{
+    id: string;
+    kind: 'v2' | 'av4' | 'webm';
+    status: string;
+    callbackId?: string;
+    title?: string;
+    durationSeconds: number;
+    createdAt: number;
+  }>;
+  assets: Array<{
+    id: string;
+    name: string;
+    fileType: 'image' | 'video' | 'audio';
+    imageKey?: string;
+    bytes: number;
+  }>;
+  webhookEndpoints: Array<{ endpointId: string; url: string; events: string[]; secret: string }>;
+}
+
+export interface RunningSimulator {
+  /** e.g. http://127.0.0.1:4010 — serves the API host and the upload host alike */
+  readonly url: string;
+  readonly apiKey: string;
+  readonly port: number;
+  log(): CallLogEntry[];
+  webhookLog(): WebhookDeliveryLogEntry[];
+  snapshot(): SimulatorSnapshot;
+  addFault(rule: FaultRule): void;
+  addJobOutcome(rule: JobOutcomeRule): void;
+  addWebhookFault(rule: WebhookFaultRule): void;
+  clearFaults(): void;
+  setDurations(durations: Partial<JobDurations>): void;
+  /** Clears the call log (not the account state). */
+  clearLog(): void;
+  close(): Promise<void>;
+}
