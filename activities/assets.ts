@@ -1,0 +1,61 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { sniffContentType } from '../heygen/contentType';
+import { activitySignal } from './context';
+import type { ActivityDeps } from './deps';
+import { classified, FAILURE_TYPES } from './errors';
+
+const PHOTO_TYPES = new Set(['image/jpeg', 'image/png']);
+
+function fileError(message: string) {
+  return ApplicationFailure.create({ type: FAILURE_TYPES.fileError, message, nonRetryable: true });
+}
+
+/** Resolves a caller-given path inside the worker's input directory; anything outside is refused. */
+export function resolveInputPath(inputDir: string, file: string): string {
+  const root = path.resolve(inputDir);
+  const resolved = path.resolve(root, file);
+  if (resolved !== root && !resolved.startsWith(root + path.sep)) {
+    throw fileError(`File ${file} is outside the worker's input directory (INPUT_DIR=${root})`);
+  }
+  return resolved;
+}
+
+/**
+ * Uploads a local photo (streamed, never held whole in memory) and returns the image key groups take. The type is
+ * detected from the file's bytes. An upload creates nothing billable, so a retried upload only leaves a spare asset.
+ */
+export function assetActivities({ heygen, inputDir }: ActivityDeps) {
+  return {
+    uploadPhotoFile: classified(
+      async (input: { file: string }): Promise<{ imageKey: string; assetId: string }> => {
+        const file = resolveInputPath(inputDir, input.file);
+        let size: number;
+        const head = Buffer.alloc(16);
+        try {
+          size = (await stat(file)).size;
+          const handle = await open(file, 'r');
+          try {
+            await handle.read(head, 0, head.length, 0);
+          } finally {
+            await handle.close();
+          }
+        } catch (err) {
+          throw fileError(`Cannot read ${input.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+        }
+        const type = sniffContentType(head);
+        if (!type || !PHOTO_TYPES.has(type)) {
+          throw fileError(`${input.file} is not a JPEG or PNG photo (detected: ${type ?? 'unknown'})`);
+        }
+        const asset = await heygen.uploadAsset(createReadStream(file), type, {
+          contentLength: size,
+          signal: activitySignal(),
+        });
+        if (!asset.image_key) throw fileError(`HeyGen returned no image_key for ${input.file}`);
+        return { imageKey: asset.image_key, assetId: asset.id };
+      },
+    ),
+  };
+}

@@ -1,0 +1,80 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { HeyGenError } from '../heygen/errors';
+import { FAILURE_TYPES, NON_RETRYABLE_TYPES } from '../contracts/failures';
+import { InputValidationError } from '../contracts/validation';
+
+export { FAILURE_TYPES, NON_RETRYABLE_TYPES };
+
+export interface HeyGenFailureDetails {
+  kind: string;
+  operation?: string;
+  httpStatus?: number;
+  code?: string | number;
+  requestId?: string;
+  message: string;
+}
+
+/**
+ * Converts anything an activity throws into an ApplicationFailure Temporal can classify:
+ * - HeyGenError: type `HeyGen<Kind>`, retryable as the error says, 429 retried after Retry-After (nextRetryDelay);
+ * - InputValidationError: `InvalidInput`, not retryable;
+ * - anything else is rethrown untouched (Temporal retries it with the activity's policy).
+ */
+export function toActivityFailure(err: unknown): unknown {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof HeyGenError) {
+    const details: HeyGenFailureDetails = {
+      kind: err.kind,
+      operation: err.operation,
+      httpStatus: err.httpStatus,
+      code: err.code,
+      requestId: err.requestId,
+      message: err.message,
+    };
+    const code = err.code !== undefined ? ` (HeyGen code ${err.code})` : '';
+    const status = err.httpStatus !== undefined ? ` [HTTP ${err.httpStatus}]` : '';
+    return ApplicationFailure.create({
+      type: `HeyGen${err.kind}`,
+      message: `${err.operation}: ${err.message}${code}${status}`,
+      nonRetryable: !err.retryable,
+      nextRetryDelay:
+        err.kind === 'RateLimited' && err.retryAfterMs !== undefined ? err.retryAfterMs : undefined,
+      details: [details],
+      cause: err,
+    });
+  }
+  if (err instanceof InputValidationError) {
+    return ApplicationFailure.create({
+      type: FAILURE_TYPES.invalidInput,
+      message: err.message,
+      nonRetryable: true,
+      details: [{ field: err.field, message: err.detail }],
+    });
+  }
+  return err;
+}
+
+/** A HeyGen job (generation, training, render) that ended in failure: final, with HeyGen's code and message. */
+export function jobFailed(what: string, message: string | null | undefined, code?: string | number | null) {
+  const text = message && message.trim() ? message : 'no reason given by HeyGen';
+  const details: HeyGenFailureDetails = { kind: 'JobFailed', code: code ?? undefined, message: text };
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.jobFailed,
+    message: `${what} failed${code !== undefined && code !== null ? ` (HeyGen code ${code})` : ''}: ${text}`,
+    nonRetryable: true,
+    details: [details],
+  });
+}
+
+/** Wraps an activity implementation so every error leaves it classified. */
+export function classified<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  };
+}

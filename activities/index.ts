@@ -1,0 +1,26 @@
+import { assetActivities } from './assets';
+import { avatarGroupActivities } from './avatarGroups';
+import { deliveryActivities } from './delivery';
+import type { ActivityDeps } from './deps';
+import { lookGenerationActivities } from './lookGeneration';
+import { photoGenerationActivities } from './photoGeneration';
+import { trainingActivities } from './training';
+import { videoActivities } from './videos';
+
+export type { ActivityDeps } from './deps';
+
+/** Every activity the worker registers, bound to its dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...photoGenerationActivities(deps),
+    ...assetActivities(deps),
+    ...avatarGroupActivities(deps),
+    ...trainingActivities(deps),
+    ...lookGenerationActivities(deps),
+    ...videoActivities(deps),
+    ...deliveryActivities(deps),
+  };
+}
+
+/** The activity interface workflows import (as a type only). */
+export type Activities = ReturnType<typeof createActivities>;

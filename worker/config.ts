@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { temporalConfigFromEnv, type TemporalConfig } from '../client/config';
+import { parseEnv } from '../lib/env';
+import { heygenConfigFromEnv, type HeyGenConfig } from '../heygen/config';
+
+export interface WorkerConfig {
+  temporal: TemporalConfig;
+  heygen: HeyGenConfig;
+  outputDir: string;
+  inputDir: string;
+  maxConcurrentActivities: number;
+  maxCachedWorkflows: number;
+}
+
+const workerEnvSchema = z.object({
+  OUTPUT_DIR: z.string().trim().min(1).default('output'),
+  INPUT_DIR: z.string().trim().min(1).optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(100),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
+});
+
+/**
+ * Reads and validates the worker's configuration at start-up. Defaults make the demo work against the local
+ * simulator; a bad value stops the worker with an error naming the variable.
+ */
+export function workerConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): WorkerConfig {
+  const v = parseEnv(workerEnvSchema, env);
+  return {
+    temporal: temporalConfigFromEnv(env),
+    heygen: heygenConfigFromEnv(env),
+    outputDir: path.resolve(cwd, v.OUTPUT_DIR),
+    inputDir: path.resolve(cwd, v.INPUT_DIR ?? '.'),
+    maxConcurrentActivities: v.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,
+  };
+}

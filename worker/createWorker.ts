@@ -1,0 +1,38 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { HeyGenClient } from '../heygen/client';
+import type { HeyGenPort } from '../heygen/port';
+import type { WorkerConfig } from './config';
+
+export interface CreateWorkerOptions {
+  config: WorkerConfig;
+  /** Defaults to a connection to config.temporal.address */
+  connection?: NativeConnection;
+  /** Defaults to the v1/v2 HeyGen client built from config.heygen */
+  heygen?: HeyGenPort;
+  /** A prebuilt workflow bundle (production, tests); defaults to bundling ./workflows at start-up */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** Path of the workflows entry point (the .ts source in tests, the compiled .js under dist/). */
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/** Builds the worker that runs both workflows and every HeyGen activity on one task queue. */
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  const connection =
+    options.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
+  const heygen = options.heygen ?? new HeyGenClient(config.heygen);
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities({ heygen, outputDir: config.outputDir, inputDir: config.inputDir }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH }),
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+    maxCachedWorkflows: config.maxCachedWorkflows,
+    shutdownGraceTime: '10s',
+  });
+}

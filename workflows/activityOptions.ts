@@ -1,0 +1,38 @@
+import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_TYPES } from '../contracts/failures';
+
+/**
+ * Retry policies, one per kind of call. Temporal owns retries (the HeyGen client has none): 5xx, timeouts and resets
+ * back off exponentially; 429 waits for Retry-After (the activity sets nextRetryDelay); 4xx, refused input and
+ * failed jobs are final.
+ */
+const heygenRetry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1m',
+  maximumAttempts: 12,
+  nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+};
+
+// A little above the client's per-operation timeouts (30 s creates, 15 s status reads): an attempt lost with a
+// dead worker is retried after this long.
+const calls: ActivityOptions = { startToCloseTimeout: '40s', retry: heygenRetry };
+const statusReads: ActivityOptions = {
+  startToCloseTimeout: '20s',
+  retry: { ...heygenRetry, maximumAttempts: 8 },
+};
+const uploads: ActivityOptions = {
+  startToCloseTimeout: '15m',
+  retry: { ...heygenRetry, maximumAttempts: 6 },
+};
+const downloads: ActivityOptions = {
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '2m',
+  retry: { ...heygenRetry, initialInterval: '2s', maximumAttempts: 10 },
+};
+
+export const creates = proxyActivities<Activities>(calls);
+export const reads = proxyActivities<Activities>(statusReads);
+export const transfers = proxyActivities<Activities>(uploads);
+export const deliveries = proxyActivities<Activities>(downloads);

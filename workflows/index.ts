@@ -1,0 +1,2 @@
+export { photoAvatarLifecycle } from './photoAvatarLifecycle';
+export { renderVideo } from './renderVideo';

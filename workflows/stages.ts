@@ -1,0 +1,41 @@
+import type { FailureInfo, StageTiming } from '../contracts/progress';
+
+function now(): string {
+  return new Date(Date.now()).toISOString(); // workflow time: deterministic
+}
+
+/** Records the current stage and when each stage started and ended (served by the `progress` query). */
+export class StageTracker<S extends string> {
+  stage: S | 'failed';
+  readonly stages: StageTiming[] = [];
+  failure?: FailureInfo;
+
+  constructor(first: S) {
+    this.stage = first;
+    this.stages.push({ stage: first, startedAt: now() });
+  }
+
+  enter(stage: S): void {
+    const current = this.stages[this.stages.length - 1];
+    if (current && !current.endedAt) current.endedAt = now();
+    this.stage = stage;
+    this.stages.push({ stage, startedAt: now() });
+  }
+
+  finish(stage: S): void {
+    this.enter(stage);
+    const last = this.stages[this.stages.length - 1];
+    if (last) last.endedAt = last.startedAt;
+  }
+
+  fail(failure: FailureInfo): void {
+    const current = this.stages[this.stages.length - 1];
+    if (current && !current.endedAt) current.endedAt = now();
+    this.failure = failure;
+    this.stage = 'failed';
+  }
+
+  get currentStage(): string {
+    return this.stages[this.stages.length - 1]?.stage ?? String(this.stage);
+  }
+}
