@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { DEFAULT_DURATIONS, type JobDurations, type SimulatorOptions } from './types';
+
+export type SignatureStyle = NonNullable<SimulatorOptions['webhookSignatureStyle']>;
+export const SIGNATURE_STYLES: readonly SignatureStyle[] = [
+  'signature',
+  'x-heygen-signature',
+  'heygen-signature',
+];
+
+/** SimulatorOptions with every default applied (publicBaseUrl stays optional: it depends on the bound port). */
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  apiKey: string;
+  publicBaseUrl: string | undefined;
+  durations: JobDurations;
+  maxVideoSeconds: number;
+  wordsPerSecond: number;
+  urlTtlSeconds: number;
+  downloadNotReadyMs: number;
+  webhookSignatureStyle: SignatureStyle;
+  webhookMaxAttempts: number;
+  webhookRetryBaseMs: number;
+  verbose: boolean;
+}
+
+const nonNegative = (name: string, value: number | undefined, fallback: number): number => {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) throw new Error(`Simulator option ${name} must be a number >= 0`);
+  return value;
+};
+
+export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions {
+  const durations: JobDurations = { ...DEFAULT_DURATIONS };
+  for (const key of Object.keys(DEFAULT_DURATIONS) as Array<keyof JobDurations>) {
+    durations[key] = nonNegative(`durations.${key}`, options.durations?.[key], DEFAULT_DURATIONS[key]);
+  }
+  const style = options.webhookSignatureStyle ?? 'signature';
+  if (!SIGNATURE_STYLES.includes(style)) {
+    throw new Error(`Simulator option webhookSignatureStyle must be one of ${SIGNATURE_STYLES.join(', ')}`);
+  }
+  const wordsPerSecond = nonNegative('wordsPerSecond', options.wordsPerSecond, 2.5);
+  if (wordsPerSecond === 0) throw new Error('Simulator option wordsPerSecond must be > 0');
+  return {
+    host: options.host ?? '127.0.0.1',
+    port: nonNegative('port', options.port, 0),
+    apiKey: options.apiKey ?? 'sim-api-key',
+    publicBaseUrl: options.publicBaseUrl?.replace(/\/+$/u, ''),
+    durations,
+    maxVideoSeconds: nonNegative('maxVideoSeconds', options.maxVideoSeconds, 3600),
+    wordsPerSecond,
+    urlTtlSeconds: nonNegative('urlTtlSeconds', options.urlTtlSeconds, 7 * 24 * 3600),
+    downloadNotReadyMs: nonNegative('downloadNotReadyMs', options.downloadNotReadyMs, 0),
+    webhookSignatureStyle: style,
+    webhookMaxAttempts: Math.max(
+      1,
+      Math.floor(nonNegative('webhookMaxAttempts', options.webhookMaxAttempts, 5)),
+    ),
+    webhookRetryBaseMs: nonNegative('webhookRetryBaseMs', options.webhookRetryBaseMs, 500),
+    verbose: options.verbose ?? false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Environment
+
+const intVar = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/u, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+
+const positiveNumberVar = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/u, 'must be a number')
+  .transform(Number)
+  .refine((n) => n > 0, 'must be greater than 0');
+
+const boolVar = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine(
+    (v) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''].includes(v),
+    'must be true or false',
+  )
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const urlVar = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+const MS = intVar(0, 24 * 3600 * 1000);
+
+/** Each environment variable, its parser, and the option it sets. */
+const ENV_VARS = {
+  SIMULATOR_HOST: z.string().trim().min(1, 'must not be empty'),
+  SIMULATOR_PORT: intVar(0, 65535),
+  SIMULATOR_API_KEY: z.string().min(1, 'must not be empty'),
+  SIMULATOR_PUBLIC_URL: urlVar,
+  SIM_DURATION_PHOTO_MS: MS,
+  SIM_DURATION_LOOK_MS: MS,
+  SIM_DURATION_LOOK_PROCESSING_MS: MS,
+  SIM_DURATION_TRAINING_MS: MS,
+  SIM_DURATION_RENDER_MS: MS,
+  SIM_MAX_VIDEO_SECONDS: intVar(1, 1_000_000),
+  SIM_URL_TTL_SECONDS: intVar(0, 10 * 365 * 24 * 3600),
+  SIM_DOWNLOAD_NOT_READY_MS: MS,
+  SIM_WEBHOOK_SIGNATURE_STYLE: z.enum(['signature', 'x-heygen-signature', 'heygen-signature']),
+  SIM_WEBHOOK_MAX_ATTEMPTS: intVar(1, 100),
+  SIM_WEBHOOK_RETRY_BASE_MS: MS,
+  SIM_WORDS_PER_SECOND: positiveNumberVar,
+  SIM_VERBOSE: boolVar,
+} as const;
+
+type EnvName = keyof typeof ENV_VARS;
+type EnvValues = { [K in EnvName]?: z.output<(typeof ENV_VARS)[K]> };
+
+/**
+ * Options for the CLI from the environment. Unset (or empty) variables keep the defaults; the CLI binds
+ * 127.0.0.1:4010 with the key `sim-api-key`. Throws an Error naming the variable when a value is invalid.
+ */
+export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv): SimulatorOptions {
+  const values: EnvValues = {};
+  const problems: string[] = [];
+  for (const name of Object.keys(ENV_VARS) as EnvName[]) {
+    const raw = env[name];
+    if (raw === undefined || (raw.trim() === '' && name !== 'SIMULATOR_API_KEY')) continue;
+    const parsed = ENV_VARS[name].safeParse(raw);
+    if (parsed.success) {
+      (values as Record<string, unknown>)[name] = parsed.data;
+    } else {
+      problems.push(`${name}=${JSON.stringify(raw)} ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`Invalid simulator environment: ${problems.join('; ')}`);
+  }
+
+  const durations: Partial<JobDurations> = {};
+  if (values.SIM_DURATION_PHOTO_MS !== undefined) durations.photoGenerationMs = values.SIM_DURATION_PHOTO_MS;
+  if (values.SIM_DURATION_LOOK_MS !== undefined) durations.lookGenerationMs = values.SIM_DURATION_LOOK_MS;
+  if (values.SIM_DURATION_LOOK_PROCESSING_MS !== undefined) {
+    durations.lookProcessingMs = values.SIM_DURATION_LOOK_PROCESSING_MS;
+  }
+  if (values.SIM_DURATION_TRAINING_MS !== undefined) durations.trainingMs = values.SIM_DURATION_TRAINING_MS;
+  if (values.SIM_DURATION_RENDER_MS !== undefined) durations.renderMs = values.SIM_DURATION_RENDER_MS;
+
+  const options: SimulatorOptions = {
+    host: values.SIMULATOR_HOST ?? '127.0.0.1',
+    port: values.SIMULATOR_PORT ?? 4010,
+    apiKey: values.SIMULATOR_API_KEY ?? 'sim-api-key',
+  };
+  if (values.SIMULATOR_PUBLIC_URL !== undefined) options.publicBaseUrl = values.SIMULATOR_PUBLIC_URL;
+  if (Object.keys(durations).length > 0) options.durations = durations;
+  if (values.SIM_MAX_VIDEO_SECONDS !== undefined) options.maxVideoSeconds = values.SIM_MAX_VIDEO_SECONDS;
+  if (values.SIM_URL_TTL_SECONDS !== undefined) options.urlTtlSeconds = values.SIM_URL_TTL_SECONDS;
+  if (values.SIM_DOWNLOAD_NOT_READY_MS !== undefined)
+    options.downloadNotReadyMs = values.SIM_DOWNLOAD_NOT_READY_MS;
+  if (values.SIM_WEBHOOK_SIGNATURE_STYLE !== undefined) {
+    options.webhookSignatureStyle = values.SIM_WEBHOOK_SIGNATURE_STYLE;
+  }
+  if (values.SIM_WEBHOOK_MAX_ATTEMPTS !== undefined)
+    options.webhookMaxAttempts = values.SIM_WEBHOOK_MAX_ATTEMPTS;
+  if (values.SIM_WEBHOOK_RETRY_BASE_MS !== undefined)
+    options.webhookRetryBaseMs = values.SIM_WEBHOOK_RETRY_BASE_MS;
+  if (values.SIM_WORDS_PER_SECOND !== undefined) options.wordsPerSecond = values.SIM_WORDS_PER_SECOND;
+  if (values.SIM_VERBOSE !== undefined) options.verbose = values.SIM_VERBOSE;
+  return options;
+}

@@ -1,0 +1,219 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { isRecord } from './util';
+
+/** The two response envelopes HeyGen uses side by side. */
+export type EnvelopeStyle = 'v1' | 'v2';
+
+/** HeyGen's numeric error codes used by the simulator (see heygen-api-notes.md "Errors and limits"). */
+export const CODES = {
+  SUCCESS: 100,
+  MISSING_PARAMETER: 40001,
+  INVALID_PARAMETER: 400175,
+  UNAUTHORIZED: 40102,
+  NOT_FOUND: 40004,
+  INVALID_VIDEO_ID: 40031,
+  VIDEO_TOO_LONG: 40119,
+  RATE_LIMITED: 400123,
+  PAYLOAD_TOO_LARGE: 40013,
+  INTERNAL: 50000,
+} as const;
+
+/**
+ * An error answer. `code` goes into the v1 envelope (always numeric there); `v2Code` (default `code`) into the v2
+ * envelope's `error.code`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly v2Code: string | number = code,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const apiErrors = {
+  missing: (field: string) =>
+    new ApiError(400, CODES.MISSING_PARAMETER, `Missing required parameter: ${field}`),
+  invalid: (field: string, detail: string) =>
+    new ApiError(400, CODES.INVALID_PARAMETER, `Invalid parameter ${field}: ${detail}`),
+  notFound: (message: string, code: number = CODES.NOT_FOUND) =>
+    new ApiError(404, code, message, 'not_found'),
+  unauthorized: () =>
+    new ApiError(
+      401,
+      CODES.UNAUTHORIZED,
+      'Unauthorized: missing or invalid X-Api-Key header',
+      'unauthorized',
+    ),
+  tooLarge: (message: string) => new ApiError(413, CODES.PAYLOAD_TOO_LARGE, message, 'payload_too_large'),
+};
+
+export function successEnvelope(style: EnvelopeStyle, data: unknown): Record<string, unknown> {
+  return style === 'v1'
+    ? { code: CODES.SUCCESS, data, message: 'Success', msg: null }
+    : { error: null, data };
+}
+
+export function errorEnvelope(
+  style: EnvelopeStyle,
+  code: number | string,
+  message: string,
+): Record<string, unknown> {
+  if (style === 'v1') {
+    const numeric = typeof code === 'number' ? code : Number(code);
+    return {
+      code: Number.isInteger(numeric) && numeric !== CODES.SUCCESS ? numeric : CODES.INTERNAL,
+      data: null,
+      message,
+      msg: message,
+    };
+  }
+  return { error: { code, message }, data: null };
+}
+
+export function apiErrorEnvelope(style: EnvelopeStyle, err: ApiError): Record<string, unknown> {
+  return errorEnvelope(style, style === 'v1' ? err.code : err.v2Code, err.message);
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(text);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Routes
+
+export interface RequestContext {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Capture groups of the route pattern. */
+  params: string[];
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body ({} when empty); undefined for raw routes. */
+  body: unknown;
+  rawBody: Buffer;
+  requestId: string;
+  now: number;
+}
+
+export interface RouteResult {
+  status?: number;
+  data: unknown;
+  /** For creates: what was created, recorded in the call log. */
+  createdId?: string;
+}
+
+export interface ApiRoute {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  pattern: RegExp;
+  envelope: EnvelopeStyle;
+  /** Raw body (uploads) instead of JSON. */
+  raw?: boolean;
+  /** Body size limit for this route (default 5 MB); may depend on the request (e.g. the upload's type). */
+  maxBodyBytes?: (headers: IncomingHttpHeaders) => number;
+  handle(ctx: RequestContext): RouteResult | Promise<RouteResult>;
+}
+
+export const DEFAULT_JSON_LIMIT = 5 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Body reading
+
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`Request body exceeds the limit of ${limit} bytes`);
+  }
+}
+
+/** Reads the whole body, refusing (early, from Content-Length, or while streaming) anything over `limit` bytes. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new BodyTooLargeError(limit));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        finish(new BodyTooLargeError(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish();
+    const onError = (err: Error) => finish(err);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation
+
+/** `video_inputs[0].voice.input_text` */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? 'body' : out;
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let current: unknown = input;
+  for (const part of path) {
+    if (Array.isArray(current) && typeof part === 'number') current = current[part];
+    else if (isRecord(current)) current = current[String(part)];
+    else return undefined;
+  }
+  return current;
+}
+
+/** Parses with zod; the first issue becomes a 400 naming the field (40001 when missing, 400175 when invalid). */
+export function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw apiErrors.invalid('body', 'invalid request');
+  const field = formatPath(issue.path);
+  const value = valueAt(input, issue.path);
+  if (
+    (value === undefined || value === null) &&
+    (issue.code === 'invalid_type' || issue.code === 'invalid_union')
+  ) {
+    throw apiErrors.missing(field);
+  }
+  throw apiErrors.invalid(field, issue.message);
+}

@@ -1,0 +1,3 @@
+export * from './types';
+export { startSimulator } from './server';
+export { simulatorOptionsFromEnv } from './config';

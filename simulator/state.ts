@@ -1,0 +1,563 @@
+import type { ResolvedOptions } from './config';
+import { CODES } from './http';
+import { UrlSigner } from './signing';
+import type { JobDurations, JobOutcomeRule, SimulatorSnapshot } from './types';
+import { hexId } from './util';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Records of the simulated account
+
+export interface ImageRecord {
+  hex: string;
+  /** `image/<hex>/original` */
+  key: string;
+  width: number;
+  height: number;
+  source: 'generated' | 'upload';
+  generationId?: string;
+  /** Uploaded bytes (source 'upload'); generated images are rendered from the key. */
+  bytes?: Buffer;
+  contentType?: string;
+  label?: string;
+}
+
+export type GenerationStatus = 'in_progress' | 'success' | 'failed';
+export interface PhotoGeneration {
+  id: string;
+  kind: 'photo' | 'look';
+  groupId?: string;
+  /** Look generations: the prompt, used to name the looks. */
+  prompt?: string;
+  name: string;
+  createdAt: number;
+  durationMs: number;
+  /** Failure message when a JobOutcomeRule forced a failure. */
+  failure: string | null;
+  /** Hex of the four images, revealed (registered) on success. */
+  imageHexes: string[];
+  width: number;
+  height: number;
+  finalized: boolean;
+}
+
+export type TrainingState = 'pending' | 'training' | 'ready' | 'failed';
+export interface Training {
+  id: string;
+  createdAt: number;
+  durationMs: number;
+  failure: string | null;
+  finalized: boolean;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  createdAt: number;
+  trainings: Training[];
+}
+
+export type LookStatus = 'pending' | 'processing' | 'completed';
+export interface Look {
+  id: string;
+  groupId: string;
+  name: string;
+  imageKey: string;
+  imageHex: string;
+  createdAt: number;
+  processingMs: number;
+  businessType: 'generated' | 'user_upload';
+}
+
+export type VideoState = 'waiting' | 'pending' | 'processing' | 'completed' | 'failed';
+export interface VideoFailure {
+  error: { code: number; message: string; detail: string } | null;
+  msg: string;
+}
+export interface Video {
+  id: string;
+  kind: 'v2' | 'av4' | 'webm';
+  createdAt: number;
+  renderMs: number;
+  durationSeconds: number;
+  width: number;
+  height: number;
+  callbackId?: string;
+  callbackUrl?: string;
+  title?: string;
+  caption: boolean;
+  test: boolean;
+  /** Spoken text per scene (captions). */
+  scripts: string[];
+  failure: VideoFailure | null;
+  finalized: boolean;
+}
+
+export type AssetFileType = 'image' | 'video' | 'audio';
+export interface Asset {
+  id: string;
+  name: string;
+  fileType: AssetFileType;
+  contentType: string;
+  bytes: Buffer;
+  createdAt: number;
+  folderId: string;
+  imageHex?: string;
+  meta: Record<string, unknown> | null;
+}
+
+export interface WebhookEndpoint {
+  endpointId: string;
+  url: string;
+  events: string[];
+  secret: string;
+  createdAt: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Status from timestamps
+
+const elapsedFraction = (createdAt: number, durationMs: number, now: number): number =>
+  durationMs <= 0 ? 1 : (now - createdAt) / durationMs;
+
+export function generationStatus(g: PhotoGeneration, now: number): GenerationStatus {
+  if (elapsedFraction(g.createdAt, g.durationMs, now) < 1) return 'in_progress';
+  return g.failure === null ? 'success' : 'failed';
+}
+
+export function lookStatus(l: Look, now: number): LookStatus {
+  const f = elapsedFraction(l.createdAt, l.processingMs, now);
+  if (f >= 1) return 'completed';
+  return f < 0.2 ? 'pending' : 'processing';
+}
+
+export function trainingState(t: Training, now: number): TrainingState {
+  const f = elapsedFraction(t.createdAt, t.durationMs, now);
+  if (f >= 1) return t.failure === null ? 'ready' : 'failed';
+  return f < 0.1 ? 'pending' : 'training';
+}
+
+/** When the training last changed state (for `updated_at`). */
+export function trainingUpdatedAt(t: Training, now: number): number {
+  const state = trainingState(t, now);
+  if (state === 'pending') return t.createdAt;
+  if (state === 'training') return t.createdAt + t.durationMs * 0.1;
+  return t.createdAt + t.durationMs;
+}
+
+export function videoState(v: Video, now: number): VideoState {
+  const f = elapsedFraction(v.createdAt, v.renderMs, now);
+  if (f >= 1) return v.failure === null ? 'completed' : 'failed';
+  if (f < 0.1) return 'waiting';
+  return f < 0.25 ? 'pending' : 'processing';
+}
+
+export const videoCompletedAt = (v: Video): number => v.createdAt + v.renderMs;
+
+export function groupTrainStatus(g: Group, now: number): TrainingState | 'empty' {
+  const last = g.trainings[g.trainings.length - 1];
+  return last ? trainingState(last, now) : 'empty';
+}
+
+export const imageKeyOf = (hex: string): string => `image/${hex}/original`;
+export const imagePath = (hex: string): string => `/${imageKeyOf(hex)}`;
+
+/** `image/<hex>/original` (also tolerates a leading slash) -> hex, or undefined. */
+export function parseImageKey(key: string): string | undefined {
+  return /^\/?image\/([0-9a-f]{32})\/original$/u.exec(key.trim())?.[1];
+}
+
+export interface EmittedEvent {
+  eventType: string;
+  eventData: Record<string, unknown>;
+}
+
+interface PendingJob {
+  dueAt: number;
+  finalize: (dueAt: number) => void;
+}
+
+interface OutcomeRuleState {
+  rule: JobOutcomeRule;
+  remaining: number;
+}
+
+/**
+ * The simulated account: every resource, the job clock and the forced outcomes.
+ *
+ * Job statuses are computed lazily from timestamps; each job also has a completion step (webhook event, creation of
+ * generated looks) that runs exactly once, either from a timer at its due time or from `settle()`, which every
+ * request calls first, whichever comes first.
+ */
+export class SimState {
+  durations: JobDurations;
+  baseUrl = '';
+  readonly signer: UrlSigner;
+
+  readonly images = new Map<string, ImageRecord>();
+  readonly generations = new Map<string, PhotoGeneration>();
+  readonly groups = new Map<string, Group>();
+  readonly looks = new Map<string, Look>();
+  readonly videos = new Map<string, Video>();
+  readonly assets = new Map<string, Asset>();
+  readonly endpoints = new Map<string, WebhookEndpoint>();
+
+  private outcomes: OutcomeRuleState[] = [];
+  private pending: PendingJob[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  /** Receives every event a finished job produces (wired to the webhook dispatcher). */
+  onEvent: (event: EmittedEvent) => void = () => undefined;
+
+  constructor(readonly options: ResolvedOptions) {
+    this.durations = { ...options.durations };
+    this.signer = new UrlSigner(() => this.options.urlTtlSeconds);
+  }
+
+  // ---- links ----
+
+  signedUrl(path: string, now: number): string {
+    return this.signer.sign(this.baseUrl, path, now);
+  }
+
+  imageUrl(hex: string, now: number): string {
+    return this.signedUrl(imagePath(hex), now);
+  }
+
+  videoFileUrl(v: Video, what: 'video' | 'caption_video' | 'thumbnail' | 'gif' | 'vtt', now: number): string {
+    const ext = v.kind === 'webm' ? 'webm' : 'mp4';
+    const path = {
+      video: `/video/${v.id}.${ext}`,
+      caption_video: `/video/${v.id}_caption.${ext}`,
+      thumbnail: `/video/${v.id}.png`,
+      gif: `/video/${v.id}.gif`,
+      vtt: `/video/${v.id}.vtt`,
+    }[what];
+    return this.signedUrl(path, now);
+  }
+
+  // ---- job outcomes ----
+
+  addJobOutcome(rule: JobOutcomeRule): void {
+    this.outcomes.push({ rule: { ...rule }, remaining: rule.times ?? 1 });
+  }
+
+  clearJobOutcomes(): void {
+    this.outcomes = [];
+  }
+
+  /** Consumes the first rule for this kind of job, if any. */
+  takeOutcome(job: JobOutcomeRule['job']): JobOutcomeRule | undefined {
+    const entry = this.outcomes.find((o) => o.rule.job === job && o.remaining > 0);
+    if (!entry) return undefined;
+    entry.remaining -= 1;
+    this.outcomes = this.outcomes.filter((o) => o.remaining > 0);
+    return entry.rule;
+  }
+
+  // ---- job clock ----
+
+  /** Registers a completion step due at `dueAt`; a timer makes sure it runs even if nobody polls. */
+  private track(dueAt: number, finalize: (dueAt: number) => void): void {
+    if (this.closed) return;
+    this.pending.push({ dueAt, finalize });
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.settle();
+      },
+      Math.max(0, dueAt - Date.now()),
+    );
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /** Runs the completion step of every job that is due, oldest first. */
+  settle(now: number = Date.now()): void {
+    for (;;) {
+      let next: PendingJob | undefined;
+      for (const job of this.pending) if (job.dueAt <= now && (!next || job.dueAt < next.dueAt)) next = job;
+      if (!next) return;
+      const job = next;
+      this.pending = this.pending.filter((j) => j !== job);
+      job.finalize(job.dueAt);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.pending = [];
+  }
+
+  private emit(eventType: string, eventData: Record<string, unknown>): void {
+    if (!this.closed) this.onEvent({ eventType, eventData });
+  }
+
+  // ---- images ----
+
+  registerImage(record: Omit<ImageRecord, 'key'>): ImageRecord {
+    const full: ImageRecord = { ...record, key: imageKeyOf(record.hex) };
+    this.images.set(full.hex, full);
+    return full;
+  }
+
+  findImageByKey(key: string): ImageRecord | undefined {
+    const hex = parseImageKey(key);
+    return hex === undefined ? undefined : this.images.get(hex);
+  }
+
+  // ---- photo and look generation ----
+
+  createGeneration(input: {
+    kind: 'photo' | 'look';
+    name: string;
+    groupId?: string;
+    prompt?: string;
+    width: number;
+    height: number;
+    now: number;
+  }): PhotoGeneration {
+    const outcome = this.takeOutcome(input.kind === 'photo' ? 'photo_generation' : 'look_generation');
+    const g: PhotoGeneration = {
+      id: hexId(),
+      kind: input.kind,
+      groupId: input.groupId,
+      prompt: input.prompt,
+      name: input.name,
+      createdAt: input.now,
+      durationMs: input.kind === 'photo' ? this.durations.photoGenerationMs : this.durations.lookGenerationMs,
+      failure: outcome ? (outcome.message ?? 'Image generation failed, please try again') : null,
+      imageHexes: [hexId(), hexId(), hexId(), hexId()],
+      width: input.width,
+      height: input.height,
+      finalized: false,
+    };
+    this.generations.set(g.id, g);
+    this.track(g.createdAt + g.durationMs, (dueAt) => this.finalizeGeneration(g, dueAt));
+    return g;
+  }
+
+  private finalizeGeneration(g: PhotoGeneration, dueAt: number): void {
+    if (g.finalized) return;
+    g.finalized = true;
+    const data: Record<string, unknown> = { generation_id: g.id };
+    if (g.groupId !== undefined) data.group_id = g.groupId;
+    if (g.failure !== null) {
+      this.emit('photo_avatar_generation.fail', { ...data, msg: g.failure });
+      return;
+    }
+    for (const [i, hex] of g.imageHexes.entries()) {
+      this.registerImage({
+        hex,
+        width: g.width,
+        height: g.height,
+        source: 'generated',
+        generationId: g.id,
+        label: `${g.name} #${i + 1}`,
+      });
+    }
+    if (g.kind === 'look' && g.groupId !== undefined && this.groups.has(g.groupId)) {
+      for (const hex of g.imageHexes) {
+        this.addLook({
+          groupId: g.groupId,
+          name: g.name,
+          imageHex: hex,
+          businessType: 'generated',
+          now: dueAt,
+          id: hexId(),
+        });
+      }
+    }
+    this.emit('photo_avatar_generation.success', data);
+  }
+
+  // ---- groups and looks ----
+
+  createGroup(input: { name: string; image: ImageRecord; now: number }): { group: Group; look: Look } {
+    const id = hexId();
+    const group: Group = { id, name: input.name, createdAt: input.now, trainings: [] };
+    this.groups.set(id, group);
+    // The group's first look carries the group's id.
+    const look = this.addLook({
+      id,
+      groupId: id,
+      name: input.name,
+      imageHex: input.image.hex,
+      businessType: input.image.source === 'generated' ? 'generated' : 'user_upload',
+      now: input.now,
+    });
+    return { group, look };
+  }
+
+  addLook(input: {
+    id: string;
+    groupId: string;
+    name: string;
+    imageHex: string;
+    businessType: Look['businessType'];
+    now: number;
+  }): Look {
+    const look: Look = {
+      id: input.id,
+      groupId: input.groupId,
+      name: input.name,
+      imageKey: imageKeyOf(input.imageHex),
+      imageHex: input.imageHex,
+      createdAt: input.now,
+      processingMs: this.durations.lookProcessingMs,
+      businessType: input.businessType,
+    };
+    this.looks.set(look.id, look);
+    return look;
+  }
+
+  looksOf(groupId: string): Look[] {
+    return [...this.looks.values()].filter((l) => l.groupId === groupId);
+  }
+
+  // ---- training ----
+
+  startTraining(group: Group, now: number): Training {
+    const outcome = this.takeOutcome('training');
+    const t: Training = {
+      id: hexId(),
+      createdAt: now,
+      durationMs: this.durations.trainingMs,
+      failure: outcome ? (outcome.message ?? 'Training failed, please try again later') : null,
+      finalized: false,
+    };
+    group.trainings.push(t);
+    this.track(t.createdAt + t.durationMs, () => {
+      if (t.finalized) return;
+      t.finalized = true;
+      if (t.failure === null) this.emit('photo_avatar_train.success', { group_id: group.id });
+      else this.emit('photo_avatar_train.fail', { group_id: group.id, msg: t.failure });
+    });
+    return t;
+  }
+
+  // ---- videos ----
+
+  createVideo(
+    input: Omit<Video, 'id' | 'renderMs' | 'failure' | 'finalized'>,
+    preFailure: VideoFailure | null,
+  ): Video {
+    // The forced outcome is consumed by the next render whatever else happens to it.
+    const outcome = this.takeOutcome('render');
+    let failure = preFailure;
+    if (failure === null && input.durationSeconds > this.options.maxVideoSeconds) {
+      const message = 'Video is too long (exceeds the maximum video length allowed by your plan)';
+      failure = {
+        error: {
+          code: CODES.VIDEO_TOO_LONG,
+          message,
+          detail: `The video is ${input.durationSeconds.toFixed(1)} s long; the limit of your plan is ${this.options.maxVideoSeconds} s.`,
+        },
+        msg: message,
+      };
+    }
+    if (failure === null && outcome) {
+      failure =
+        outcome.message === undefined
+          ? { error: null, msg: 'Video rendering failed' }
+          : {
+              error: {
+                code: outcome.code ?? CODES.INTERNAL,
+                message: outcome.message,
+                detail: outcome.message,
+              },
+              msg: outcome.message,
+            };
+    }
+    const v: Video = { ...input, id: hexId(), renderMs: this.durations.renderMs, failure, finalized: false };
+    this.videos.set(v.id, v);
+    this.track(videoCompletedAt(v), (dueAt) => this.finalizeVideo(v, dueAt));
+    return v;
+  }
+
+  private finalizeVideo(v: Video, dueAt: number): void {
+    if (v.finalized) return;
+    v.finalized = true;
+    if (v.failure !== null) {
+      this.emit('avatar_video.fail', {
+        video_id: v.id,
+        msg: v.failure.msg,
+        callback_id: v.callbackId ?? null,
+      });
+      return;
+    }
+    const now = Math.max(dueAt, Date.now());
+    this.emit('avatar_video.success', {
+      video_id: v.id,
+      url: this.videoFileUrl(v, 'video', now),
+      callback_id: v.callbackId ?? null,
+      gif_download_url: this.videoFileUrl(v, 'gif', now),
+      video_share_page_url: `${this.baseUrl}/share/${v.id}`,
+      folder_id: '',
+      callback_url: v.callbackUrl ?? null,
+    });
+  }
+
+  /** Renders not yet completed or failed. */
+  rendersInFlight(now: number): number {
+    let n = 0;
+    for (const v of this.videos.values()) {
+      const s = videoState(v, now);
+      if (s !== 'completed' && s !== 'failed') n += 1;
+    }
+    return n;
+  }
+
+  // ---- snapshot ----
+
+  snapshot(now: number): SimulatorSnapshot {
+    return {
+      photoGenerations: [...this.generations.values()].map((g) => ({
+        id: g.id,
+        kind: g.kind,
+        ...(g.groupId !== undefined ? { groupId: g.groupId } : {}),
+        status: generationStatus(g, now),
+        createdAt: g.createdAt,
+      })),
+      groups: [...this.groups.values()].map((g) => ({
+        id: g.id,
+        name: g.name,
+        createdAt: g.createdAt,
+        trainStatus: groupTrainStatus(g, now),
+        trainingsStarted: g.trainings.length,
+      })),
+      looks: [...this.looks.values()].map((l) => ({
+        id: l.id,
+        groupId: l.groupId,
+        name: l.name,
+        imageKey: l.imageKey,
+        status: lookStatus(l, now),
+        businessType: l.businessType,
+      })),
+      videos: [...this.videos.values()].map((v) => ({
+        id: v.id,
+        kind: v.kind,
+        status: videoState(v, now),
+        ...(v.callbackId !== undefined ? { callbackId: v.callbackId } : {}),
+        ...(v.title !== undefined ? { title: v.title } : {}),
+        durationSeconds: v.durationSeconds,
+        createdAt: v.createdAt,
+      })),
+      assets: [...this.assets.values()].map((a) => ({
+        id: a.id,
+        name: a.name,
+        fileType: a.fileType,
+        ...(a.imageHex !== undefined ? { imageKey: imageKeyOf(a.imageHex) } : {}),
+        bytes: a.bytes.length,
+      })),
+      webhookEndpoints: [...this.endpoints.values()].map((e) => ({
+        endpointId: e.endpointId,
+        url: e.url,
+        events: [...e.events],
+        secret: e.secret,
+      })),
+    };
+  }
+}
