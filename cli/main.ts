@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { demo } from './commands/demo';
+import { cancel, lifecycleStart, status, videoRender } from './commands/runs';
+import { dev, simulator, worker } from './commands/services';
+import { reportFailure } from './output';
+
+const program = new Command();
+program
+  .name('heygen-pipelines')
+  .description('Durable HeyGen photo-avatar and video pipelines on Temporal')
+  .showHelpAfterError();
+
+const devOptions = (cmd: Command) =>
+  cmd
+    .option('--no-simulator', 'use HEYGEN_API_BASE_URL / HEYGEN_API_KEY instead of the embedded simulator')
+    .option('--db-file <path>', 'Temporal dev server database file (default .data/temporal.db)')
+    .option('--port <port>', 'Temporal frontend port', '7233')
+    .option('--ui-port <port>', 'Temporal Web UI port', '8233');
+
+devOptions(
+  program.command('dev').description('Temporal dev server + HeyGen simulator + worker, until Ctrl-C'),
+).action(dev);
+
+devOptions(
+  program.command('demo').description('dev, plus one full photo-avatar lifecycle ending with a video file'),
+)
+  .option('--input <file>', 'lifecycle input JSON (default examples/demo-lifecycle.json)')
+  .option('--exit', 'stop everything once the lifecycle has finished')
+  .action(demo);
+
+program.command('worker').description('run a worker (configuration from the environment)').action(worker);
+program.command('simulator').description('run the local HeyGen simulator').action(simulator);
+
+const startOptions = (cmd: Command) =>
+  cmd
+    .requiredOption('--input <file>', 'input JSON file')
+    .option('--workflow-id <id>', 'workflow id (default: generated)')
+    .option('--wait', 'follow the run, showing its stages, and print its result')
+    .option('--json', 'print only JSON on stdout');
+
+const lifecycle = program.command('lifecycle').description('photo-avatar lifecycles');
+startOptions(lifecycle.command('start').description('start a photoAvatarLifecycle')).action(lifecycleStart);
+
+const video = program.command('video').description('video renders');
+startOptions(video.command('render').description('start a renderVideo (HeyGen v2 request body)')).action(
+  videoRender,
+);
+
+program
+  .command('status')
+  .argument('<workflowId>')
+  .option('--json', 'print only JSON')
+  .description("show a run's status and progress")
+  .action(status);
+
+program.command('cancel').argument('<workflowId>').description('cancel a run').action(cancel);
+
+program.parseAsync(process.argv).catch((err: unknown) => reportFailure(err, false));

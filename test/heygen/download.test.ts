@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { HeyGenClient } from '../../heygen/client';
+import { downloadToFile } from '../../heygen/download';
+import { HeyGenError } from '../../heygen/errors';
+import { startSimulator, type RunningSimulator } from '../../simulator';
+import { startCannedServer } from '../support/cannedServer';
+import { ZERO_DURATIONS } from '../support/stack';
+import { VOICE_ID } from '../support/inputs';
+
+let sim: RunningSimulator;
+let heygen: HeyGenClient;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSimulator({ durations: ZERO_DURATIONS, urlTtlSeconds: 1, downloadNotReadyMs: 400 });
+  heygen = new HeyGenClient({ apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey });
+});
+afterAll(() => sim.close());
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'dl-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function render(): Promise<string> {
+  const { videoId } = await heygen.generateVideo({
+    dimension: { width: 320, height: 240 },
+    video_inputs: [
+      {
+        character: { type: 'avatar', avatar_id: 'Angela-inblackskirt-20220820' },
+        voice: { type: 'text', voice_id: VOICE_ID, input_text: 'Download me' },
+      },
+    ],
+  });
+  return videoId;
+}
+
+test('right after completed the file is not downloadable yet (404 → UrlExpired, retryable); later it is', async () => {
+  const videoId = await render();
+  const early = await heygen.getVideoStatus(videoId);
+  const dest = path.join(dir, 'v.mp4');
+  const err = await downloadToFile(early.video_url!, dest).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(HeyGenError);
+  expect(err).toMatchObject({ kind: 'UrlExpired', httpStatus: 404, retryable: true });
+  await sleep(500);
+  const fresh = await heygen.getVideoStatus(videoId);
+  const result = await downloadToFile(fresh.video_url!, dest);
+  const bytes = await readFile(dest);
+  expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
+  expect(result.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  expect(result.bytes).toBe(bytes.length);
+  expect(await readdir(dir)).toEqual(['v.mp4']);
+});
+
+test('an expired signed URL answers 403 → UrlExpired; a new status read signs a fresh one', async () => {
+  const videoId = await render();
+  await sleep(500);
+  const status = await heygen.getVideoStatus(videoId);
+  await sleep(2100);
+  const err = await downloadToFile(status.video_url!, path.join(dir, 'x.mp4')).catch((e: unknown) => e);
+  expect(err).toMatchObject({ kind: 'UrlExpired', httpStatus: 403 });
+  expect(await readdir(dir)).toEqual([]);
+  const fresh = await heygen.getVideoStatus(videoId);
+  expect(fresh.video_url).not.toBe(status.video_url);
+  await downloadToFile(fresh.video_url!, path.join(dir, 'x.mp4'));
+  expect(await readdir(dir)).toEqual(['x.mp4']);
+});
+
+test('a download interrupted midway leaves no file, partial or final', async () => {
+  const canned = await startCannedServer();
+  try {
+    canned.respond({
+      body: Buffer.alloc(200_000, 7),
+      headers: { 'content-type': 'video/mp4' },
+      truncateAt: 50_000,
+    });
+    const err = await downloadToFile(`${canned.url}/video.mp4`, path.join(dir, 'cut.mp4')).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ kind: 'Network', retryable: true });
+    expect(await readdir(dir)).toEqual([]);
+  } finally {
+    await canned.close();
+  }
+});

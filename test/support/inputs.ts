@@ -1,0 +1,46 @@
+import type { LifecycleInput } from '../../contracts/lifecycle';
+
+export const VOICE_ID = '1bd001e7e50f421d891986aad5158bc8';
+export const FAST_POLLING = { initialSeconds: 0.05, maxSeconds: 0.2 };
+
+export function lifecycleInput(overrides: Partial<LifecycleInput> = {}): LifecycleInput {
+  return {
+    name: 'Ava',
+    photo: {
+      generate: {
+        age: 'Young Adult',
+        gender: 'Woman',
+        ethnicity: 'South Asian',
+        orientation: 'square',
+        pose: 'half_body',
+        style: 'Realistic',
+        appearance: 'Friendly presenter, navy blazer',
+      },
+    },
+    looks: [
+      { prompt: 'White shirt, front-facing', orientation: 'square', pose: 'half_body', style: 'Realistic' },
+    ],
+    video: {
+      script: 'Hello from a durable pipeline.',
+      voiceId: VOICE_ID,
+      title: 'Test video',
+      test: true,
+      dimension: { width: 320, height: 240 },
+      background: { type: 'color', value: '#112233' },
+    },
+    polling: FAST_POLLING,
+    ...overrides,
+  };
+}
+
+/** Counts call-log entries for one endpoint that HeyGen processed. */
+export function countApplied(
+  log: Array<{ method: string; path: string; applied: boolean }>,
+  method: string,
+  path: string | RegExp,
+): number {
+  return log.filter(
+    (e) =>
+      e.method === method && e.applied && (typeof path === 'string' ? e.path === path : path.test(e.path)),
+  ).length;
+}

@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { PipelinesClient } from '../../client/pipelinesClient';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator';
+import type { WorkerConfig } from '../../worker/config';
+import { createWorker } from '../../worker/createWorker';
+
+export const ZERO_DURATIONS = {
+  photoGenerationMs: 0,
+  lookGenerationMs: 0,
+  lookProcessingMs: 0,
+  trainingMs: 0,
+  renderMs: 0,
+};
+
+export interface Stack {
+  sim: RunningSimulator;
+  client: PipelinesClient;
+  config: WorkerConfig;
+  outputDir: string;
+  /** Starts a worker on this stack's task queue; stop it with `worker.shutdown()` */
+  startWorker(overrides?: Partial<WorkerConfig>): Promise<{ worker: Worker; done: Promise<void> }>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/** A simulator, an output directory and a task queue of its own, on a shared test Temporal environment. */
+export async function createStack(
+  env: TestWorkflowEnvironment,
+  bundle: WorkflowBundleWithSourceMap,
+  simOptions: SimulatorOptions = {},
+): Promise<Stack> {
+  const sim = await startSimulator({ durations: ZERO_DURATIONS, ...simOptions });
+  const outputDir = await mkdtemp(path.join(os.tmpdir(), 'heygen-out-'));
+  const taskQueue = `test-${process.pid}-${++counter}`;
+  const config: WorkerConfig = {
+    temporal: { address: 'unused', namespace: env.namespace ?? 'default', taskQueue },
+    heygen: { apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey },
+    outputDir,
+    inputDir: outputDir,
+    maxConcurrentActivities: 20,
+    maxCachedWorkflows: 100,
+  };
+  const client = new PipelinesClient(env.client, taskQueue);
+  const running: Array<{ worker: Worker; done: Promise<void> }> = [];
+  return {
+    sim,
+    client,
+    config,
+    outputDir,
+    async startWorker(overrides = {}) {
+      const worker = await createWorker({
+        config: { ...config, ...overrides },
+        connection: env.nativeConnection,
+        workflowBundle: bundle,
+      });
+      const entry = { worker, done: worker.run() };
+      running.push(entry);
+      return entry;
+    },
+    async close() {
+      for (const { worker, done } of running) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await done.catch(() => undefined);
+      }
+      await sim.close();
+      await rm(outputDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows, createLocalEnv } from '../support/temporal';
+import { createStack, type Stack } from '../support/stack';
+import { countApplied, lifecycleInput } from '../support/inputs';
+import { spawnWorker, until, type WorkerProcess } from '../support/workerProcess';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let stack: Stack;
+
+beforeAll(async () => {
+  [env, bundle] = await Promise.all([createLocalEnv(), bundleWorkflows()]);
+  stack = await createStack(env, bundle);
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await env?.teardown();
+});
+
+beforeEach(() => {
+  stack.sim.clearFaults();
+  stack.sim.clearLog();
+});
+
+function groupsNamedFor(workflowId: string) {
+  return stack.sim.snapshot().groups.filter((g) => g.name.includes(workflowId));
+}
+
+/** Every look name in the group appears as often as one add call creates looks, never twice over. */
+function expectNoDuplicateLooks(groupId: string) {
+  const looks = stack.sim
+    .snapshot()
+    .looks.filter((l) => l.groupId === groupId && l.businessType !== 'generated');
+  const imageKeys = looks.map((l) => l.imageKey);
+  expect(new Set(imageKeys).size).toBe(imageKeys.length);
+}
+
+describe('billable creates are not repeated', () => {
+  test('answers lost after HeyGen accepted a group create, an add and a train are reconciled, not repeated', async () => {
+    const { worker, done } = await stack.startWorker();
+    try {
+      for (const path of ['avatar_group/create', 'avatar_group/add', 'train']) {
+        stack.sim.addFault({
+          method: 'POST',
+          path: `^/v2/photo_avatar/${path}$`,
+          kind: 'drop',
+          when: 'after',
+        });
+      }
+      const { workflowId } = await stack.client.startLifecycle(lifecycleInput({ looks: [] }));
+      const result = await stack.client.waitForLifecycle(workflowId);
+      const log = stack.sim.log();
+      // Each create was answered with a dropped connection once, then found again on the retry.
+      expect(
+        log.filter((e) => e.path === '/v2/photo_avatar/avatar_group/create').map((e) => e.status),
+      ).toEqual([0]);
+      expect(countApplied(log, 'POST', '/v2/photo_avatar/avatar_group/add')).toBe(1);
+      expect(countApplied(log, 'POST', '/v2/photo_avatar/train')).toBe(1);
+      expect(groupsNamedFor(workflowId)).toHaveLength(1);
+      expect(groupsNamedFor(workflowId)[0]?.trainingsStarted).toBe(1);
+      expectNoDuplicateLooks(result.groupId);
+    } finally {
+      worker.shutdown();
+      await done;
+    }
+  });
+
+  test('the documented window: a render whose answer is lost is submitted again (HeyGen offers no reconciliation)', async () => {
+    const { worker, done } = await stack.startWorker();
+    try {
+      stack.sim.addFault({ method: 'POST', path: '^/v2/video/generate$', kind: 'drop', when: 'after' });
+      const { workflowId } = await stack.client.startLifecycle(lifecycleInput({ looks: [] }));
+      await stack.client.waitForLifecycle(workflowId);
+      // Counted, not hidden: two renders were billed for this run.
+      expect(countApplied(stack.sim.log(), 'POST', '/v2/video/generate')).toBe(2);
+    } finally {
+      worker.shutdown();
+      await done;
+    }
+  });
+
+  test('a worker killed with SIGKILL during the group create and again during training: the restarted worker completes the run without duplicates', async () => {
+    const workerEnv = {
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
+      TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+      HEYGEN_API_BASE_URL: stack.sim.url,
+      HEYGEN_API_KEY: stack.sim.apiKey,
+      OUTPUT_DIR: stack.outputDir,
+      INPUT_DIR: stack.outputDir,
+    };
+    stack.sim.setDurations({ trainingMs: 3000 });
+    // HeyGen creates the group at once but answers only after 5 s: the worker dies in between.
+    stack.sim.addFault({
+      method: 'POST',
+      path: '^/v2/photo_avatar/avatar_group/create$',
+      kind: 'slow',
+      delayMs: 5000,
+      when: 'after',
+    });
+    let worker: WorkerProcess = await spawnWorker(workerEnv);
+    try {
+      const { workflowId } = await stack.client.startLifecycle(lifecycleInput());
+      await until(() => groupsNamedFor(workflowId).length === 1, 60_000, 'the group to be created');
+      await worker.kill();
+      worker = await spawnWorker(workerEnv);
+      // The lost attempt is retried after its start-to-close timeout; it finds the group by name.
+      await until(
+        async () =>
+          (await stack.client.lifecycleProgress(workflowId)).stage === 'training' &&
+          groupsNamedFor(workflowId)[0]?.trainingsStarted === 1,
+        120_000,
+        'training to start',
+      );
+      await worker.kill();
+      worker = await spawnWorker(workerEnv);
+      const result = await stack.client.waitForLifecycle(workflowId);
+
+      const log = stack.sim.log();
+      expect(groupsNamedFor(workflowId)).toHaveLength(1);
+      expect(countApplied(log, 'POST', '/v2/photo_avatar/avatar_group/create')).toBe(1);
+      expect(countApplied(log, 'POST', '/v2/photo_avatar/avatar_group/add')).toBe(1);
+      expect(countApplied(log, 'POST', '/v2/photo_avatar/train')).toBe(1);
+      expect(groupsNamedFor(workflowId)[0]?.trainingsStarted).toBe(1);
+      expect(countApplied(log, 'POST', '/v2/photo_avatar/look/generate')).toBe(1);
+      expect(countApplied(log, 'POST', '/v2/video/generate')).toBe(1);
+      expectNoDuplicateLooks(result.groupId);
+    } finally {
+      await worker.stop();
+      stack.sim.setDurations({ trainingMs: 0 });
+    }
+  }, 240_000);
+});

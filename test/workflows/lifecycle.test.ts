@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { HeyGenClient } from '../../heygen/client';
+import { renderPng } from '../../simulator/media/png';
+import { bundleWorkflows, createLocalEnv } from '../support/temporal';
+import { createStack, type Stack } from '../support/stack';
+import { countApplied, lifecycleInput } from '../support/inputs';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let stack: Stack;
+
+beforeAll(async () => {
+  [env, bundle] = await Promise.all([createLocalEnv(), bundleWorkflows()]);
+  stack = await createStack(env, bundle);
+  await stack.startWorker();
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await env?.teardown();
+});
+
+async function sha256(file: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+}
+
+describe('photoAvatarLifecycle on a real Temporal dev server', () => {
+  test('generated photos → group → train → generated look → render → downloaded MP4', async () => {
+    stack.sim.clearLog();
+    const { workflowId } = await stack.client.startLifecycle(lifecycleInput());
+    const result = await stack.client.waitForLifecycle(workflowId);
+
+    // The file is real, complete, and its checksum is the one reported.
+    const bytes = await readFile(result.videoPath);
+    expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(await sha256(result.videoPath)).toBe(result.sha256);
+    expect(path.dirname(path.dirname(result.videoPath))).toBe(stack.outputDir);
+    expect(result.durationSeconds).toBeGreaterThan(0);
+
+    // HeyGen saw exactly one of each billable create.
+    const log = stack.sim.log();
+    expect(countApplied(log, 'POST', '/v2/photo_avatar/photo/generate')).toBe(1);
+    expect(countApplied(log, 'POST', '/v2/photo_avatar/avatar_group/create')).toBe(1);
+    expect(countApplied(log, 'POST', '/v2/photo_avatar/avatar_group/add')).toBe(1); // 3 remaining images, one call
+    expect(countApplied(log, 'POST', '/v2/photo_avatar/train')).toBe(1);
+    expect(countApplied(log, 'POST', '/v2/photo_avatar/look/generate')).toBe(1);
+    expect(countApplied(log, 'POST', '/v2/video/generate')).toBe(1);
+
+    // The video used the first generated look, and callback_id names the render workflow.
+    const render = log.find((e) => e.path === '/v2/video/generate');
+    const body = render?.body as {
+      callback_id: string;
+      video_inputs: Array<{ character: { talking_photo_id: string } }>;
+    };
+    const snapshot = stack.sim.snapshot();
+    const generated = snapshot.looks.filter(
+      (l) => l.groupId === result.groupId && l.businessType === 'generated',
+    );
+    expect(generated.map((l) => l.id)).toContain(body.video_inputs[0]?.character.talking_photo_id);
+    expect(body.callback_id).toBe(`${workflowId}/render`);
+    expect(result.lookIds).toEqual(expect.arrayContaining(generated.map((l) => l.id)));
+    expect(snapshot.videos.find((v) => v.id === result.videoId)?.callbackId).toBe(`${workflowId}/render`);
+
+    // progress reports every stage in order with timestamps and the HeyGen ids.
+    const progress = await stack.client.lifecycleProgress(workflowId);
+    expect(progress.stage).toBe('completed');
+    expect(progress.stages.map((s) => s.stage)).toEqual([
+      'validating',
+      'photos',
+      'group',
+      'adding_looks',
+      'training',
+      'generating_looks',
+      'rendering',
+      'completed',
+    ]);
+    for (const s of progress.stages) expect(s.endedAt).toBeDefined();
+    expect(progress.ids.groupId).toBe(result.groupId);
+    expect(progress.ids.videoId).toBe(result.videoId);
+    expect(progress.ids.photoGenerationId).toBeDefined();
+    expect(progress.ids.imageKeys).toHaveLength(4);
+    expect(progress.ids.renderWorkflowId).toBe(`${workflowId}/render`);
+  });
+
+  test('given image keys: the rest are added at most four a call, and the group is not recreated by name', async () => {
+    // Six image keys, uploaded through the client like any caller would.
+    const heygen = new HeyGenClient(stack.config.heygen);
+    const keys: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const asset = await heygen.uploadAsset(
+        renderPng({ width: 64, height: 64, seed: `key-${i}` }),
+        'image/png',
+      );
+      keys.push(asset.image_key ?? '');
+    }
+    stack.sim.clearLog();
+    const { workflowId } = await stack.client.startLifecycle(
+      lifecycleInput({ name: 'Keys', photo: { imageKeys: keys.slice(0, 6) }, looks: [] }),
+    );
+    const result = await stack.client.waitForLifecycle(workflowId);
+    const log = stack.sim.log();
+    const adds = log.filter((e) => e.path === '/v2/photo_avatar/avatar_group/add' && e.applied);
+    expect(adds.map((e) => (e.body as { image_keys: string[] }).image_keys.length)).toEqual([4, 1]);
+    expect(countApplied(log, 'POST', '/v2/photo_avatar/photo/generate')).toBe(0);
+    expect(countApplied(log, 'POST', '/v2/photo_avatar/look/generate')).toBe(0);
+    // No look generated: the video uses the group's first look.
+    const render = log.find((e) => e.path === '/v2/video/generate');
+    expect(
+      (render?.body as { video_inputs: Array<{ character: { talking_photo_id: string } }> }).video_inputs[0]
+        ?.character.talking_photo_id,
+    ).toBe(result.lookIds[0]);
+    expect(result.lookIds).toHaveLength(6);
+  });
+
+  test('local files are uploaded first (type detected from the bytes), then used as the photos', async () => {
+    const files = ['a.png', 'b.png'];
+    for (const [i, f] of files.entries()) {
+      await writeFile(path.join(stack.outputDir, f), renderPng({ width: 64, height: 64, seed: `file-${i}` }));
+    }
+    stack.sim.clearLog();
+    const { workflowId } = await stack.client.startLifecycle(
+      lifecycleInput({ name: 'Files', photo: { files }, looks: [] }),
+    );
+    const result = await stack.client.waitForLifecycle(workflowId);
+    const uploads = stack.sim.log().filter((e) => e.path === '/v1/asset' && e.applied);
+    expect(uploads).toHaveLength(2);
+    expect((uploads[0]?.body as { contentType: string }).contentType).toBe('image/png');
+    expect(result.lookIds).toHaveLength(2);
+  });
+
+  test('renderVideo runs on its own with a studio avatar', async () => {
+    const { workflowId } = await stack.client.startRender({
+      video: {
+        title: 'Standalone',
+        dimension: { width: 320, height: 240 },
+        video_inputs: [
+          {
+            character: { type: 'avatar', avatar_id: 'Angela-inblackskirt-20220820', avatar_style: 'normal' },
+            voice: {
+              type: 'text',
+              voice_id: '1bd001e7e50f421d891986aad5158bc8',
+              input_text: 'Standalone render.',
+            },
+          },
+        ],
+      },
+      polling: { initialSeconds: 0.05, maxSeconds: 0.2 },
+      fileName: 'standalone.mp4',
+    });
+    const result = await stack.client.waitForRender(workflowId);
+    expect(path.basename(result.videoPath)).toBe('standalone.mp4');
+    expect(await sha256(result.videoPath)).toBe(result.sha256);
+    const progress = await stack.client.renderProgress(workflowId);
+    expect(progress.stages.map((s) => s.stage)).toEqual([
+      'validating',
+      'submitting',
+      'rendering',
+      'downloading',
+      'completed',
+    ]);
+  });
+});
