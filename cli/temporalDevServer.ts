@@ -14,6 +14,13 @@ export async function resolveTemporalCli(repoRoot: string): Promise<string> {
   return stdout.trim();
 }
 
+/**
+ * Dynamic configuration for dev servers started by this product (dev, demo, tests, benchmarks). Eager activity
+ * execution hands an activity to the worker in the reply to the workflow task that scheduled it, skipping a
+ * matching round trip: a zero-duration lifecycle takes ~0.9 s instead of ~1.55 s (bench/lifecycle.ts).
+ */
+export const DEV_SERVER_ARGS = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+
 export interface DevServerOptions {
   cliPath: string;
   /** SQLite file: workflows survive restarts of the dev server */
@@ -53,6 +60,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
       opts.namespace ?? 'default',
       '--log-level',
       'warn',
+      ...DEV_SERVER_ARGS,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

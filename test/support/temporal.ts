@@ -5,6 +5,7 @@ import {
   bundleWorkflowCode,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import { DEV_SERVER_ARGS } from '../../cli/temporalDevServer';
 import { WORKFLOWS_PATH } from '../../worker/createWorker';
 
 /** The Temporal CLI resolved by globalSetup (built from its Go module; never downloaded). */
@@ -26,7 +27,7 @@ function quietRuntime(): void {
 export function createLocalEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalCliPath() } },
+    server: { executable: { type: 'existing-path', path: temporalCliPath() }, extraArgs: DEV_SERVER_ARGS },
   });
 }
 

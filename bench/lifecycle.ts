@@ -1,0 +1,123 @@
+/**
+ * Lifecycle benchmark: wall time of complete photo-avatar lifecycles against the simulator with zero job durations
+ * (pure orchestration cost: Temporal round trips, activities, HTTP to the simulator, the download) and the HeyGen
+ * calls each one makes, by endpoint. Runs on a real Temporal dev server built from its Go module.
+ *
+ *   npm run bench:lifecycle -- [runs=10]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { PipelinesClient } from '../client/pipelinesClient';
+import type { LifecycleInput } from '../contracts/lifecycle';
+import { startSimulator } from '../simulator';
+import { createWorker } from '../worker/createWorker';
+import { DEV_SERVER_ARGS } from '../cli/temporalDevServer';
+
+const ZERO = { photoGenerationMs: 0, lookGenerationMs: 0, lookProcessingMs: 0, trainingMs: 0, renderMs: 0 };
+
+const input: LifecycleInput = {
+  name: 'Bench',
+  photo: {
+    generate: {
+      age: 'Young Adult',
+      gender: 'Woman',
+      ethnicity: 'East Asian',
+      orientation: 'square',
+      pose: 'half_body',
+      style: 'Realistic',
+      appearance: 'Benchmark presenter',
+    },
+  },
+  looks: [{ prompt: 'Grey suit', orientation: 'square', pose: 'half_body', style: 'Realistic' }],
+  video: {
+    script: 'A short benchmark script for the photo avatar.',
+    voiceId: '1bd001e7e50f421d891986aad5158bc8',
+    dimension: { width: 640, height: 360 },
+  },
+  polling: { initialSeconds: 0.05, maxSeconds: 1 },
+};
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const runs = Number(process.argv[2] ?? 10);
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const cli = execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'temporal-cli.sh')], {
+    encoding: 'utf8',
+  }).trim();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: cli },
+      extraArgs: DEV_SERVER_ARGS,
+    },
+  });
+  const sim = await startSimulator({ durations: ZERO });
+  const outputDir = await mkdtemp(path.join(os.tmpdir(), 'bench-'));
+  const taskQueue = 'bench';
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    config: {
+      temporal: { address: env.address, namespace: 'default', taskQueue },
+      heygen: { apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey },
+      outputDir,
+      inputDir: outputDir,
+      maxConcurrentActivities: 100,
+      maxCachedWorkflows: 1000,
+    },
+  });
+  const running = worker.run();
+  const client = new PipelinesClient(env.client, taskQueue);
+  try {
+    // Warm-up: the first run pays for workflow bundle loading and connection set-up.
+    await client.waitForLifecycle((await client.startLifecycle(input)).workflowId);
+    sim.clearLog();
+    const times: number[] = [];
+    let lastId = '';
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      const { workflowId } = await client.startLifecycle(input);
+      await client.waitForLifecycle(workflowId);
+      times.push(performance.now() - started);
+      lastId = workflowId;
+    }
+    const stages = (await client.lifecycleProgress(lastId)).stages;
+    const calls = sim.log();
+    const byEndpoint = new Map<string, number>();
+    for (const c of calls) {
+      const key = `${c.method} ${c.path.replace(/[0-9a-f]{32}/g, '{id}')}`;
+      byEndpoint.set(key, (byEndpoint.get(key) ?? 0) + 1);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`\nLifecycle (zero job durations), ${runs} sequential runs after one warm-up`);
+    console.log(
+      `machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    );
+    console.log('| metric | value |\n|---|---|');
+    console.log(`| wall time p50 | ${percentile(times, 50).toFixed(0)} ms |`);
+    console.log(`| wall time p99 | ${percentile(times, 99).toFixed(0)} ms |`);
+    console.log(`| HeyGen calls per lifecycle | ${(calls.length / runs).toFixed(1)} |`);
+    console.log('\n| endpoint | calls per lifecycle |\n|---|---|');
+    for (const [k, v] of [...byEndpoint.entries()].sort()) console.log(`| ${k} | ${(v / runs).toFixed(1)} |`);
+    console.log('\n| stage (last run) | ms |\n|---|---|');
+    for (const s of stages) {
+      console.log(`| ${s.stage} | ${Date.parse(s.endedAt ?? s.startedAt) - Date.parse(s.startedAt)} |`);
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    await sim.close();
+    await env.teardown();
+    await rm(outputDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
