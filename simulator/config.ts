@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isHttpUrl } from './util';
 import { DEFAULT_DURATIONS, type JobDurations, type SimulatorOptions } from './types';
 
 export type SignatureStyle = NonNullable<SimulatorOptions['webhookSignatureStyle']>;
@@ -90,17 +91,7 @@ const boolVar = z
   )
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
-const urlVar = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === 'http:' || u.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL');
+const urlVar = z.string().trim().refine(isHttpUrl, 'must be an http(s) URL');
 
 const MS = intVar(0, 24 * 3600 * 1000);
 

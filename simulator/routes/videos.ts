@@ -9,7 +9,7 @@ import {
   type Video,
   type VideoFailure,
 } from '../state';
-import { countWords, unixSeconds } from '../util';
+import { countWords, isHttpUrl, unixSeconds } from '../util';
 
 /** Code of the failure of a render whose talking photo was not completed when it was requested. */
 export const TALKING_PHOTO_NOT_READY_CODE = 400140;
@@ -22,14 +22,7 @@ const script = z
   .string()
   .max(MAX_SCRIPT_CHARS, `must be at most ${MAX_SCRIPT_CHARS} characters`)
   .refine((s) => s.trim().length > 0, 'must not be empty');
-const httpUrl = z.string().refine((v) => {
-  try {
-    const u = new URL(v);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'must be an http(s) URL');
+const httpUrl = z.string().refine(isHttpUrl, 'must be an http(s) URL');
 
 const side = z
   .number()

@@ -2,19 +2,12 @@ import { z } from 'zod';
 import { WEBHOOK_EVENTS } from '../catalogData';
 import { ApiError, CODES, apiErrors, validate, type ApiRoute } from '../http';
 import type { SimState, WebhookEndpoint } from '../state';
-import { hexId } from '../util';
+import { hexId, isHttpUrl } from '../util';
 import type { WebhookDispatcher } from '../webhookDelivery';
 
 const KNOWN_EVENTS = new Set(WEBHOOK_EVENTS);
 
-const httpUrl = z.string().refine((v) => {
-  try {
-    const u = new URL(v);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'must be an http(s) URL');
+const httpUrl = z.string().refine(isHttpUrl, 'must be an http(s) URL');
 
 const eventsSchema = z
   .array(

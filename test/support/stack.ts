@@ -7,6 +7,7 @@ import { PipelinesClient } from '../../client/pipelinesClient';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator';
 import type { WorkerConfig } from '../../worker/config';
 import { createWorker } from '../../worker/createWorker';
+import { bundleWorkflows, createLocalEnv } from './temporal';
 
 export const ZERO_DURATIONS = {
   photoGenerationMs: 0,
@@ -71,4 +72,31 @@ export async function createStack(
       await rm(outputDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface WorkflowSuite {
+  env: TestWorkflowEnvironment;
+  bundle: WorkflowBundleWithSourceMap;
+  stack: Stack;
+}
+
+/**
+ * Registers beforeAll/afterAll for a workflow test file: one real Temporal dev server, one workflow bundle, one
+ * stack (simulator, task queue, output directory) and, unless told otherwise, one worker.
+ */
+export function workflowSuite(
+  simOptions: SimulatorOptions = {},
+  opts: { startWorker?: boolean } = {},
+): WorkflowSuite {
+  const suite = {} as WorkflowSuite;
+  beforeAll(async () => {
+    [suite.env, suite.bundle] = await Promise.all([createLocalEnv(), bundleWorkflows()]);
+    suite.stack = await createStack(suite.env, suite.bundle, simOptions);
+    if (opts.startWorker ?? true) await suite.stack.startWorker();
+  });
+  afterAll(async () => {
+    await suite.stack?.close();
+    await suite.env?.teardown();
+  });
+  return suite;
 }

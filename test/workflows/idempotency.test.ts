@@ -1,36 +1,21 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleWorkflows, createLocalEnv } from '../support/temporal';
-import { createStack, type Stack } from '../support/stack';
+import { workflowSuite } from '../support/stack';
 import { countApplied, lifecycleInput } from '../support/inputs';
 import { spawnWorker, until, type WorkerProcess } from '../support/workerProcess';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-let stack: Stack;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createLocalEnv(), bundleWorkflows()]);
-  stack = await createStack(env, bundle);
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+const suite = workflowSuite({}, { startWorker: false });
 
 beforeEach(() => {
-  stack.sim.clearFaults();
-  stack.sim.clearLog();
+  suite.stack.sim.clearFaults();
+  suite.stack.sim.clearLog();
 });
 
 function groupsNamedFor(workflowId: string) {
-  return stack.sim.snapshot().groups.filter((g) => g.name.includes(workflowId));
+  return suite.stack.sim.snapshot().groups.filter((g) => g.name.includes(workflowId));
 }
 
 /** Every look name in the group appears as often as one add call creates looks, never twice over. */
 function expectNoDuplicateLooks(groupId: string) {
-  const looks = stack.sim
+  const looks = suite.stack.sim
     .snapshot()
     .looks.filter((l) => l.groupId === groupId && l.businessType !== 'generated');
   const imageKeys = looks.map((l) => l.imageKey);
@@ -39,19 +24,19 @@ function expectNoDuplicateLooks(groupId: string) {
 
 describe('billable creates are not repeated', () => {
   test('answers lost after HeyGen accepted a group create, an add and a train are reconciled, not repeated', async () => {
-    const { worker, done } = await stack.startWorker();
+    const { worker, done } = await suite.stack.startWorker();
     try {
       for (const path of ['avatar_group/create', 'avatar_group/add', 'train']) {
-        stack.sim.addFault({
+        suite.stack.sim.addFault({
           method: 'POST',
           path: `^/v2/photo_avatar/${path}$`,
           kind: 'drop',
           when: 'after',
         });
       }
-      const { workflowId } = await stack.client.startLifecycle(lifecycleInput({ looks: [] }));
-      const result = await stack.client.waitForLifecycle(workflowId);
-      const log = stack.sim.log();
+      const { workflowId } = await suite.stack.client.startLifecycle(lifecycleInput({ looks: [] }));
+      const result = await suite.stack.client.waitForLifecycle(workflowId);
+      const log = suite.stack.sim.log();
       // Each create was answered with a dropped connection once, then found again on the retry.
       expect(
         log.filter((e) => e.path === '/v2/photo_avatar/avatar_group/create').map((e) => e.status),
@@ -68,13 +53,13 @@ describe('billable creates are not repeated', () => {
   });
 
   test('the documented window: a render whose answer is lost is submitted again (HeyGen offers no reconciliation)', async () => {
-    const { worker, done } = await stack.startWorker();
+    const { worker, done } = await suite.stack.startWorker();
     try {
-      stack.sim.addFault({ method: 'POST', path: '^/v2/video/generate$', kind: 'drop', when: 'after' });
-      const { workflowId } = await stack.client.startLifecycle(lifecycleInput({ looks: [] }));
-      await stack.client.waitForLifecycle(workflowId);
+      suite.stack.sim.addFault({ method: 'POST', path: '^/v2/video/generate$', kind: 'drop', when: 'after' });
+      const { workflowId } = await suite.stack.client.startLifecycle(lifecycleInput({ looks: [] }));
+      await suite.stack.client.waitForLifecycle(workflowId);
       // Counted, not hidden: two renders were billed for this run.
-      expect(countApplied(stack.sim.log(), 'POST', '/v2/video/generate')).toBe(2);
+      expect(countApplied(suite.stack.sim.log(), 'POST', '/v2/video/generate')).toBe(2);
     } finally {
       worker.shutdown();
       await done;
@@ -83,17 +68,17 @@ describe('billable creates are not repeated', () => {
 
   test('a worker killed with SIGKILL during the group create and again during training: the restarted worker completes the run without duplicates', async () => {
     const workerEnv = {
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
-      HEYGEN_API_BASE_URL: stack.sim.url,
-      HEYGEN_API_KEY: stack.sim.apiKey,
-      OUTPUT_DIR: stack.outputDir,
-      INPUT_DIR: stack.outputDir,
+      TEMPORAL_ADDRESS: suite.env.address,
+      TEMPORAL_NAMESPACE: suite.stack.config.temporal.namespace,
+      TEMPORAL_TASK_QUEUE: suite.stack.config.temporal.taskQueue,
+      HEYGEN_API_BASE_URL: suite.stack.sim.url,
+      HEYGEN_API_KEY: suite.stack.sim.apiKey,
+      OUTPUT_DIR: suite.stack.outputDir,
+      INPUT_DIR: suite.stack.outputDir,
     };
-    stack.sim.setDurations({ trainingMs: 3000 });
+    suite.stack.sim.setDurations({ trainingMs: 3000 });
     // HeyGen creates the group at once but answers only after 5 s: the worker dies in between.
-    stack.sim.addFault({
+    suite.stack.sim.addFault({
       method: 'POST',
       path: '^/v2/photo_avatar/avatar_group/create$',
       kind: 'slow',
@@ -102,23 +87,23 @@ describe('billable creates are not repeated', () => {
     });
     let worker: WorkerProcess = await spawnWorker(workerEnv);
     try {
-      const { workflowId } = await stack.client.startLifecycle(lifecycleInput());
+      const { workflowId } = await suite.stack.client.startLifecycle(lifecycleInput());
       await until(() => groupsNamedFor(workflowId).length === 1, 60_000, 'the group to be created');
       await worker.kill();
       worker = await spawnWorker(workerEnv);
       // The lost attempt is retried after its start-to-close timeout; it finds the group by name.
       await until(
         async () =>
-          (await stack.client.lifecycleProgress(workflowId)).stage === 'training' &&
+          (await suite.stack.client.lifecycleProgress(workflowId)).stage === 'training' &&
           groupsNamedFor(workflowId)[0]?.trainingsStarted === 1,
         120_000,
         'training to start',
       );
       await worker.kill();
       worker = await spawnWorker(workerEnv);
-      const result = await stack.client.waitForLifecycle(workflowId);
+      const result = await suite.stack.client.waitForLifecycle(workflowId);
 
-      const log = stack.sim.log();
+      const log = suite.stack.sim.log();
       expect(groupsNamedFor(workflowId)).toHaveLength(1);
       expect(countApplied(log, 'POST', '/v2/photo_avatar/avatar_group/create')).toBe(1);
       expect(countApplied(log, 'POST', '/v2/photo_avatar/avatar_group/add')).toBe(1);
@@ -129,7 +114,7 @@ describe('billable creates are not repeated', () => {
       expectNoDuplicateLooks(result.groupId);
     } finally {
       await worker.stop();
-      stack.sim.setDurations({ trainingMs: 0 });
+      suite.stack.sim.setDurations({ trainingMs: 0 });
     }
   }, 240_000);
 });

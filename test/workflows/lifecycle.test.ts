@@ -1,28 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { HeyGenClient } from '../../heygen/client';
 import { renderPng } from '../../simulator/media/png';
-import { bundleWorkflows, createLocalEnv } from '../support/temporal';
-import { createStack, type Stack } from '../support/stack';
+import { workflowSuite } from '../support/stack';
 import { countApplied, lifecycleInput } from '../support/inputs';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-let stack: Stack;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createLocalEnv(), bundleWorkflows()]);
-  stack = await createStack(env, bundle);
-  await stack.startWorker();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+const suite = workflowSuite();
 
 async function sha256(file: string): Promise<string> {
   return createHash('sha256')
@@ -32,19 +16,19 @@ async function sha256(file: string): Promise<string> {
 
 describe('photoAvatarLifecycle on a real Temporal dev server', () => {
   test('generated photos → group → train → generated look → render → downloaded MP4', async () => {
-    stack.sim.clearLog();
-    const { workflowId } = await stack.client.startLifecycle(lifecycleInput());
-    const result = await stack.client.waitForLifecycle(workflowId);
+    suite.stack.sim.clearLog();
+    const { workflowId } = await suite.stack.client.startLifecycle(lifecycleInput());
+    const result = await suite.stack.client.waitForLifecycle(workflowId);
 
     // The file is real, complete, and its checksum is the one reported.
     const bytes = await readFile(result.videoPath);
     expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
     expect(await sha256(result.videoPath)).toBe(result.sha256);
-    expect(path.dirname(path.dirname(result.videoPath))).toBe(stack.outputDir);
+    expect(path.dirname(path.dirname(result.videoPath))).toBe(suite.stack.outputDir);
     expect(result.durationSeconds).toBeGreaterThan(0);
 
     // HeyGen saw exactly one of each billable create.
-    const log = stack.sim.log();
+    const log = suite.stack.sim.log();
     expect(countApplied(log, 'POST', '/v2/photo_avatar/photo/generate')).toBe(1);
     expect(countApplied(log, 'POST', '/v2/photo_avatar/avatar_group/create')).toBe(1);
     expect(countApplied(log, 'POST', '/v2/photo_avatar/avatar_group/add')).toBe(1); // 3 remaining images, one call
@@ -58,7 +42,7 @@ describe('photoAvatarLifecycle on a real Temporal dev server', () => {
       callback_id: string;
       video_inputs: Array<{ character: { talking_photo_id: string } }>;
     };
-    const snapshot = stack.sim.snapshot();
+    const snapshot = suite.stack.sim.snapshot();
     const generated = snapshot.looks.filter(
       (l) => l.groupId === result.groupId && l.businessType === 'generated',
     );
@@ -68,7 +52,7 @@ describe('photoAvatarLifecycle on a real Temporal dev server', () => {
     expect(snapshot.videos.find((v) => v.id === result.videoId)?.callbackId).toBe(`${workflowId}/render`);
 
     // progress reports every stage in order with timestamps and the HeyGen ids.
-    const progress = await stack.client.lifecycleProgress(workflowId);
+    const progress = await suite.stack.client.lifecycleProgress(workflowId);
     expect(progress.stage).toBe('completed');
     expect(progress.stages.map((s) => s.stage)).toEqual([
       'validating',
@@ -90,7 +74,7 @@ describe('photoAvatarLifecycle on a real Temporal dev server', () => {
 
   test('given image keys: the rest are added at most four a call, and the group is not recreated by name', async () => {
     // Six image keys, uploaded through the client like any caller would.
-    const heygen = new HeyGenClient(stack.config.heygen);
+    const heygen = new HeyGenClient(suite.stack.config.heygen);
     const keys: string[] = [];
     for (let i = 0; i < 6; i++) {
       const asset = await heygen.uploadAsset(
@@ -99,12 +83,12 @@ describe('photoAvatarLifecycle on a real Temporal dev server', () => {
       );
       keys.push(asset.image_key ?? '');
     }
-    stack.sim.clearLog();
-    const { workflowId } = await stack.client.startLifecycle(
+    suite.stack.sim.clearLog();
+    const { workflowId } = await suite.stack.client.startLifecycle(
       lifecycleInput({ name: 'Keys', photo: { imageKeys: keys.slice(0, 6) }, looks: [] }),
     );
-    const result = await stack.client.waitForLifecycle(workflowId);
-    const log = stack.sim.log();
+    const result = await suite.stack.client.waitForLifecycle(workflowId);
+    const log = suite.stack.sim.log();
     const adds = log.filter((e) => e.path === '/v2/photo_avatar/avatar_group/add' && e.applied);
     expect(adds.map((e) => (e.body as { image_keys: string[] }).image_keys.length)).toEqual([4, 1]);
     expect(countApplied(log, 'POST', '/v2/photo_avatar/photo/generate')).toBe(0);
@@ -121,21 +105,24 @@ describe('photoAvatarLifecycle on a real Temporal dev server', () => {
   test('local files are uploaded first (type detected from the bytes), then used as the photos', async () => {
     const files = ['a.png', 'b.png'];
     for (const [i, f] of files.entries()) {
-      await writeFile(path.join(stack.outputDir, f), renderPng({ width: 64, height: 64, seed: `file-${i}` }));
+      await writeFile(
+        path.join(suite.stack.outputDir, f),
+        renderPng({ width: 64, height: 64, seed: `file-${i}` }),
+      );
     }
-    stack.sim.clearLog();
-    const { workflowId } = await stack.client.startLifecycle(
+    suite.stack.sim.clearLog();
+    const { workflowId } = await suite.stack.client.startLifecycle(
       lifecycleInput({ name: 'Files', photo: { files }, looks: [] }),
     );
-    const result = await stack.client.waitForLifecycle(workflowId);
-    const uploads = stack.sim.log().filter((e) => e.path === '/v1/asset' && e.applied);
+    const result = await suite.stack.client.waitForLifecycle(workflowId);
+    const uploads = suite.stack.sim.log().filter((e) => e.path === '/v1/asset' && e.applied);
     expect(uploads).toHaveLength(2);
     expect((uploads[0]?.body as { contentType: string }).contentType).toBe('image/png');
     expect(result.lookIds).toHaveLength(2);
   });
 
   test('renderVideo runs on its own with a studio avatar', async () => {
-    const { workflowId } = await stack.client.startRender({
+    const { workflowId } = await suite.stack.client.startRender({
       video: {
         title: 'Standalone',
         dimension: { width: 320, height: 240 },
@@ -153,10 +140,10 @@ describe('photoAvatarLifecycle on a real Temporal dev server', () => {
       polling: { initialSeconds: 0.05, maxSeconds: 0.2 },
       fileName: 'standalone.mp4',
     });
-    const result = await stack.client.waitForRender(workflowId);
+    const result = await suite.stack.client.waitForRender(workflowId);
     expect(path.basename(result.videoPath)).toBe('standalone.mp4');
     expect(await sha256(result.videoPath)).toBe(result.sha256);
-    const progress = await stack.client.renderProgress(workflowId);
+    const progress = await suite.stack.client.renderProgress(workflowId);
     expect(progress.stages.map((s) => s.stage)).toEqual([
       'validating',
       'submitting',
@@ -164,5 +151,47 @@ describe('photoAvatarLifecycle on a real Temporal dev server', () => {
       'downloading',
       'completed',
     ]);
+  });
+
+  test('a heygenJobEvent signal ends a wait at once instead of at the next poll', async () => {
+    suite.stack.sim.setDurations({ renderMs: 300 });
+    try {
+      const { workflowId } = await suite.stack.client.startRender({
+        video: {
+          dimension: { width: 320, height: 240 },
+          video_inputs: [
+            {
+              character: { type: 'avatar', avatar_id: 'Angela-inblackskirt-20220820' },
+              voice: { type: 'text', voice_id: '1bd001e7e50f421d891986aad5158bc8', input_text: 'Signalled.' },
+            },
+          ],
+        },
+        // The next poll would come 10 minutes after the first one.
+        polling: { initialSeconds: 600, maxSeconds: 600 },
+      });
+      let videoId: string | undefined;
+      while (!videoId) {
+        videoId = (await suite.stack.client.renderProgress(workflowId)).videoId;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const id = videoId;
+      while (suite.stack.sim.snapshot().videos.find((v) => v.id === id)?.status !== 'completed') {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await suite.stack.client.notifyJobEvent(workflowId, {
+        kind: 'render',
+        resourceId: id,
+        outcome: 'success',
+      });
+      const result = await suite.stack.client.waitForRender(workflowId);
+      expect(result.videoId).toBe(id);
+      // One read before the event, one after it, one for the download's fresh URL: no polling in between.
+      const reads = suite.stack.sim
+        .log()
+        .filter((e) => e.path === '/v1/video_status.get' && e.query.video_id === id);
+      expect(reads).toHaveLength(3);
+    } finally {
+      suite.stack.sim.setDurations({ renderMs: 0 });
+    }
   });
 });

@@ -2,10 +2,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleWorkflows, createLocalEnv, temporalCliPath } from '../support/temporal';
-import { createStack, type Stack } from '../support/stack';
+import { Worker } from '@temporalio/worker';
+import { temporalCliPath } from '../support/temporal';
+import { workflowSuite } from '../support/stack';
 import { lifecycleInput } from '../support/inputs';
 
 /**
@@ -15,20 +14,7 @@ import { lifecycleInput } from '../support/inputs';
  */
 const HISTORIES = path.join(__dirname, '..', 'histories');
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-let stack: Stack;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createLocalEnv(), bundleWorkflows()]);
-  stack = await createStack(env, bundle);
-  await stack.startWorker();
-});
-
-afterAll(async () => {
-  await stack?.close();
-  await env?.teardown();
-});
+const suite = workflowSuite();
 
 /** History files are named after their workflow id ('/' written as '__'): replay needs the original id. */
 function fileFor(workflowId: string): string {
@@ -44,14 +30,14 @@ async function recordedHistories(): Promise<string[]> {
 
 describe('replay', () => {
   test('a fresh lifecycle and its render replay deterministically (and are recorded on request)', async () => {
-    const { workflowId } = await stack.client.startLifecycle(lifecycleInput(), {
+    const { workflowId } = await suite.stack.client.startLifecycle(lifecycleInput(), {
       workflowId: 'recorded-lifecycle-v1',
     });
-    await stack.client.waitForLifecycle(workflowId);
+    await suite.stack.client.waitForLifecycle(workflowId);
     for (const id of [workflowId, `${workflowId}/render`]) {
       const file = fileFor(id);
-      const history = await env.client.workflow.getHandle(id).fetchHistory();
-      await Worker.runReplayHistory({ workflowBundle: bundle }, history, id);
+      const history = await suite.env.client.workflow.getHandle(id).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: suite.bundle }, history, id);
       if (process.env.RECORD_HISTORIES === '1') {
         // The CLI writes the canonical proto3 JSON that historyFromJSON (and every Temporal SDK) reads.
         const json = execFileSync(
@@ -62,7 +48,7 @@ describe('replay', () => {
             '--workflow-id',
             id,
             '--address',
-            env.address,
+            suite.env.address,
             '--namespace',
             'default',
             '--output',
@@ -80,7 +66,7 @@ describe('replay', () => {
     expect(files.length).toBeGreaterThanOrEqual(2);
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowIdOf(file));
+      await Worker.runReplayHistory({ workflowBundle: suite.bundle }, history, workflowIdOf(file));
     }
   });
 });
