@@ -2,7 +2,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# npm install from the lockfile (see scripts/ensure-deps.sh for why not npm ci)
+RUN npm install --no-audit --no-fund
 COPY . .
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 

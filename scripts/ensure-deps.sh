@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Installs npm packages when node_modules is missing or older than the lockfile, then compiles to dist/.
+# Installs the locked npm packages when they are missing or the lockfile changed, then compiles to dist/.
+#
+# `npm install` (from the lockfile), not `npm ci`: the registry mirror reachable here lacks some other platforms'
+# optional native binaries (@swc/core-darwin-*, ...), so the lock cannot list them and `npm ci` refuses it as out of
+# sync. `npm install` installs exactly the locked versions and leaves package-lock.json unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "Installing npm packages (npm ci) ..." >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+stamp=node_modules/.deps-stamp
+want="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "Installing npm packages ..." >&2
+  npm install --no-audit --no-fund --loglevel=error >&2
+  echo "$want" > "$stamp"
 fi
 if [ "${SKIP_BUILD:-}" != "1" ]; then
   npx tsc -p tsconfig.build.json >&2
