@@ -12,4 +12,10 @@ npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "== typecheck" >&2
 npx tsc -p tsconfig.json --noEmit
 echo "== jest" >&2
-npx jest "$@"
+mkdir -p test-output
+status=0
+npx jest --json --outputFile=test-output/jest.json "$@" || status=$?
+# A plain closing line any CI can read: "N passed, N failed, N skipped".
+node -e 'const r = require("./test-output/jest.json");
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);' || true
+exit "$status"
