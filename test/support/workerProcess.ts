@@ -7,7 +7,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** SIGKILL: no graceful shutdown, in-flight activities are simply lost */
   kill(): Promise<void>;
-  stop(): Promise<void>;
+  /** SIGTERM: graceful shutdown; resolves with the exit code and what the worker printed */
+  stop(): Promise<{ code: number | null; stderr: string }>;
 }
 
 /** Runs `heygen-pipelines worker` (the compiled CLI) in a child process and resolves once it polls. */
@@ -17,7 +18,7 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerPr
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start: ${stderr}`)), 60_000);
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -40,7 +41,7 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerPr
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      return { code: await exited, stderr };
     },
   };
 }

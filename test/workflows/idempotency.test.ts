@@ -112,6 +112,11 @@ describe('billable creates are not repeated', () => {
       expect(countApplied(log, 'POST', '/v2/photo_avatar/look/generate')).toBe(1);
       expect(countApplied(log, 'POST', '/v2/video/generate')).toBe(1);
       expectNoDuplicateLooks(result.groupId);
+
+      // SIGTERM shuts the worker down gracefully: it drains and exits 0.
+      const stopped = await worker.stop();
+      expect(stopped.code).toBe(0);
+      expect(stopped.stderr).toContain('worker: stopped');
     } finally {
       await worker.stop();
       suite.stack.sim.setDurations({ trainingMs: 0 });

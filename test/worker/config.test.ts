@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { workerConfigFromEnv } from '../../worker/config';
+
+describe('worker configuration from the environment', () => {
+  test('defaults run the demo against the local simulator', () => {
+    const config = workerConfigFromEnv({}, '/srv/app');
+    expect(config).toEqual({
+      temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'heygen-pipelines' },
+      heygen: {
+        apiBaseUrl: 'http://127.0.0.1:4010',
+        uploadBaseUrl: 'http://127.0.0.1:4010',
+        apiKey: 'sim-api-key',
+      },
+      outputDir: path.resolve('/srv/app/output'),
+      inputDir: path.resolve('/srv/app'),
+      maxConcurrentActivities: 100,
+      maxCachedWorkflows: 1000,
+    });
+  });
+
+  test('real HeyGen settings are read as given', () => {
+    const config = workerConfigFromEnv(
+      {
+        HEYGEN_API_BASE_URL: 'https://api.heygen.com/',
+        HEYGEN_UPLOAD_BASE_URL: 'https://upload.heygen.com',
+        HEYGEN_API_KEY: 'k-123',
+        OUTPUT_DIR: '/data/videos',
+        WORKER_MAX_CONCURRENT_ACTIVITIES: '8',
+      },
+      '/srv/app',
+    );
+    expect(config.heygen).toEqual({
+      apiBaseUrl: 'https://api.heygen.com',
+      uploadBaseUrl: 'https://upload.heygen.com',
+      apiKey: 'k-123',
+    });
+    expect(config.outputDir).toBe('/data/videos');
+    expect(config.maxConcurrentActivities).toBe(8);
+  });
+
+  test.each([
+    ['TEMPORAL_ADDRESS', 'no-port'],
+    ['HEYGEN_API_BASE_URL', 'not a url'],
+    ['HEYGEN_API_KEY', '   '],
+    ['WORKER_MAX_CONCURRENT_ACTIVITIES', 'many'],
+  ])('a bad %s stops start-up with an error naming it', (name, value) => {
+    expect(() => workerConfigFromEnv({ [name]: value })).toThrow(
+      new RegExp(`Invalid environment variable ${name}`),
+    );
+  });
+});
