@@ -264,7 +264,9 @@ export class SimState {
     const timer = setTimeout(
       () => {
         this.timers.delete(timer);
-        this.settle();
+        // Timers may fire a millisecond before `dueAt` by Date.now(): settle as of dueAt at the latest, or this
+        // job would wait for the next status read to finish (and never send its webhook when nobody polls).
+        this.settle(Math.max(Date.now(), dueAt));
       },
       Math.max(0, dueAt - Date.now()),
     );
