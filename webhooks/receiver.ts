@@ -1,0 +1,470 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { parseWebhookEvent } from './events';
+import { verifySignature, type SignatureFailure } from './signature';
+import type { JobEventSink, ReceiverLog } from './types';
+
+/**
+ * The HTTP endpoint HeyGen calls when a job ends.
+ *
+ * Per request, in this order:
+ * - `OPTIONS <path>` -> 200 at once (HeyGen's 1-second registration probe); `GET|HEAD /healthz` -> 200;
+ *   other methods on `<path>` or `/healthz` -> 405; other paths -> 404.
+ * - `POST <path>`: Content-Length over `maxBodyBytes` -> 413 without reading; the raw body is read with a hard
+ *   limit (streaming past it -> 413, reading stops, the connection is closed); the signature is verified on the raw
+ *   bytes BEFORE anything is parsed (any failure -> 401, the sink is never called); then the body is parsed:
+ *   malformed -> 400, ignored -> 200 `{"status":"ignored"}`, job -> `sink.deliver()`:
+ *   'accepted' / 'duplicate' -> 200, sink throws (or takes longer than `sinkTimeoutMs`) -> 503 so HeyGen redelivers.
+ * Every answer is JSON. Malformed HTTP, oversized headers and slow clients are answered by the `clientError` handler
+ * (400 / 431 / 408, JSON) and the connection is closed; headers must arrive within 5 s and the whole request within
+ * `requestTimeoutMs`.
+ *
+ * `secrets` is read at every request (never copied): the owner may add the secret HeyGen returns from
+ * `endpoint.add` to the same array after the receiver is up (registration needs the OPTIONS probe to succeed first),
+ * and add/remove entries when rotating. With no secret every POST is a 401.
+ */
+
+export interface ReceiverStats {
+  /** POST requests on the events path (every one ends in exactly one of the buckets below) */
+  received: number;
+  /** Bodies whose signature verified */
+  verified: number;
+  rejected: {
+    /** 401s by reason */
+    missing_signature: number;
+    bad_signature: number;
+    stale_timestamp: number;
+    bad_timestamp: number;
+    /** 400: verified but malformed */
+    malformed: number;
+    /** 413: Content-Length or streamed body over the limit */
+    too_large: number;
+  };
+  /** 200 ignored (verified, not for us) */
+  ignored: number;
+  /** 200 accepted by the sink */
+  accepted: number;
+  /** 200 duplicate, per the sink */
+  duplicate: number;
+  /** 503: the sink failed or timed out */
+  unavailable: number;
+  /** POSTs whose body never arrived completely (client went away, request timeout): no answer possible */
+  aborted: number;
+  /** 500: an unexpected error in the receiver itself (should stay 0) */
+  errors: number;
+  /** OPTIONS probes answered */
+  probes: number;
+  /** 404 and 405 answers */
+  notFound: number;
+  methodNotAllowed: number;
+  /** Connections refused by the HTTP parser (malformed HTTP, headers too large, timeouts) */
+  clientErrors: number;
+}
+
+export interface WebhookReceiverOptions {
+  /** Interface to bind. Default 127.0.0.1. */
+  host?: string;
+  /** Port; 0 (default) picks a free one. */
+  port?: number;
+  /** Events path. Default '/webhooks/heygen'. */
+  path?: string;
+  /** Endpoint secrets (rotation set). Read at every request: see above. */
+  secrets: readonly string[];
+  sink: JobEventSink;
+  /** Body limit. Default 256 KiB. */
+  maxBodyBytes?: number;
+  /** Accepted clock skew of Heygen-Timestamp. Default 300 s. */
+  toleranceSeconds?: number;
+  /** Default: silent. Never receives secrets, signatures or bodies. */
+  log?: ReceiverLog;
+  /** Clock for the timestamp check. Default Date.now. */
+  now?: () => number;
+  /** Whole-request deadline (headers + body), default 10 000 ms; headers alone get min(5000, this). */
+  requestTimeoutMs?: number;
+  /** How long a sink.deliver() may take before the receiver answers 503. Default 8000 ms. */
+  sinkTimeoutMs?: number;
+}
+
+export interface RunningWebhookReceiver {
+  /** Full URL of the events path, e.g. http://127.0.0.1:43210/webhooks/heygen */
+  url: string;
+  port: number;
+  stats(): ReceiverStats;
+  close(): Promise<void>;
+}
+
+const DEFAULT_PATH = '/webhooks/heygen';
+const HEALTH_PATH = '/healthz';
+const DEFAULT_MAX_BODY = 256 * 1024;
+const DEFAULT_TOLERANCE_S = 300;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_SINK_TIMEOUT_MS = 8_000;
+const MAX_HEADER_BYTES = 16 * 1024;
+
+const SILENT: ReceiverLog = { info: () => undefined, warn: () => undefined };
+
+function emptyStats(): ReceiverStats {
+  return {
+    received: 0,
+    verified: 0,
+    rejected: {
+      missing_signature: 0,
+      bad_signature: 0,
+      stale_timestamp: 0,
+      bad_timestamp: 0,
+      malformed: 0,
+      too_large: 0,
+    },
+    ignored: 0,
+    accepted: 0,
+    duplicate: 0,
+    unavailable: 0,
+    aborted: 0,
+    errors: 0,
+    probes: 0,
+    notFound: 0,
+    methodNotAllowed: 0,
+    clientErrors: 0,
+  };
+}
+
+const errorMessage = (err: unknown): string =>
+  (err instanceof Error ? err.message : String(err)).slice(0, 300);
+
+type BodyResult = { kind: 'ok'; body: Buffer } | { kind: 'too_large' } | { kind: 'aborted' };
+
+/** Reads the body up to `limit` bytes; past it, stops reading (the request is paused) and reports too_large. */
+function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (result: BodyResult) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        finish({ kind: 'too_large' });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish({ kind: 'ok', body: Buffer.concat(chunks, size) });
+    const onClose = () => finish({ kind: 'aborted' });
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+    // The permanent 'error' listener is attached by the request handler; an error is followed by 'close'.
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  extraHeaders: Record<string, string> = {},
+): void {
+  if (res.headersSent || res.writableEnded || res.destroyed) return;
+  const payload = JSON.stringify(body);
+  try {
+    res.writeHead(status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(payload),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      ...extraHeaders,
+    });
+    res.end(payload);
+  } catch {
+    res.destroy();
+  }
+}
+
+/** A raw JSON answer on a socket the HTTP layer gave up on (parse errors, timeouts). */
+function rawAnswer(status: number, reason: string, body: Record<string, unknown>): string {
+  const payload = JSON.stringify(body);
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`
+  );
+}
+
+function pathOf(rawUrl: string | undefined): string | undefined {
+  if (!rawUrl) return undefined;
+  try {
+    return new URL(rawUrl, 'http://receiver.invalid').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promise<RunningWebhookReceiver> {
+  const host = opts.host ?? '127.0.0.1';
+  const eventsPath = opts.path ?? DEFAULT_PATH;
+  if (!eventsPath.startsWith('/'))
+    throw new Error(`Webhook receiver path must start with '/': ${eventsPath}`);
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1)
+    throw new Error('maxBodyBytes must be an integer >= 1');
+  const toleranceSeconds = opts.toleranceSeconds ?? DEFAULT_TOLERANCE_S;
+  if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0)
+    throw new Error('toleranceSeconds must be >= 0');
+  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 100) {
+    throw new Error('requestTimeoutMs must be an integer >= 100');
+  }
+  const sinkTimeoutMs = opts.sinkTimeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
+  if (!Number.isFinite(sinkTimeoutMs) || sinkTimeoutMs <= 0) throw new Error('sinkTimeoutMs must be > 0');
+  const log = opts.log ?? SILENT;
+  const now = opts.now ?? Date.now;
+  const { sink } = opts;
+  const stats = emptyStats();
+
+  const safeLog = (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => {
+    try {
+      log[level](message, fields);
+    } catch {
+      // A broken logger must not break the receiver.
+    }
+  };
+
+  const reject401 = (res: ServerResponse, reason: SignatureFailure, remote: string | undefined) => {
+    stats.rejected[reason] += 1;
+    safeLog('warn', 'webhook rejected: signature check failed', { reason, remote });
+    send(res, 401, { status: 'unauthorized' });
+  };
+
+  const tooLarge = (res: ServerResponse, remote: string | undefined) => {
+    stats.rejected.too_large += 1;
+    safeLog('warn', 'webhook rejected: body too large', { limit: maxBodyBytes, remote });
+    // The body is not (fully) read: the connection cannot be reused.
+    send(res, 413, { status: 'too_large', limit: maxBodyBytes }, { Connection: 'close' });
+  };
+
+  const handlePost = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    stats.received += 1;
+    const remote = req.socket.remoteAddress;
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && /^\d+$/u.test(declared) && Number(declared) > maxBodyBytes) {
+      tooLarge(res, remote);
+      return;
+    }
+    const body = await readBody(req, maxBodyBytes);
+    if (body.kind === 'too_large') {
+      tooLarge(res, remote);
+      return;
+    }
+    if (body.kind === 'aborted') {
+      stats.aborted += 1;
+      safeLog('warn', 'webhook request aborted before its body was complete', { remote });
+      res.destroy();
+      return;
+    }
+
+    let check: ReturnType<typeof verifySignature>;
+    try {
+      check = verifySignature({
+        rawBody: body.body,
+        headers: req.headers,
+        secrets: opts.secrets,
+        nowMs: now(),
+        toleranceSeconds,
+      });
+    } catch {
+      check = { ok: false, reason: 'bad_signature' };
+    }
+    if (!check.ok) {
+      reject401(res, check.reason, remote);
+      return;
+    }
+    stats.verified += 1;
+
+    const parsed = parseWebhookEvent(body.body, check.eventIdHeader);
+    if (parsed.kind === 'malformed') {
+      stats.rejected.malformed += 1;
+      safeLog('warn', 'webhook rejected: malformed body', { reason: parsed.reason });
+      send(res, 400, { status: 'malformed', reason: parsed.reason });
+      return;
+    }
+    if (parsed.kind === 'ignored') {
+      stats.ignored += 1;
+      safeLog('info', 'webhook ignored', {
+        eventType: parsed.eventType.slice(0, 200),
+        reason: parsed.reason,
+      });
+      send(res, 200, { status: 'ignored' });
+      return;
+    }
+
+    const { event } = parsed;
+    const fields = {
+      eventType: event.eventType,
+      kind: event.kind,
+      resourceId: event.resourceId,
+      eventId: event.eventId,
+      route: event.route,
+    };
+    let outcome: unknown;
+    try {
+      outcome = await withTimeout(
+        Promise.resolve().then(() => sink.deliver(event)),
+        sinkTimeoutMs,
+      );
+    } catch (err) {
+      stats.unavailable += 1;
+      safeLog('warn', 'webhook event could not be handed over; answering 503 so HeyGen redelivers', {
+        ...fields,
+        error: errorMessage(err),
+      });
+      send(res, 503, { status: 'unavailable' }, { 'Retry-After': '5' });
+      return;
+    }
+    if (outcome === 'accepted') {
+      stats.accepted += 1;
+      safeLog('info', 'webhook event accepted', fields);
+      send(res, 200, { status: 'accepted' });
+    } else if (outcome === 'duplicate') {
+      stats.duplicate += 1;
+      safeLog('info', 'webhook event was a duplicate', fields);
+      send(res, 200, { status: 'duplicate' });
+    } else {
+      stats.unavailable += 1;
+      safeLog('warn', 'webhook sink answered neither accepted nor duplicate; answering 503', fields);
+      send(res, 503, { status: 'unavailable' }, { 'Retry-After': '5' });
+    }
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    const path = pathOf(req.url);
+    const method = req.method ?? '';
+    if (path === eventsPath) {
+      if (method === 'OPTIONS') {
+        stats.probes += 1;
+        send(res, 200, { status: 'ok' }, { Allow: 'POST, OPTIONS' });
+        return;
+      }
+      if (method !== 'POST') {
+        stats.methodNotAllowed += 1;
+        send(res, 405, { status: 'method_not_allowed' }, { Allow: 'POST, OPTIONS' });
+        return;
+      }
+      handlePost(req, res).catch((err: unknown) => {
+        stats.errors += 1;
+        safeLog('warn', 'webhook receiver error', { error: errorMessage(err) });
+        send(res, 500, { status: 'error' }, { Connection: 'close' });
+      });
+      return;
+    }
+    if (path === HEALTH_PATH) {
+      if (method === 'GET' || method === 'HEAD') {
+        send(res, 200, { status: 'ok' });
+      } else {
+        stats.methodNotAllowed += 1;
+        send(res, 405, { status: 'method_not_allowed' }, { Allow: 'GET, HEAD' });
+      }
+      return;
+    }
+    stats.notFound += 1;
+    send(res, 404, { status: 'not_found' });
+  };
+
+  const checkInterval = Math.max(100, Math.min(1000, Math.floor(requestTimeoutMs / 4)));
+  const server = http.createServer(
+    {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.min(5000, requestTimeoutMs),
+      keepAliveTimeout: 5000,
+      connectionsCheckingInterval: checkInterval,
+      maxHeaderSize: MAX_HEADER_BYTES,
+      requireHostHeader: false,
+    },
+    (req, res) => {
+      try {
+        onRequest(req, res);
+      } catch (err) {
+        stats.errors += 1;
+        safeLog('warn', 'webhook receiver error', { error: errorMessage(err) });
+        send(res, 500, { status: 'error' }, { Connection: 'close' });
+      }
+    },
+  );
+  server.maxHeadersCount = 200;
+  // Backstop for sockets idle past every other deadline (a sink answer included).
+  server.setTimeout(Math.max(requestTimeoutMs, sinkTimeoutMs) + 5000, (socket: Socket) => socket.destroy());
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    stats.clientErrors += 1;
+    const code = typeof err.code === 'string' ? err.code : 'unknown';
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    try {
+      if (code !== 'ECONNRESET' && socket.writable && (!inFlight || !inFlight.headersSent)) {
+        if (code === 'HPE_HEADER_OVERFLOW') {
+          socket.write(rawAnswer(431, 'Request Header Fields Too Large', { status: 'headers_too_large' }));
+        } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+          socket.write(rawAnswer(408, 'Request Timeout', { status: 'timeout' }));
+        } else {
+          socket.write(rawAnswer(400, 'Bad Request', { status: 'bad_request' }));
+        }
+      }
+    } catch {
+      // The socket is going away anyway.
+    }
+    socket.end();
+    // end() lets the answer flush first; a peer that never reads must not hold the socket.
+    setTimeout(() => socket.destroy(), 1000).unref();
+    if (code !== 'ECONNRESET')
+      safeLog('warn', 'webhook receiver refused a malformed or slow request', { code });
+  });
+  server.on('error', (err) => safeLog('warn', 'webhook receiver server error', { error: errorMessage(err) }));
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}${eventsPath}`,
+    port,
+    stats: () => structuredClone(stats),
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
