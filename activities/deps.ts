@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { HeyGenPort } from '../heygen/port';
 
 /** What activities need from the worker: the HeyGen port and where files live. Secrets stay inside `heygen`. */
@@ -7,4 +8,6 @@ export interface ActivityDeps {
   outputDir: string;
   /** Local files given as photo input must be inside this directory */
   inputDir: string;
+  /** For webhook routing (mailbox signals); absent in workers that only poll */
+  temporal?: { client: Client; taskQueue: string };
 }

@@ -2,6 +2,7 @@ import { assetActivities } from './assets';
 import { avatarGroupActivities } from './avatarGroups';
 import { deliveryActivities } from './delivery';
 import type { ActivityDeps } from './deps';
+import { jobRouteActivities } from './jobRoutes';
 import { lookGenerationActivities } from './lookGeneration';
 import { photoGenerationActivities } from './photoGeneration';
 import { trainingActivities } from './training';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...lookGenerationActivities(deps),
     ...videoActivities(deps),
     ...deliveryActivities(deps),
+    ...jobRouteActivities(deps),
   };
 }
 

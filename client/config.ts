@@ -7,6 +7,12 @@ export interface TemporalConfig {
   taskQueue: string;
 }
 
+/** How runs started by this client wait for HeyGen jobs unless their input says otherwise. */
+export function defaultWaitModeFromEnv(env: NodeJS.ProcessEnv = process.env): 'poll' | 'webhook' {
+  return parseEnv(z.object({ HEYGEN_WAIT_MODE: z.enum(['poll', 'webhook']).default('poll') }), env)
+    .HEYGEN_WAIT_MODE;
+}
+
 export const DEFAULT_TASK_QUEUE = 'heygen-pipelines';
 
 const temporalEnvSchema = z.object({

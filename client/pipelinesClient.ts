@@ -4,7 +4,7 @@ import { lifecycleInputSchema, type LifecycleInput, type LifecycleResult } from 
 import type { LifecycleProgress, RenderProgress } from '../contracts/progress';
 import { renderVideoInputSchema, type RenderVideoInput, type RenderVideoResult } from '../contracts/render';
 import { parseInput } from '../contracts/validation';
-import type { JobEvent } from '../contracts/events';
+import type { JobEvent, WaitMode } from '../contracts/events';
 import {
   jobEventSignal,
   lifecycleProgressQuery,
@@ -12,7 +12,7 @@ import {
   WORKFLOW_TYPES,
 } from '../workflows/definitions';
 import type { photoAvatarLifecycle, renderVideo } from '../workflows';
-import { temporalConfigFromEnv, type TemporalConfig } from './config';
+import { defaultWaitModeFromEnv, temporalConfigFromEnv, type TemporalConfig } from './config';
 
 export interface StartOptions {
   /** Defaults to `<kind>-<slug of name>-<uuid>` */
@@ -40,18 +40,27 @@ function slug(text: string): string {
  * InputValidationError naming the field, and no workflow (hence no HeyGen call) is started.
  */
 export class PipelinesClient {
+  /** `defaultWaitMode` applies to inputs that do not set `waitMode` (webhook when a receiver is registered). */
   constructor(
     readonly client: Client,
     readonly taskQueue: string,
+    readonly defaultWaitMode: WaitMode = 'poll',
   ) {}
 
-  static async connect(config: TemporalConfig = temporalConfigFromEnv()): Promise<PipelinesClient> {
+  static async connect(
+    config: TemporalConfig = temporalConfigFromEnv(),
+    defaultWaitMode: WaitMode = defaultWaitModeFromEnv(),
+  ): Promise<PipelinesClient> {
     const connection = await Connection.connect({ address: config.address });
-    return new PipelinesClient(new Client({ connection, namespace: config.namespace }), config.taskQueue);
+    return new PipelinesClient(
+      new Client({ connection, namespace: config.namespace }),
+      config.taskQueue,
+      defaultWaitMode,
+    );
   }
 
   async startLifecycle(input: LifecycleInput, opts: StartOptions = {}): Promise<RunRef> {
-    const valid = parseInput(lifecycleInputSchema, input);
+    const valid = { waitMode: this.defaultWaitMode, ...parseInput(lifecycleInputSchema, input) };
     const workflowId = opts.workflowId ?? `lifecycle-${slug(valid.name)}-${randomUUID()}`;
     const handle = await this.client.workflow.start<typeof photoAvatarLifecycle>(WORKFLOW_TYPES.lifecycle, {
       taskQueue: this.taskQueue,
@@ -63,7 +72,7 @@ export class PipelinesClient {
   }
 
   async startRender(input: RenderVideoInput, opts: StartOptions = {}): Promise<RunRef> {
-    const valid = parseInput(renderVideoInputSchema, input);
+    const valid = { waitMode: this.defaultWaitMode, ...parseInput(renderVideoInputSchema, input) };
     const workflowId = opts.workflowId ?? `render-${slug(valid.video.title ?? 'video')}-${randomUUID()}`;
     const handle = await this.client.workflow.start<typeof renderVideo>(WORKFLOW_TYPES.render, {
       taskQueue: this.taskQueue,

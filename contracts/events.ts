@@ -18,3 +18,27 @@ export interface JobEvent {
 export function jobEventKey(kind: JobKind, resourceId: string): string {
   return `${kind}:${resourceId}`;
 }
+
+/** What a mailbox receives from the webhook receiver: the event and, when the event names it, its workflow. */
+export interface MailboxDelivery {
+  event: JobEvent;
+  /** Waiting workflow named by the event itself (videos: callback_id) */
+  route?: string;
+}
+
+export interface MailboxRoute {
+  /** The workflow waiting for this job's event */
+  workflowId: string;
+}
+
+/**
+ * One mailbox workflow per HeyGen job: `heygen-event/<kind>/<resourceId>`. Whichever arrives first (the event
+ * from the webhook receiver, or the route from the waiting workflow), the mailbox delivers the event once both are
+ * known, then closes; deliveries to a closed mailbox are duplicates.
+ */
+export function mailboxWorkflowId(kind: JobKind, resourceId: string): string {
+  return `heygen-event/${kind}/${resourceId}`;
+}
+
+/** How a run learns that HeyGen jobs ended: by polling only, or by webhook events with polling as a fallback. */
+export type WaitMode = 'poll' | 'webhook';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { imageKeySchema, lookSpecSchema, photoAttributesSchema } from '../heygen/schemas/photoAvatar';
 import { backgroundSchema, dimensionSchema, MAX_SCRIPT_CHARS } from '../heygen/schemas/video';
-import { pollingSchema } from './polling';
+import { pollingSchema, waitModeSchema } from './polling';
 
 export const MAX_IMAGES = 20;
 export const MAX_LOOKS = 10;
@@ -42,6 +42,8 @@ export const lifecycleInputSchema = z
     looks: z.array(lookSpecSchema.strict()).max(MAX_LOOKS).optional(),
     video: lifecycleVideoSchema,
     polling: pollingSchema.optional(),
+    /** 'webhook': waits end on job events, polling only as a slow fallback. Default 'poll'. */
+    waitMode: waitModeSchema.optional(),
   })
   .strict();
 export type LifecycleInput = z.infer<typeof lifecycleInputSchema>;

@@ -16,5 +16,21 @@ export type PollingPolicy = z.infer<typeof pollingSchema>;
 /** Sized for real HeyGen: jobs take minutes, so polling every few seconds early and once a minute later. */
 export const DEFAULT_POLLING: PollingPolicy = { initialSeconds: 5, maxSeconds: 60 };
 
+/**
+ * With webhooks the poll is only a fallback for a lost event: the first read comes after 10 minutes, so a healthy
+ * run (every job shorter than that, or its event delivered) does not poll at all.
+ */
+export const DEFAULT_WEBHOOK_FALLBACK_POLLING: PollingPolicy = { initialSeconds: 600, maxSeconds: 1800 };
+
+/** Looks becoming `completed` sends no event; in webhook mode these waits keep a short cadence of their own. */
+export const LOOK_READY_POLLING: PollingPolicy = { initialSeconds: 1, maxSeconds: 15 };
+
+export const waitModeSchema = z.enum(['poll', 'webhook']);
+
+/** The cadence a run uses: its own `polling`, else the default of its wait mode. */
+export function pollingFor(mode: 'poll' | 'webhook', polling: PollingPolicy | undefined): PollingPolicy {
+  return polling ?? (mode === 'webhook' ? DEFAULT_WEBHOOK_FALLBACK_POLLING : DEFAULT_POLLING);
+}
+
 /** What a status-read activity reports: finished with a value, or still running with HeyGen's status. */
 export type PollResult<T> = { done: true; value: T } | { done: false; status: string };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { generateVideoRequestSchema } from '../heygen/schemas/video';
-import { pollingSchema } from './polling';
+import { pollingSchema, waitModeSchema } from './polling';
 
 /**
  * Input of the `renderVideo` workflow: HeyGen's own v2 request body (as documented for POST /v2/video/generate),
@@ -10,6 +10,8 @@ export const renderVideoInputSchema = z
   .object({
     video: generateVideoRequestSchema,
     polling: pollingSchema.optional(),
+    /** 'webhook': waits end on job events, polling only as a slow fallback. Default 'poll'. */
+    waitMode: waitModeSchema.optional(),
     /** File name (without directory) for the downloaded video; default `<video_id>.mp4`. */
     fileName: z
       .string()

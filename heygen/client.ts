@@ -24,6 +24,7 @@ import {
   listAssetsQuerySchema,
   photoAvatarLookSchema,
   trainingStatusSchema,
+  updateWebhookEndpointRequestSchema,
   uploadedAssetSchema,
   videoIdResponseSchema,
   videoStatusSchema,
@@ -47,6 +48,7 @@ import {
   type ListAssetsQuery,
   type PhotoAvatarLook,
   type TrainingStatus,
+  type UpdateWebhookEndpointRequest,
   type UploadedAsset,
   type VideoStatus,
   type Voice,
@@ -210,6 +212,14 @@ export const OPERATIONS = {
   addWebhookEndpoint: op({
     name: 'webhook.add',
     method: 'POST',
+    host: 'api',
+    envelope: 'v1',
+    timeout: 'create',
+    schema: webhookEndpointSchema,
+  }),
+  updateWebhookEndpoint: op({
+    name: 'webhook.update',
+    method: 'PATCH',
     host: 'api',
     envelope: 'v1',
     timeout: 'create',
@@ -440,6 +450,18 @@ export class HeyGenClient implements HeyGenPort {
   ): Promise<WebhookEndpoint> {
     const body = validate(OPERATIONS.addWebhookEndpoint.name, addWebhookEndpointRequestSchema, request);
     return this.http.call(OPERATIONS.addWebhookEndpoint, { path: '/v1/webhook/endpoint.add', body, ...opts });
+  }
+
+  async updateWebhookEndpoint(
+    request: UpdateWebhookEndpointRequest,
+    opts: RequestOptions = {},
+  ): Promise<WebhookEndpoint> {
+    const body = validate(OPERATIONS.updateWebhookEndpoint.name, updateWebhookEndpointRequestSchema, request);
+    return this.http.call(OPERATIONS.updateWebhookEndpoint, {
+      path: '/v1/webhook/endpoint.update',
+      body,
+      ...opts,
+    });
   }
 
   async listWebhookEndpoints(opts: RequestOptions = {}): Promise<WebhookEndpoint[]> {

@@ -17,6 +17,7 @@ import type {
   ListAssetsQuery,
   PhotoAvatarLook,
   TrainingStatus,
+  UpdateWebhookEndpointRequest,
   UploadedAsset,
   VideoStatus,
   Voice,
@@ -63,6 +64,10 @@ export interface HeyGenPort {
   listAssets(query?: Omit<ListAssetsQuery, 'token'>, opts?: PortRequestOptions): AsyncIterable<AssetListItem>;
   deleteAsset(assetId: string, opts?: PortRequestOptions): Promise<void>;
   addWebhookEndpoint(request: AddWebhookEndpointRequest, opts?: PortRequestOptions): Promise<WebhookEndpoint>;
+  updateWebhookEndpoint(
+    request: UpdateWebhookEndpointRequest,
+    opts?: PortRequestOptions,
+  ): Promise<WebhookEndpoint>;
   listWebhookEndpoints(opts?: PortRequestOptions): Promise<WebhookEndpoint[]>;
   deleteWebhookEndpoint(endpointId: string, opts?: PortRequestOptions): Promise<void>;
 }

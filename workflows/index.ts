@@ -1,2 +1,3 @@
 export { photoAvatarLifecycle } from './photoAvatarLifecycle';
 export { renderVideo } from './renderVideo';
+export { jobEventMailbox } from './jobEventMailbox';

@@ -1,6 +1,7 @@
 import { executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
 import { lifecycleInputSchema, type LifecycleInput, type LifecycleResult } from '../contracts/lifecycle';
-import { DEFAULT_POLLING, type PollingPolicy } from '../contracts/polling';
+import { LOOK_READY_POLLING, pollingFor, type PollingPolicy } from '../contracts/polling';
+import type { JobKind } from '../contracts/events';
 import type { LifecycleIds, LifecycleProgress, LifecycleStage } from '../contracts/progress';
 import type { RenderVideoInput } from '../contracts/render';
 import { parseInput } from '../contracts/validation';
@@ -46,8 +47,16 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
 
   try {
     const input = parseInput(lifecycleInputSchema, rawInput);
-    const polling: PollingPolicy = input.polling ?? DEFAULT_POLLING;
+    const waitMode = input.waitMode ?? 'poll';
+    const webhooks = waitMode === 'webhook';
+    const polling: PollingPolicy = pollingFor(waitMode, input.polling);
+    const lookPolling: PollingPolicy = webhooks ? LOOK_READY_POLLING : polling;
     const { workflowId } = workflowInfo();
+    /** A wait that an event can end: with webhooks, route the job's event here and skip the first read. */
+    const eventWait = async (kind: JobKind, resourceId: string) => {
+      if (webhooks) await creates.registerJobRoute({ kind, resourceId });
+      return { event: { inbox, kind, resourceId }, pollFirst: !webhooks };
+    };
     const groupName = groupNameFor(input.name, workflowId);
 
     // 1. Photos: generated from the eight attributes, given as image keys, or uploaded from local files.
@@ -63,7 +72,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
         poll: () => reads.checkGeneration({ generationId: gid, what: 'Photo generation' }),
         polling,
         deadlineMs: STAGE_DEADLINES_MS.photoGeneration,
-        event: { inbox, kind: 'photo_generation', resourceId: gid },
+        ...(await eventWait('photo_generation', gid)),
       });
       ids.imageKeys.push(...images.imageKeys);
     } else if (input.photo.imageKeys) {
@@ -96,7 +105,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
     await waitForJob({
       what: `Looks of group ${group.groupId}`,
       poll: () => reads.checkLooksReady({ groupId: group.groupId, lookIds: ids.addedLookIds }),
-      polling,
+      polling: lookPolling,
       deadlineMs: STAGE_DEADLINES_MS.looksReady,
     });
 
@@ -108,7 +117,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
       poll: () => reads.checkTraining({ groupId: group.groupId }),
       polling,
       deadlineMs: STAGE_DEADLINES_MS.training,
-      event: { inbox, kind: 'training', resourceId: group.groupId },
+      ...(await eventWait('training', group.groupId)),
     });
 
     // 5. New looks, generated concurrently; each is ready once its images exist as completed looks in the group.
@@ -125,12 +134,12 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
           poll: () => reads.checkGeneration({ generationId: lookGenerationId, what: 'Look generation' }),
           polling,
           deadlineMs: STAGE_DEADLINES_MS.lookGeneration,
-          event: { inbox, kind: 'photo_generation', resourceId: lookGenerationId },
+          ...(await eventWait('photo_generation', lookGenerationId)),
         });
         const looks = await waitForJob({
           what: `Looks of generation ${lookGenerationId}`,
           poll: () => reads.findLooksForImages({ groupId: group.groupId, imageKeys: images.imageKeys }),
-          polling,
+          polling: lookPolling,
           deadlineMs: STAGE_DEADLINES_MS.looksReady,
         });
         return looks.lookIds;
@@ -157,6 +166,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
         ...(input.video.dimension ? { dimension: input.video.dimension } : {}),
       },
       polling,
+      waitMode,
     };
     const video = await executeChild(renderVideo, { workflowId: renderWorkflowId, args: [renderInput] });
     ids.videoId = video.videoId;

@@ -1,5 +1,5 @@
 import { setHandler, workflowInfo } from '@temporalio/workflow';
-import { DEFAULT_POLLING } from '../contracts/polling';
+import { pollingFor } from '../contracts/polling';
 import type { RenderProgress, RenderStage } from '../contracts/progress';
 import { renderVideoInputSchema, type RenderVideoInput, type RenderVideoResult } from '../contracts/render';
 import { parseInput } from '../contracts/validation';
@@ -32,7 +32,8 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
 
   try {
     const input = parseInput(renderVideoInputSchema, rawInput);
-    const polling = input.polling ?? DEFAULT_POLLING;
+    const waitMode = input.waitMode ?? 'poll';
+    const polling = pollingFor(waitMode, input.polling);
     const { workflowId } = workflowInfo();
 
     tracker.enter('submitting');
@@ -47,7 +48,9 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
       poll: () => reads.checkVideo({ videoId: id }),
       polling,
       deadlineMs: RENDER_DEADLINE_MS,
+      // The render's event names this workflow (callback_id), so no route needs registering.
       event: { inbox, kind: 'render', resourceId: id },
+      pollFirst: waitMode !== 'webhook',
       onStatus: (status) => (heygenStatus = status),
     });
     heygenStatus = 'completed';

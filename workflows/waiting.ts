@@ -45,10 +45,14 @@ export async function waitForJob<T>(spec: WaitSpec<T>): Promise<T> {
   const deadline = Date.now() + spec.deadlineMs;
   const maxMs = spec.polling.maxSeconds * 1000;
   let delayMs = spec.polling.initialSeconds * 1000;
+  const events = () => (spec.event ? spec.event.inbox.count(spec.event.kind, spec.event.resourceId) : 0);
   let read = spec.pollFirst ?? true;
+  // Events that arrived before a status read are covered by it. Without a first read, an event that came early
+  // (even before this wait began) wakes the wait at once.
+  let seen = 0;
   for (;;) {
-    const seen = spec.event ? spec.event.inbox.count(spec.event.kind, spec.event.resourceId) : 0;
     if (read) {
+      seen = events();
       const result = await spec.poll();
       if (result.done) return result.value;
       spec.onStatus?.(result.status);
@@ -63,8 +67,7 @@ export async function waitForJob<T>(spec: WaitSpec<T>): Promise<T> {
       });
     }
     const sleepMs = Math.min(jitter(delayMs), remaining);
-    const ev = spec.event;
-    if (ev) await condition(() => ev.inbox.count(ev.kind, ev.resourceId) > seen, sleepMs);
+    if (spec.event) await condition(() => events() > seen, sleepMs);
     else await condition(() => false, sleepMs);
     delayMs = Math.min(delayMs * 2, maxMs);
   }

@@ -41,3 +41,10 @@ export const webhookEndpointListSchema = z.union([
   z.array(webhookEndpointSchema),
   z.looseObject({ endpoints: z.array(webhookEndpointSchema) }).transform((v) => v.endpoints),
 ]);
+
+export const updateWebhookEndpointRequestSchema = z.object({
+  endpoint_id: z.string().min(1),
+  url: z.url().optional(),
+  events: z.array(z.string().min(1)).optional(),
+});
+export type UpdateWebhookEndpointRequest = z.infer<typeof updateWebhookEndpointRequestSchema>;

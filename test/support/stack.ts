@@ -39,7 +39,7 @@ export async function createStack(
   const outputDir = await mkdtemp(path.join(os.tmpdir(), 'heygen-out-'));
   const taskQueue = `test-${process.pid}-${++counter}`;
   const config: WorkerConfig = {
-    temporal: { address: 'unused', namespace: env.namespace ?? 'default', taskQueue },
+    temporal: { address: env.address, namespace: env.namespace ?? 'default', taskQueue },
     heygen: { apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey },
     outputDir,
     inputDir: outputDir,
@@ -57,6 +57,7 @@ export async function createStack(
       const worker = await createWorker({
         config: { ...config, ...overrides },
         connection: env.nativeConnection,
+        client: env.client,
         workflowBundle: bundle,
       });
       const entry = { worker, done: worker.run() };

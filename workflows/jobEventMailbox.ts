@@ -1,0 +1,42 @@
+import { condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import type { JobEvent, JobKind } from '../contracts/events';
+import { deliverJobEventSignal, jobEventSignal, routeJobEventSignal } from './definitions';
+
+/** Long enough for the slowest job (renders get two hours); after that the waiting run is polling anyway. */
+export const MAILBOX_TTL_MS = 6 * 60 * 60 * 1000;
+
+export interface MailboxResult {
+  delivered: boolean;
+  to?: string;
+  reason?: string;
+}
+
+/**
+ * Holds one HeyGen job event until the workflow waiting for it is known, then signals that workflow once and
+ * closes. This is what makes webhook routing reliable: photo-generation and training events carry only HeyGen's
+ * resource id, and can arrive before the waiting workflow has even recorded that id (the job finished faster than
+ * the create call returned). Duplicate deliveries collapse here, across any number of receiver instances.
+ */
+export async function jobEventMailbox(job: { kind: JobKind; resourceId: string }): Promise<MailboxResult> {
+  let event: JobEvent | undefined;
+  let route: string | undefined;
+  setHandler(deliverJobEventSignal, (delivery) => {
+    event ??= delivery.event;
+    route ??= delivery.route;
+  });
+  setHandler(routeJobEventSignal, (r) => {
+    route ??= r.workflowId;
+  });
+
+  const ready = await condition(() => event !== undefined && route !== undefined, MAILBOX_TTL_MS);
+  if (!ready || !event || !route) {
+    return { delivered: false, reason: event ? `no route for ${job.kind} ${job.resourceId}` : 'no event' };
+  }
+  try {
+    await getExternalWorkflowHandle(route).signal(jobEventSignal, event);
+    return { delivered: true, to: route };
+  } catch (err) {
+    // The waiting workflow has finished (completed, failed, cancelled): not an error.
+    return { delivered: false, to: route, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
