@@ -1,6 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import type { WaitMode } from '../contracts/events';
+import { HeyGenClient } from '../heygen/client';
+import { ensureWebhookEndpoint } from '../webhooks/registration';
+import { startWebhookReceiver } from '../webhooks/receiver';
+import { TemporalJobEventSink } from '../webhooks/temporalSink';
 import { simulatorOptionsFromEnv, startSimulator, type RunningSimulator } from '../simulator';
 import type { JobDurations } from '../simulator/types';
 import { workerConfigFromEnv } from '../worker/config';
@@ -35,6 +41,11 @@ export interface DevStack {
   worker: Worker;
   workerDone: Promise<void>;
   namespace: string;
+  taskQueue: string;
+  /** The webhook receiver's URL when it is registered with the simulator */
+  webhookUrl?: string;
+  /** 'webhook' when the receiver is registered, else 'poll' */
+  waitMode: WaitMode;
   stop(): Promise<void>;
 }
 
@@ -43,6 +54,8 @@ export interface DevStackOptions {
   dbFile: string;
   uiPort: number;
   port: number;
+  /** Port of the webhook receiver started with the simulator */
+  webhookPort: number;
   log: (line: string) => void;
 }
 
@@ -76,19 +89,43 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       opts.log(`HeyGen simulator listening on ${simulator.url}`);
     }
     const config = workerConfigFromEnv(env);
-    const worker = await createWorker({ config });
+    const connection = await Connection.connect({ address: config.temporal.address });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const worker = await createWorker({ config, client });
     const workerDone = worker.run();
     opts.log(`Worker polling task queue "${config.temporal.taskQueue}"; videos go to ${config.outputDir}`);
+
+    // The webhook receiver, registered with the simulator (its secret arrives with the registration).
+    let receiver: Awaited<ReturnType<typeof startWebhookReceiver>> | undefined;
+    if (simulator) {
+      const secrets: string[] = [];
+      receiver = await startWebhookReceiver({
+        port: opts.webhookPort,
+        secrets,
+        sink: new TemporalJobEventSink(client, config.temporal.taskQueue),
+      });
+      const { endpoint } = await ensureWebhookEndpoint(new HeyGenClient(config.heygen), receiver.url);
+      if (endpoint.secret) secrets.push(endpoint.secret);
+      opts.log(
+        `Webhook receiver ${receiver.url} registered with the simulator (endpoint ${endpoint.endpoint_id})`,
+      );
+    }
     const sim = simulator;
+    const hooks = receiver;
     return {
       temporal,
       simulator,
       worker,
       workerDone,
       namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      ...(hooks ? { webhookUrl: hooks.url } : {}),
+      waitMode: hooks ? 'webhook' : 'poll',
       async stop() {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerDone.catch(() => undefined);
+        await hooks?.close();
+        await connection.close();
         await sim?.close();
         await temporal.stop();
       },

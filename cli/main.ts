@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { demo } from './commands/demo';
 import { cancel, lifecycleStart, status, videoRender } from './commands/runs';
 import { dev, simulator, worker } from './commands/services';
+import * as webhooks from './commands/webhooks';
 import { reportFailure } from './output';
 
 const program = new Command();
@@ -16,7 +17,8 @@ const devOptions = (cmd: Command) =>
     .option('--no-simulator', 'use HEYGEN_API_BASE_URL / HEYGEN_API_KEY instead of the embedded simulator')
     .option('--db-file <path>', 'Temporal dev server database file (default .data/temporal.db)')
     .option('--port <port>', 'Temporal frontend port', '7233')
-    .option('--ui-port <port>', 'Temporal Web UI port', '8233');
+    .option('--ui-port <port>', 'Temporal Web UI port', '8233')
+    .option('--webhook-port <port>', 'webhook receiver port (registered with the simulator)', '8088');
 
 devOptions(
   program.command('dev').description('Temporal dev server + HeyGen simulator + worker, until Ctrl-C'),
@@ -53,6 +55,30 @@ program
   .option('--json', 'print only JSON')
   .description("show a run's status and progress")
   .action(status);
+
+const hooks = program.command('webhooks').description('HeyGen webhooks: the receiver and its registration');
+hooks
+  .command('serve')
+  .description('run the webhook receiver (WEBHOOK_HOST, WEBHOOK_PORT, HEYGEN_WEBHOOK_SECRETS)')
+  .action(webhooks.serve);
+hooks
+  .command('register')
+  .description('register the receiver URL with HeyGen (reuses an endpoint with the same URL)')
+  .requiredOption('--url <url>', 'public URL of the receiver, e.g. https://hooks.example.com/webhooks/heygen')
+  .option('--events <list>', 'comma-separated event types (default: the ones the product uses)')
+  .option('--secret-file <path>', 'write the signing secret to this file (mode 600) instead of stdout')
+  .option('--json', 'print the endpoint as JSON (includes the secret)')
+  .action(webhooks.register);
+hooks
+  .command('list')
+  .option('--json', 'print JSON (secrets redacted)')
+  .description('list webhook endpoints')
+  .action(webhooks.list);
+hooks
+  .command('delete')
+  .argument('<endpointId>')
+  .description('delete a webhook endpoint')
+  .action(webhooks.remove);
 
 program.command('cancel').argument('<workflowId>').description('cancel a run').action(cancel);
 

@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { HeyGenClient } from '../heygen/client';
@@ -10,6 +11,8 @@ export interface CreateWorkerOptions {
   connection?: NativeConnection;
   /** Defaults to the v1/v2 HeyGen client built from config.heygen */
   heygen?: HeyGenPort;
+  /** Client used by the webhook-routing activity; defaults to a new connection to config.temporal.address */
+  client?: Client;
   /** A prebuilt workflow bundle (production, tests); defaults to bundling ./workflows at start-up */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -23,11 +26,22 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const connection =
     options.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
   const heygen = options.heygen ?? new HeyGenClient(config.heygen);
+  const client =
+    options.client ??
+    new Client({
+      connection: await Connection.connect({ address: config.temporal.address }),
+      namespace: config.temporal.namespace,
+    });
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ heygen, outputDir: config.outputDir, inputDir: config.inputDir }),
+    activities: createActivities({
+      heygen,
+      outputDir: config.outputDir,
+      inputDir: config.inputDir,
+      temporal: { client, taskQueue: config.temporal.taskQueue },
+    }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),

@@ -39,14 +39,16 @@ export async function demo(flags: DevFlags & { input?: string; exit?: boolean })
   try {
     const inputFile = path.resolve(flags.input ?? path.join(REPO_ROOT, 'examples', 'demo-lifecycle.json'));
     const input = JSON.parse(await readFile(inputFile, 'utf8')) as never;
-    client = await PipelinesClient.connect({
-      address: stack.temporal.address,
-      namespace: stack.namespace,
-      taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'heygen-pipelines',
-    });
+    client = await PipelinesClient.connect(
+      { address: stack.temporal.address, namespace: stack.namespace, taskQueue: stack.taskQueue },
+      stack.waitMode,
+    );
     const started = Date.now();
     const ref = await client.startLifecycle(input);
-    info(`\nStarted photoAvatarLifecycle ${ref.workflowId} from ${path.relative(process.cwd(), inputFile)}`);
+    info(
+      `\nStarted photoAvatarLifecycle ${ref.workflowId} from ${path.relative(process.cwd(), inputFile)} ` +
+        `(waits end on ${stack.waitMode === 'webhook' ? 'webhook events, polling as a fallback' : 'polling'})`,
+    );
     const c = client;
     const result: LifecycleResult = await watchStages(
       () => c.lifecycleProgress(ref.workflowId),

@@ -22,6 +22,7 @@ export interface DevFlags {
   dbFile?: string;
   uiPort: string;
   port: string;
+  webhookPort: string;
 }
 
 export function devStackOptions(flags: DevFlags) {
@@ -30,6 +31,7 @@ export function devStackOptions(flags: DevFlags) {
     dbFile: path.resolve(flags.dbFile ?? path.join(REPO_ROOT, '.data', 'temporal.db')),
     uiPort: Number(flags.uiPort),
     port: Number(flags.port),
+    webhookPort: Number(flags.webhookPort),
     log: info,
   };
 }
