@@ -1,0 +1,242 @@
+/**
+ * Webhook benchmark, loopback only, bounded (a fixed number of events):
+ *  1. Receiver throughput: signed `avatar_video.success` deliveries with a keep-alive agent and fixed concurrency,
+ *     (a) verified and handed to a no-op sink — the receiver's own ceiling (HMAC, limits, parsing);
+ *     (b) verified and accepted into Temporal — one signal-with-start on a mailbox workflow each.
+ *  2. Event-to-signal latency: renders waiting in webhook mode each receive their event; latency is the time from
+ *     sending the HTTP delivery to the `heygenJobEvent` signal recorded in the render's history (server clock,
+ *     same machine), through receiver → mailbox workflow → render workflow.
+ *
+ *   npm run bench:webhooks -- [events=5000] [renders=100]
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { PipelinesClient } from '../client/pipelinesClient';
+import { DEV_SERVER_ARGS } from '../cli/temporalDevServer';
+import { startSimulator } from '../simulator';
+import { startWebhookReceiver } from '../webhooks/receiver';
+import { TemporalJobEventSink } from '../webhooks/temporalSink';
+import type { JobEventSink } from '../webhooks/types';
+import { createWorker } from '../worker/createWorker';
+
+const SECRET = `bench-${randomUUID()}`;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(url: string, body: string): Promise<number> {
+  const signature = createHmac('sha256', SECRET).update(body).digest('hex');
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), signature },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function videoEvent(videoId: string, callbackId: string): string {
+  return JSON.stringify({
+    event_type: 'avatar_video.success',
+    event_data: { video_id: videoId, url: `https://files.example/${videoId}.mp4`, callback_id: callbackId },
+  });
+}
+
+async function throughput(
+  url: string,
+  events: number,
+  concurrency: number,
+): Promise<{ perSecond: number; statuses: Map<number, number> }> {
+  const bodies = Array.from({ length: events }, (_, i) =>
+    videoEvent(`bench-video-${randomUUID()}`, `bench-target-${i}`),
+  );
+  const statuses = new Map<number, number>();
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const status = await post(url, bodies[next++]!);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    }),
+  );
+  return { perSecond: events / ((performance.now() - started) / 1000), statuses };
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+async function main(): Promise<void> {
+  const events = Number(process.argv[2] ?? 5000);
+  const renders = Number(process.argv[3] ?? 100);
+  const concurrency = 32;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const cli = execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'temporal-cli.sh')], {
+    encoding: 'utf8',
+  }).trim();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: cli }, extraArgs: DEV_SERVER_ARGS },
+  });
+  // Renders that stay in progress: the event, not a poll, is what the measured waits react to.
+  const sim = await startSimulator({ durations: { renderMs: 10 * 60 * 1000 } });
+  const outputDir = await mkdtemp(path.join(os.tmpdir(), 'bench-hooks-'));
+  const taskQueue = 'bench-webhooks';
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    client: env.client,
+    config: {
+      temporal: { address: env.address, namespace: 'default', taskQueue },
+      heygen: { apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey },
+      outputDir,
+      inputDir: outputDir,
+      maxConcurrentActivities: 200,
+      maxCachedWorkflows: 2000,
+    },
+  });
+  const running = worker.run();
+  const noop: JobEventSink = { deliver: () => Promise.resolve('accepted') };
+  const verifyOnly = await startWebhookReceiver({ secrets: [SECRET], sink: noop });
+  const intoTemporal = await startWebhookReceiver({
+    secrets: [SECRET],
+    sink: new TemporalJobEventSink(env.client, taskQueue),
+  });
+  try {
+    await throughput(verifyOnly.url, 500, concurrency); // warm-up
+    const a = await throughput(verifyOnly.url, events, concurrency);
+    const bEvents = Math.min(events, 2000);
+    const b = await throughput(intoTemporal.url, bEvents, concurrency);
+
+    // Let the worker finish the mailboxes of phase (b) (their targets do not exist) before measuring latency.
+    const drainDeadline = Date.now() + 120_000;
+    for (;;) {
+      const { count } = await env.client.workflow.count(
+        `WorkflowType = 'jobEventMailbox' AND ExecutionStatus = 'Running'`,
+      );
+      if (count === 0 || Date.now() > drainDeadline) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+
+    // Latency: renders waiting in webhook mode, one event each.
+    const client = new PipelinesClient(env.client, taskQueue, 'webhook');
+    const ids: string[] = [];
+    for (let i = 0; i < renders; i++) {
+      const { workflowId } = await client.startRender({
+        video: {
+          dimension: { width: 320, height: 240 },
+          video_inputs: [
+            {
+              character: { type: 'avatar', avatar_id: 'Angela-inblackskirt-20220820' },
+              voice: {
+                type: 'text',
+                voice_id: '1bd001e7e50f421d891986aad5158bc8',
+                input_text: 'Latency probe.',
+              },
+            },
+          ],
+        },
+        polling: { initialSeconds: 3600, maxSeconds: 3600 },
+      });
+      ids.push(workflowId);
+    }
+    const videoIds = new Map<string, string>();
+    while (videoIds.size < ids.length) {
+      for (const id of ids) {
+        if (videoIds.has(id)) continue;
+        const videoId = (await client.renderProgress(id).catch(() => undefined))?.videoId;
+        if (videoId) videoIds.set(id, videoId);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500)); // let every render settle into its wait
+    const signaledAt = async (id: string): Promise<number | undefined> => {
+      for (let tries = 0; tries < 200; tries++) {
+        const history = await env.client.workflow.getHandle(id).fetchHistory();
+        const t = (history.events ?? []).find(
+          (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'heygenJobEvent',
+        )?.eventTime;
+        if (t) return Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return undefined;
+    };
+    // (i) one event at a time: each sent once the previous one has reached its run.
+    const isolatedIds = ids.slice(0, Math.ceil(ids.length / 3));
+    const isolated: number[] = [];
+    for (const id of isolatedIds) {
+      const sent = Date.now();
+      await post(intoTemporal.url, videoEvent(videoIds.get(id)!, id));
+      const at = await signaledAt(id);
+      if (at !== undefined) isolated.push(at - sent);
+    }
+    // (ii) a burst: all the others at once, 8 deliveries in flight.
+    const burstIds = ids.slice(isolatedIds.length);
+    const sentAt = new Map<string, number>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < burstIds.length) {
+          const id = burstIds[next++]!;
+          sentAt.set(id, Date.now());
+          await post(intoTemporal.url, videoEvent(videoIds.get(id)!, id));
+        }
+      }),
+    );
+    const burst: number[] = [];
+    for (const id of burstIds) {
+      const at = await signaledAt(id);
+      if (at !== undefined) burst.push(at - sentAt.get(id)!);
+    }
+    isolated.sort((x, y) => x - y);
+    burst.sort((x, y) => x - y);
+    for (const id of ids)
+      await env.client.workflow
+        .getHandle(id)
+        .terminate('benchmark done')
+        .catch(() => undefined);
+
+    const fmt = (m: Map<number, number>) => [...m.entries()].map(([s, n]) => `${s}×${n}`).join(' ');
+    console.log(
+      `\nWebhook receiver benchmark (${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; concurrency ${concurrency}, keep-alive)`,
+    );
+    console.log('| measurement | events | result | answers |\n|---|---|---|---|');
+    console.log(
+      `| verified webhooks/s, no-op sink | ${events} | ${a.perSecond.toFixed(0)} /s | ${fmt(a.statuses)} |`,
+    );
+    console.log(
+      `| verified and accepted into Temporal/s (mailbox signal-with-start) | ${bEvents} | ${b.perSecond.toFixed(0)} /s | ${fmt(b.statuses)} |`,
+    );
+    const lat = (name: string, v: number[], of: number) =>
+      console.log(
+        `| event-to-signal latency, ${name} | ${v.length} of ${of} | p50 ${pct(v, 50)} ms, p99 ${pct(v, 99)} ms | |`,
+      );
+    lat('one event at a time', isolated, isolatedIds.length);
+    lat(`burst of ${burstIds.length}`, burst, burstIds.length);
+  } finally {
+    await verifyOnly.close();
+    await intoTemporal.close();
+    agent.destroy();
+    worker.shutdown();
+    await running;
+    await sim.close();
+    await env.teardown();
+    await rm(outputDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
