@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { describeCliError } from '../../cli/output';
 import { HeyGenClient } from '../../heygen/client';
 import type { CallLogEntry } from '../../simulator';
 import { ensureWebhookEndpoint } from '../../webhooks/registration';
@@ -220,5 +221,55 @@ describe('webhook mode', () => {
       await connection.close();
       await proxy.close();
     }
+  });
+
+  test('a failure event ends the stage at once with HeyGen message', async () => {
+    const { stack } = suite;
+    stack.sim.addJobOutcome({ job: 'training', outcome: 'fail', message: 'Photos show different people' });
+    const { workflowId } = await stack.client.startLifecycle(
+      lifecycleInput({ waitMode: 'webhook', polling: NO_POLLING, looks: [] }),
+    );
+    const error = await stack.client.waitForLifecycle(workflowId).catch((err: unknown) => err);
+    expect(describeCliError(error).message).toContain('Photos show different people');
+    const progress = await stack.client.lifecycleProgress(workflowId);
+    expect(progress.failure).toMatchObject({ stage: 'training', type: 'HeyGenJobFailed' });
+    expect(
+      sink.events.some(
+        (e) => e.eventType === 'photo_avatar_train.fail' && e.resourceId === progress.ids.groupId,
+      ),
+    ).toBe(true);
+  });
+
+  test('an event for a run that has already finished is accepted and dropped, not an error', async () => {
+    const { stack, env } = suite;
+    const target = `finished-${Date.now()}`;
+    const handle = await env.client.workflow.start('jobEventMailbox', {
+      taskQueue: stack.config.temporal.taskQueue,
+      workflowId: target,
+      args: [{ kind: 'render', resourceId: 'nothing' }],
+    });
+    await handle.terminate('finished before its event');
+    const outcome = await sink.inner.deliver({
+      kind: 'render',
+      resourceId: `late-${target}`,
+      outcome: 'success',
+      eventType: 'avatar_video.success',
+      route: target,
+      eventId: target,
+    });
+    expect(outcome).toBe('accepted');
+    const mailbox = env.client.workflow.getHandle(`heygen-event/render/late-${target}`);
+    expect(await mailbox.result()).toMatchObject({ delivered: false, to: target });
+    // A redelivery of the same event finds the mailbox closed: a duplicate, answered 200 by the receiver.
+    expect(
+      await sink.inner.deliver({
+        kind: 'render',
+        resourceId: `late-${target}`,
+        outcome: 'success',
+        eventType: 'avatar_video.success',
+        route: target,
+        eventId: target,
+      }),
+    ).toBe('duplicate');
   });
 });
