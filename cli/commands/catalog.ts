@@ -1,0 +1,258 @@
+import { Option, type Command } from 'commander';
+import { listAllAssets, uploadFromPath, uploadFromUrl } from '../../heygen/assets';
+import { persistentCatalogCache, type CatalogCache } from '../../heygen/catalog';
+import { HeyGenClient } from '../../heygen/client';
+import { heygenConfigFromEnv } from '../../heygen/config';
+import type { AssetListItem, ListAssetsQuery } from '../../heygen/schemas';
+import { info, reportFailure } from '../output';
+
+/**
+ * Catalog and asset commands: `avatars`, `voices`, `groups`, `looks <groupId>` (cached, see heygen/catalog.ts) and
+ * `assets upload|list|delete`. Tables go to stdout; with --json, stdout carries only JSON.
+ */
+export function registerCatalogCommands(program: Command): void {
+  const listFlags = (cmd: Command) =>
+    cmd
+      .option('--json', 'print JSON instead of a table')
+      .option('--refresh', 'ignore the cache and fetch the list again');
+
+  listFlags(
+    program
+      .command('avatars')
+      .description('list studio avatars (cached for HEYGEN_CATALOG_TTL_SECONDS)')
+      .option('--gender <gender>', 'only this gender, e.g. female')
+      .option('--name <text>', 'name or id contains this text'),
+  ).action(avatarsCommand);
+
+  listFlags(
+    program
+      .command('voices')
+      .description('list voices (cached for HEYGEN_CATALOG_TTL_SECONDS)')
+      .option('--language <language>', 'language name or code, e.g. English, en, en-US')
+      .option('--gender <gender>', 'only this gender, e.g. male')
+      .option('--name <text>', 'name or id contains this text'),
+  ).action(voicesCommand);
+
+  listFlags(
+    program
+      .command('groups')
+      .description('list photo-avatar groups (cached for HEYGEN_CATALOG_TTL_SECONDS)')
+      .option('--name <text>', 'name or id contains this text'),
+  ).action(groupsCommand);
+
+  listFlags(
+    program
+      .command('looks')
+      .description('list the looks of a photo-avatar group (cached for HEYGEN_CATALOG_TTL_SECONDS)')
+      .argument('<groupId>')
+      .option('--name <text>', 'name or id contains this text')
+      .option('--status <status>', 'only looks with this status, e.g. completed'),
+  ).action(looksCommand);
+
+  const assets = program.command('assets').description('HeyGen assets: upload, list, delete');
+  assets
+    .command('upload')
+    .description('upload a local file or an http(s) URL (type detected from the bytes)')
+    .argument('<pathOrUrl>')
+    .option('--json', 'print the uploaded asset as JSON')
+    .action(assetsUploadCommand);
+  assets
+    .command('list')
+    .description('list every asset (all pages)')
+    .addOption(new Option('--type <type>', 'only this kind of asset').choices(['image', 'video', 'audio']))
+    .option('--json', 'print JSON instead of a table')
+    .action(assetsListCommand);
+  assets.command('delete').description('delete an asset').argument('<assetId>').action(assetsDeleteCommand);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Actions (exported for tests; each reports its own failure and sets the exit code)
+
+export interface ListFlags {
+  json?: boolean;
+  refresh?: boolean;
+}
+
+export async function avatarsCommand(flags: ListFlags & { gender?: string; name?: string }): Promise<void> {
+  try {
+    const avatars = await catalog().listAvatars(
+      { gender: flags.gender, name: flags.name },
+      { refresh: flags.refresh },
+    );
+    if (flags.json) return printJson(avatars);
+    printTable(
+      ['AVATAR ID', 'NAME', 'GENDER', 'PREMIUM', 'DEFAULT VOICE'],
+      avatars.map((a) => [a.avatar_id, a.avatar_name, a.gender, yesNo(a.premium), a.default_voice_id]),
+    );
+  } catch (err) {
+    reportFailure(err, Boolean(flags.json));
+  }
+}
+
+export async function voicesCommand(
+  flags: ListFlags & { language?: string; gender?: string; name?: string },
+): Promise<void> {
+  try {
+    const voices = await catalog().listVoices(
+      { language: flags.language, gender: flags.gender, name: flags.name },
+      { refresh: flags.refresh },
+    );
+    if (flags.json) return printJson(voices);
+    printTable(
+      ['VOICE ID', 'NAME', 'LANGUAGE', 'GENDER', 'EMOTION', 'PAUSE'],
+      voices.map((v) => [
+        v.voice_id,
+        v.name,
+        v.language,
+        v.gender,
+        yesNo(v.emotion_support),
+        yesNo(v.support_pause),
+      ]),
+    );
+  } catch (err) {
+    reportFailure(err, Boolean(flags.json));
+  }
+}
+
+export async function groupsCommand(flags: ListFlags & { name?: string }): Promise<void> {
+  try {
+    const groups = await catalog().listAvatarGroups({ name: flags.name }, { refresh: flags.refresh });
+    if (flags.json) return printJson(groups);
+    printTable(
+      ['GROUP ID', 'NAME', 'LOOKS', 'TRAINING', 'TYPE', 'CREATED'],
+      groups.map((g) => [g.id, g.name, g.num_looks, g.train_status, g.group_type, isoTime(g.created_at)]),
+    );
+  } catch (err) {
+    reportFailure(err, Boolean(flags.json));
+  }
+}
+
+export async function looksCommand(
+  groupId: string,
+  flags: ListFlags & { name?: string; status?: string },
+): Promise<void> {
+  try {
+    const looks = await catalog().listGroupLooks(
+      groupId,
+      { name: flags.name, status: flags.status },
+      { refresh: flags.refresh },
+    );
+    if (flags.json) return printJson(looks);
+    printTable(
+      ['LOOK ID', 'NAME', 'STATUS', 'MOTION', 'CREATED'],
+      looks.map((l) => [l.id, l.name, l.status, yesNo(l.is_motion), isoTime(l.created_at)]),
+    );
+  } catch (err) {
+    reportFailure(err, Boolean(flags.json));
+  }
+}
+
+export async function assetsUploadCommand(source: string, flags: { json?: boolean }): Promise<void> {
+  try {
+    const heygen = client();
+    const isUrl = /^https?:\/\//iu.test(source);
+    info(`uploading ${isUrl ? redactQuery(source) : source}...`);
+    const asset = isUrl ? await uploadFromUrl(heygen, source) : await uploadFromPath(heygen, source);
+    if (flags.json) return printJson(asset);
+    printTable(
+      ['FIELD', 'VALUE'],
+      [
+        ['id', asset.id],
+        ['file_type', asset.file_type],
+        ['name', asset.name],
+        ['image_key', asset.image_key],
+        ['url', asset.url],
+      ].filter(([, value]) => value !== undefined && value !== null),
+      { header: false },
+    );
+  } catch (err) {
+    reportFailure(err, Boolean(flags.json));
+  }
+}
+
+export async function assetsListCommand(flags: {
+  type?: ListAssetsQuery['file_type'];
+  json?: boolean;
+}): Promise<void> {
+  try {
+    const assets: AssetListItem[] = [];
+    for await (const asset of listAllAssets(client(), flags.type ? { file_type: flags.type } : {})) {
+      assets.push(asset);
+    }
+    if (flags.json) return printJson(assets);
+    printTable(
+      ['ASSET ID', 'TYPE', 'NAME', 'CREATED'],
+      assets.map((a) => [a.id, a.file_type, a.name, isoTime(a.created_ts)]),
+    );
+    info(`${assets.length} asset(s)`);
+  } catch (err) {
+    reportFailure(err, Boolean(flags.json));
+  }
+}
+
+export async function assetsDeleteCommand(assetId: string): Promise<void> {
+  try {
+    await client().deleteAsset(assetId);
+    info(`deleted asset ${assetId}`);
+  } catch (err) {
+    reportFailure(err, false);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Output
+
+type Cell = string | number | boolean | null | undefined;
+
+/** Formats rows as left-aligned columns separated by two spaces (no trailing spaces). */
+export function formatTable(headers: string[], rows: Cell[][], opts: { header?: boolean } = {}): string {
+  const showHeader = opts.header ?? true;
+  const text = rows.map((row) => headers.map((_, i) => cellText(row[i])));
+  const all = showHeader ? [headers, ...text] : text;
+  const widths = headers.map((_, i) => Math.max(0, ...all.map((r) => (r[i] ?? '').length)));
+  return all
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+function printTable(headers: string[], rows: Cell[][], opts: { header?: boolean } = {}): void {
+  process.stdout.write(formatTable(headers, rows, opts));
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function cellText(value: Cell): string {
+  if (value === null || value === undefined || value === '') return '-';
+  return String(value).replace(/\s+/gu, ' ');
+}
+
+function yesNo(value: boolean | null | undefined): string {
+  return value === true ? 'yes' : value === false ? 'no' : '-';
+}
+
+function isoTime(unixSeconds: number | null | undefined): string {
+  if (typeof unixSeconds !== 'number' || !Number.isFinite(unixSeconds)) return '-';
+  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/u, 'Z');
+}
+
+function redactQuery(url: string): string {
+  const i = url.indexOf('?');
+  return i === -1 ? url : `${url.slice(0, i)}?...`;
+}
+
+function client(): HeyGenClient {
+  return new HeyGenClient(heygenConfigFromEnv());
+}
+
+function catalog(): CatalogCache {
+  const config = heygenConfigFromEnv();
+  return persistentCatalogCache(new HeyGenClient(config), config);
+}
