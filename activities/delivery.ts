@@ -1,50 +1,210 @@
-import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failures';
+import { downloadToStorage, type DownloadOptions } from '../heygen/download';
 import { HeyGenError } from '../heygen/errors';
-import { downloadToFile, type DownloadResult } from '../heygen/download';
+import { safeSegment, StorageError, storageKey, type StoredObject } from '../storage';
 import { activitySignal, heartbeat } from './context';
 import type { ActivityDeps } from './deps';
 import { classified } from './errors';
 
 /** Directory and file names come from workflow ids and HeyGen ids; keep them to safe characters. */
-export function safeName(name: string): string {
-  return name.replace(/[^\w.-]+/g, '_').slice(0, 200) || 'file';
+export const safeName = safeSegment;
+
+export type ExtraKind = 'captions' | 'thumbnail' | 'gif';
+
+export interface DownloadVideoInput {
+  videoId: string;
+  /** First key segment (the workflow id) */
+  directory: string;
+  /** Name of the video file; default `<videoId>.mp4` */
+  fileName?: string;
+  /** Also keep captions, thumbnail and GIF when the status has them. Default true. */
+  extras?: boolean;
+}
+
+export interface DownloadVideoResult {
+  /** Where the video is (an absolute path for local storage) */
+  path: string;
+  sha256: string;
+  bytes: number;
+  /** The video's storage key */
+  key?: string;
+  /** Extras the status had and that were stored */
+  extras?: { captions?: StoredObject; thumbnail?: StoredObject; gif?: StoredObject };
+  /** Extras the status announced but whose URL answered 404 (they do not exist): skipped, not an error */
+  missingExtras?: ExtraKind[];
+}
+
+/** Heartbeat details of downloadVideo. */
+export interface DownloadProgress {
+  file: 'video' | ExtraKind;
+  bytes: number;
+  total?: number;
+}
+
+const HEARTBEAT_INTERVAL_MS = 1000;
+
+const IMAGE_EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/jpg': 'jpg',
+  'image/webp': 'webp',
+};
+const CAPTION_EXTENSIONS: Record<string, string> = {
+  'text/vtt': 'vtt',
+  'application/x-subrip': 'srt',
+  'text/srt': 'srt',
+  'text/x-ssa': 'ass',
+};
+
+/** Extension of the URL's path (lower case, no dot), if it is one of `allowed`. Never logs the URL. */
+function urlExtension(url: string, allowed: readonly string[]): string | undefined {
+  try {
+    const ext = /\.([a-z0-9]+)$/iu.exec(new URL(url).pathname)?.[1]?.toLowerCase();
+    if (ext === 'jpeg') return allowed.includes('jpg') ? 'jpg' : undefined;
+    return ext !== undefined && allowed.includes(ext) ? ext : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface ExtraSpec {
+  kind: ExtraKind;
+  url: string;
+  /** Extension from the content type, then from the URL, then the default */
+  extension: (contentType: string | undefined) => string;
+}
+
+function extrasOf(status: {
+  caption_url?: string | null;
+  thumbnail_url?: string | null;
+  gif_url?: string | null;
+}): ExtraSpec[] {
+  const out: ExtraSpec[] = [];
+  if (status.caption_url) {
+    const url = status.caption_url;
+    out.push({
+      kind: 'captions',
+      url,
+      extension: (type) =>
+        (type && CAPTION_EXTENSIONS[type]) || urlExtension(url, ['vtt', 'srt', 'ass']) || 'vtt',
+    });
+  }
+  if (status.thumbnail_url) {
+    const url = status.thumbnail_url;
+    out.push({
+      kind: 'thumbnail',
+      url,
+      extension: (type) =>
+        (type && IMAGE_EXTENSIONS[type]) || urlExtension(url, ['png', 'jpg', 'webp']) || 'png',
+    });
+  }
+  if (status.gif_url) out.push({ kind: 'gif', url: status.gif_url, extension: () => 'gif' });
+  return out;
+}
+
+/** `name` without its extension (`a.b.mp4` -> `a.b`). */
+function stem(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+/** Errors of the storage itself: a refused key cannot get better by retrying; disk errors can (Temporal retries). */
+function storageFailure(err: unknown): unknown {
+  if (err instanceof StorageError && err.kind === 'InvalidKey') {
+    return ApplicationFailure.create({
+      type: FAILURE_TYPES.fileError,
+      message: err.message,
+      nonRetryable: true,
+      cause: err,
+    });
+  }
+  return err;
 }
 
 /**
- * Keeps the finished video before its URL expires. Each attempt reads the status again, so it always downloads from
- * a freshly signed URL (an expired one answers 403/404, which fails the attempt as retryable `UrlExpired`, and so
- * does a file that is not downloadable yet right after `completed`). The bytes go to disk, never to history.
+ * Keeps the finished video — and, when its status has them, its captions, thumbnail and GIF — before the URLs
+ * expire. Each attempt reads the status once, so it always downloads from freshly signed URLs. An expired URL
+ * (403/410) or a file not downloadable yet right after `completed` (404) fails the attempt as retryable
+ * `UrlExpired`: Temporal retries with backoff and the next attempt reads a fresh status. An extra whose URL answers
+ * 404 once the video itself was downloadable does not exist: it is skipped (`missingExtras`), not an error.
+ * The bytes go to `storage` (temporary name, size and sha256 checked, then renamed), never to history: the result
+ * holds only small descriptors.
  */
-export function deliveryActivities({ heygen, outputDir }: ActivityDeps) {
+export function deliveryActivities({ heygen, storage }: ActivityDeps) {
   return {
-    downloadVideo: classified(
-      async (input: { videoId: string; directory: string; fileName?: string }): Promise<DownloadResult> => {
-        const signal = activitySignal();
-        const status = await heygen.getVideoStatus(input.videoId, { signal });
-        if (status.status.toLowerCase() !== 'completed' || !status.video_url) {
-          throw new HeyGenError({
-            kind: 'InvalidResponse',
-            operation: 'video.status',
-            message: `Video ${input.videoId} is ${status.status} without a downloadable URL`,
-          });
-        }
-        const destination = path.resolve(
-          outputDir,
-          safeName(input.directory),
-          safeName(input.fileName ?? `${input.videoId}.mp4`),
-        );
-        let lastBeat = 0;
-        return downloadToFile(status.video_url, destination, {
-          signal,
-          onProgress: (bytes, total) => {
-            const now = Date.now();
-            if (now - lastBeat > 1000) {
-              lastBeat = now;
-              heartbeat({ bytes, total });
-            }
-          },
+    downloadVideo: classified(async (input: DownloadVideoInput): Promise<DownloadVideoResult> => {
+      const signal = activitySignal();
+      const status = await heygen.getVideoStatus(input.videoId, { signal });
+      if (status.status.toLowerCase() !== 'completed' || !status.video_url) {
+        throw new HeyGenError({
+          kind: 'InvalidResponse',
+          operation: 'video.status',
+          message: `Video ${input.videoId} is ${status.status} without a downloadable URL`,
         });
-      },
-    ),
+      }
+      const directory = safeSegment(input.directory);
+      const fileName = safeSegment(input.fileName ?? `${input.videoId}.mp4`);
+      const videoKey = storageKey(directory, fileName);
+
+      let lastBeat = 0;
+      const progress = (file: DownloadProgress['file']): DownloadOptions => ({
+        signal,
+        onProgress: (bytes, total) => {
+          const now = Date.now();
+          if (now - lastBeat >= HEARTBEAT_INTERVAL_MS || (total !== undefined && bytes === total)) {
+            lastBeat = now;
+            const details: DownloadProgress = total !== undefined ? { file, bytes, total } : { file, bytes };
+            heartbeat(details);
+          }
+        },
+      });
+
+      let video;
+      try {
+        video = await downloadToStorage(status.video_url, storage, videoKey, progress('video'));
+      } catch (err) {
+        throw storageFailure(err);
+      }
+      const result: DownloadVideoResult = {
+        path: video.location,
+        sha256: video.sha256,
+        bytes: video.bytes,
+        key: video.key,
+      };
+      if (input.extras === false) return result;
+
+      const extras: NonNullable<DownloadVideoResult['extras']> = {};
+      const missing: ExtraKind[] = [];
+      for (const extra of extrasOf(status)) {
+        const keyFor = (contentType: string | undefined): string => {
+          const ext = extra.extension(contentType);
+          const key = storageKey(directory, `${stem(fileName)}.${ext}`);
+          // Never overwrite the video (a fileName such as `x.gif`).
+          return key === videoKey ? storageKey(directory, `${stem(fileName)}.${extra.kind}.${ext}`) : key;
+        };
+        try {
+          extras[extra.kind] = toDescriptor(
+            await downloadToStorage(extra.url, storage, (r) => keyFor(r.contentType), progress(extra.kind)),
+          );
+        } catch (err) {
+          // The video URL from the same status read worked, so a 404 here means "this file does not exist".
+          // 403/410 (expired) still fails the attempt: the next one reads fresh URLs.
+          if (err instanceof HeyGenError && err.kind === 'UrlExpired' && err.httpStatus === 404) {
+            missing.push(extra.kind);
+            continue;
+          }
+          throw storageFailure(err);
+        }
+      }
+      if (Object.keys(extras).length > 0) result.extras = extras;
+      if (missing.length > 0) result.missingExtras = missing;
+      return result;
+    }),
   };
+}
+
+/** Only the storage descriptor (no content type, nothing else) goes into results. */
+function toDescriptor(stored: StoredObject): StoredObject {
+  return { key: stored.key, location: stored.location, bytes: stored.bytes, sha256: stored.sha256 };
 }

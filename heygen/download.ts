@@ -1,10 +1,8 @@
 import axios, { isAxiosError } from 'axios';
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { LocalDirectoryStorage } from '../storage/localStorage';
+import { StorageError, type StoredObject, type VideoStorage } from '../storage/types';
 import { HeyGenError } from './errors';
 
 export interface DownloadResult {
@@ -17,98 +15,192 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Called as bytes arrive (activities heartbeat from here). */
   onProgress?: (bytes: number, total: number | undefined) => void;
-  /** Max time without any byte arriving. Default 60 s. */
+  /** Max time without any byte arriving (before the answer and between chunks). Default 60 s. */
   idleTimeoutMs?: number;
 }
 
+/** A media URL that answered 2xx: its body, not read yet. */
+export interface MediaResponse {
+  body: Readable;
+  /** From Content-Length, when the server sent one */
+  contentLength?: number;
+  /** From Content-Type (without parameters, lower case), when the server sent one */
+  contentType?: string;
+}
+
+const OPERATION = 'media.download';
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
 /**
- * Streams a signed HeyGen media URL to `destination`: bytes go to a temporary file in the same directory while
- * their sha256 is computed, the size is checked against Content-Length, and only then is the file renamed into
- * place — no partial file is ever visible under the final name. A 403/404 means the signed URL expired (or the file
- * is not downloadable yet): it is reported as a retryable `UrlExpired` so the caller fetches a fresh URL.
- * The URL is never logged (its query string is a credential).
+ * Opens a signed HeyGen media URL as a stream. A 403/404/410 means the signed URL expired or the file is not
+ * downloadable yet: it is reported as a retryable `UrlExpired` so the caller fetches a fresh URL; 429 and 5xx are
+ * retryable too, other statuses are not. The body stream fails with a `Timeout` HeyGenError when no byte arrives for
+ * `idleTimeoutMs`. The URL is never logged nor put in an error (its query string is a credential).
+ */
+export async function openMediaStream(url: string, opts: DownloadOptions = {}): Promise<MediaResponse> {
+  const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  let response;
+  try {
+    response = await axios.get<Readable>(url, {
+      responseType: 'stream',
+      validateStatus: () => true,
+      timeout: idleTimeoutMs,
+      signal: opts.signal,
+      maxRedirects: 5,
+      decompress: false,
+      // Never let axios buffer or cap a stream.
+      maxContentLength: Infinity,
+      maxBodyLength: Infinity,
+    });
+  } catch (err) {
+    if (opts.signal?.aborted) throw abortReason(opts.signal, err);
+    const code = isAxiosError(err) ? err.code : undefined;
+    const timeout = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+    throw new HeyGenError({
+      kind: timeout ? 'Timeout' : 'Network',
+      operation: OPERATION,
+      message: `Download failed before any byte arrived: ${code ?? (err instanceof Error ? err.message : String(err))}`,
+    });
+  }
+  const status = response.status;
+  if (status < 200 || status >= 300) {
+    response.data.resume();
+    if (status === 403 || status === 404 || status === 410) {
+      throw new HeyGenError({
+        kind: 'UrlExpired',
+        operation: OPERATION,
+        httpStatus: status,
+        message: `The media URL answered ${status}: expired or not downloadable yet; a fresh URL is needed`,
+      });
+    }
+    throw new HeyGenError({
+      kind: status === 429 ? 'RateLimited' : status >= 500 ? 'ServerError' : 'InvalidRequest',
+      operation: OPERATION,
+      httpStatus: status,
+      message: `The media URL answered HTTP ${status}`,
+    });
+  }
+  const lengthHeader = Number(response.headers['content-length']);
+  const typeHeader: unknown = response.headers['content-type'];
+  const contentType =
+    typeof typeHeader === 'string' ? typeHeader.split(';')[0]?.trim().toLowerCase() || undefined : undefined;
+  return {
+    body: withIdleTimeout(response.data, idleTimeoutMs),
+    contentLength: Number.isFinite(lengthHeader) && lengthHeader >= 0 ? lengthHeader : undefined,
+    contentType,
+  };
+}
+
+/** Fails the stream with a `Timeout` HeyGenError when no chunk arrives for `ms`. */
+function withIdleTimeout(source: Readable, ms: number): Readable {
+  let timer: NodeJS.Timeout | undefined;
+  const stop = () => clearTimeout(timer);
+  const watch: Transform = new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      arm();
+      done(null, chunk);
+    },
+    flush(done: TransformCallback) {
+      stop();
+      done();
+    },
+  });
+  const arm = () => {
+    stop();
+    timer = setTimeout(() => {
+      watch.destroy(
+        new HeyGenError({
+          kind: 'Timeout',
+          operation: OPERATION,
+          message: `No byte arrived for ${ms} ms`,
+        }),
+      );
+    }, ms);
+    timer.unref();
+  };
+  watch.on('close', stop);
+  arm();
+  // pipeline() forwards the source's errors to `watch` and destroys the source when `watch` is destroyed.
+  return pipeline(source, watch, () => stop());
+}
+
+/** How the storage key is chosen: fixed, or from the response (e.g. the extension from the content type). */
+export type KeyChoice = string | ((response: { contentType?: string }) => string);
+
+export interface StoredDownload extends StoredObject {
+  contentType?: string;
+}
+
+/**
+ * Streams a signed media URL into `storage` under `key`: the storage writes it to a temporary name, checks the size
+ * against Content-Length and the sha256, and only then makes it visible (see VideoStorage). HTTP failures are the
+ * HeyGenErrors of `openMediaStream`; a body cut midway or shorter than announced is a retryable `Network` error.
+ */
+export async function downloadToStorage(
+  url: string,
+  storage: VideoStorage,
+  key: KeyChoice,
+  opts: DownloadOptions = {},
+): Promise<StoredDownload> {
+  const media = await openMediaStream(url, opts);
+  let finalKey: string;
+  try {
+    finalKey = typeof key === 'string' ? key : key({ contentType: media.contentType });
+  } catch (err) {
+    media.body.destroy();
+    throw err;
+  }
+  try {
+    const stored = await storage.put(finalKey, media.body, {
+      expectedBytes: media.contentLength,
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+    });
+    return media.contentType !== undefined ? { ...stored, contentType: media.contentType } : stored;
+  } catch (err) {
+    throw downloadFailure(err, opts.signal);
+  }
+}
+
+/** Maps what a storage put throws while the body comes from HTTP. Write-side failures stay StorageErrors. */
+function downloadFailure(err: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return abortReason(signal, err);
+  if (!(err instanceof StorageError)) return err;
+  if (err.kind === 'SizeMismatch') {
+    return new HeyGenError({
+      kind: 'Network',
+      operation: OPERATION,
+      message: `Download truncated: ${err.message}`,
+    });
+  }
+  if (err.kind === 'SourceFailed') {
+    if (err.cause instanceof HeyGenError) return err.cause; // our idle timeout
+    const reason = err.cause instanceof Error ? err.cause.message : err.message;
+    return new HeyGenError({
+      kind: 'Network',
+      operation: OPERATION,
+      message: `Download interrupted after ${err.bytesWritten} bytes: ${reason}`,
+      cause: err,
+    });
+  }
+  return err;
+}
+
+function abortReason(signal: AbortSignal, fallback: unknown): unknown {
+  return signal.reason instanceof Error ? signal.reason : fallback;
+}
+
+/**
+ * Streams a signed media URL to the file `destination` (through a LocalDirectoryStorage rooted at its directory):
+ * no partial file is ever visible under the final name. Kept for callers that want a plain file.
  */
 export async function downloadToFile(
   url: string,
   destination: string,
   opts: DownloadOptions = {},
 ): Promise<DownloadResult> {
-  const operation = 'media.download';
-  await mkdir(path.dirname(destination), { recursive: true });
-  const temp = path.join(
-    path.dirname(destination),
-    `.${path.basename(destination)}.${randomBytes(6).toString('hex')}.part`,
-  );
-  let response;
-  try {
-    response = await axios.get<NodeJS.ReadableStream>(url, {
-      responseType: 'stream',
-      validateStatus: () => true,
-      timeout: opts.idleTimeoutMs ?? 60_000,
-      signal: opts.signal,
-      maxRedirects: 5,
-      decompress: false,
-    });
-  } catch (err) {
-    const code = isAxiosError(err) ? err.code : undefined;
-    const timeout = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
-    throw new HeyGenError({
-      kind: timeout ? 'Timeout' : 'Network',
-      operation,
-      message: `Download failed before any byte arrived: ${code ?? (err instanceof Error ? err.message : String(err))}`,
-    });
-  }
-  const status = response.status;
-  if (status === 403 || status === 404 || status === 410) {
-    response.data.resume();
-    throw new HeyGenError({
-      kind: 'UrlExpired',
-      operation,
-      httpStatus: status,
-      message: `The media URL answered ${status}: expired or not downloadable yet; a fresh URL is needed`,
-    });
-  }
-  if (status < 200 || status >= 300) {
-    response.data.resume();
-    throw new HeyGenError({
-      kind:
-        status >= 500 || status === 429 ? (status === 429 ? 'RateLimited' : 'ServerError') : 'InvalidRequest',
-      operation,
-      httpStatus: status,
-      message: `The media URL answered HTTP ${status}`,
-    });
-  }
-  const lengthHeader = Number(response.headers['content-length']);
-  const expected = Number.isFinite(lengthHeader) && lengthHeader >= 0 ? lengthHeader : undefined;
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, done: TransformCallback) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      opts.onProgress?.(bytes, expected);
-      done(null, chunk);
-    },
-  });
-  try {
-    await pipeline(response.data, meter, createWriteStream(temp, { flags: 'wx' }), { signal: opts.signal });
-    if (expected !== undefined && bytes !== expected) {
-      throw new HeyGenError({
-        kind: 'Network',
-        operation,
-        message: `Download truncated: got ${bytes} of ${expected} bytes`,
-      });
-    }
-    await rename(temp, destination);
-  } catch (err) {
-    await rm(temp, { force: true });
-    if (err instanceof HeyGenError) throw err;
-    throw new HeyGenError({
-      kind: 'Network',
-      operation,
-      message: `Download interrupted after ${bytes} bytes: ${err instanceof Error ? err.message : String(err)}`,
-      cause: err,
-    });
-  }
-  return { path: destination, sha256: hash.digest('hex'), bytes };
+  const absolute = path.resolve(destination);
+  const storage = new LocalDirectoryStorage(path.dirname(absolute));
+  const stored = await downloadToStorage(url, storage, path.basename(absolute), opts);
+  return { path: stored.location, sha256: stored.sha256, bytes: stored.bytes };
 }

@@ -20,6 +20,8 @@ export interface ResolvedOptions {
   wordsPerSecond: number;
   urlTtlSeconds: number;
   downloadNotReadyMs: number;
+  mediaKeyframeIntervalSeconds: number | undefined;
+  mediaFps: number | undefined;
   webhookSignatureStyle: SignatureStyle;
   webhookMaxAttempts: number;
   webhookRetryBaseMs: number;
@@ -41,6 +43,14 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
   if (!SIGNATURE_STYLES.includes(style)) {
     throw new Error(`Simulator option webhookSignatureStyle must be one of ${SIGNATURE_STYLES.join(', ')}`);
   }
+  const keyframeInterval = options.mediaKeyframeIntervalSeconds;
+  if (keyframeInterval !== undefined && !(Number.isFinite(keyframeInterval) && keyframeInterval > 0)) {
+    throw new Error('Simulator option mediaKeyframeIntervalSeconds must be a number > 0');
+  }
+  const fps = options.mediaFps;
+  if (fps !== undefined && !(Number.isFinite(fps) && fps >= 1 && fps <= 120)) {
+    throw new Error('Simulator option mediaFps must be a number between 1 and 120');
+  }
   const wordsPerSecond = nonNegative('wordsPerSecond', options.wordsPerSecond, 2.5);
   if (wordsPerSecond === 0) throw new Error('Simulator option wordsPerSecond must be > 0');
   return {
@@ -53,6 +63,8 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     wordsPerSecond,
     urlTtlSeconds: nonNegative('urlTtlSeconds', options.urlTtlSeconds, 7 * 24 * 3600),
     downloadNotReadyMs: nonNegative('downloadNotReadyMs', options.downloadNotReadyMs, 0),
+    mediaKeyframeIntervalSeconds: keyframeInterval,
+    mediaFps: fps,
     webhookSignatureStyle: style,
     webhookMaxAttempts: Math.max(
       1,
@@ -109,6 +121,8 @@ const ENV_VARS = {
   SIM_MAX_VIDEO_SECONDS: intVar(1, 1_000_000),
   SIM_URL_TTL_SECONDS: intVar(0, 10 * 365 * 24 * 3600),
   SIM_DOWNLOAD_NOT_READY_MS: MS,
+  SIM_MEDIA_KEYFRAME_INTERVAL_SECONDS: positiveNumberVar,
+  SIM_MEDIA_FPS: positiveNumberVar.refine((n) => n >= 1 && n <= 120, 'must be between 1 and 120'),
   SIM_WEBHOOK_SIGNATURE_STYLE: z.enum(['signature', 'x-heygen-signature', 'heygen-signature']),
   SIM_WEBHOOK_MAX_ATTEMPTS: intVar(1, 100),
   SIM_WEBHOOK_RETRY_BASE_MS: MS,
@@ -160,6 +174,10 @@ export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv): SimulatorOption
   if (values.SIM_URL_TTL_SECONDS !== undefined) options.urlTtlSeconds = values.SIM_URL_TTL_SECONDS;
   if (values.SIM_DOWNLOAD_NOT_READY_MS !== undefined)
     options.downloadNotReadyMs = values.SIM_DOWNLOAD_NOT_READY_MS;
+  if (values.SIM_MEDIA_KEYFRAME_INTERVAL_SECONDS !== undefined) {
+    options.mediaKeyframeIntervalSeconds = values.SIM_MEDIA_KEYFRAME_INTERVAL_SECONDS;
+  }
+  if (values.SIM_MEDIA_FPS !== undefined) options.mediaFps = values.SIM_MEDIA_FPS;
   if (values.SIM_WEBHOOK_SIGNATURE_STYLE !== undefined) {
     options.webhookSignatureStyle = values.SIM_WEBHOOK_SIGNATURE_STYLE;
   }

@@ -40,6 +40,13 @@ export interface SimulatorOptions {
   urlTtlSeconds?: number;
   /** After a render completes, its file answers 404 for this long (HeyGen's "not downloadable yet"). Default 0. */
   downloadNotReadyMs?: number;
+  /**
+   * Rendered videos repeat a full keyframe every that many seconds, which makes their files big (1920x1080 with a
+   * keyframe every second is about 3 MB per second of video): for download benchmarks. Default: one keyframe only.
+   */
+  mediaKeyframeIntervalSeconds?: number;
+  /** Frame rate of rendered videos, 1..120. Default 10. */
+  mediaFps?: number;
   /** How webhook deliveries are signed. Default 'signature' (header `Signature`, as in the seeds). */
   webhookSignatureStyle?: 'signature' | 'x-heygen-signature' | 'heygen-signature';
   /** Redelivery attempts when a webhook endpoint answers non-2xx or is unreachable. Default 5. */

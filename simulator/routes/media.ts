@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { STUDIO_AVATAR_IDS, VOICE_IDS } from '../catalogData';
-import { mp4Size, renderGif, renderPng, streamMp4 } from '../media';
+import { mp4Size, renderGif, renderPng, streamMp4, type Mp4Options } from '../media';
 import { videoCompletedAt, videoState, type SimState, type Video } from '../state';
 import { countWords } from '../util';
 import { ASSET_TYPES } from './assets';
@@ -39,10 +39,7 @@ const bufferBody = (contentType: string, bytes: Buffer): MediaBody => ({
   open: (range) => (range ? bytes.subarray(range.start, range.end + 1) : bytes),
 });
 
-function mp4Body(
-  opts: { width: number; height: number; durationSeconds: number; seed: string },
-  type: string,
-) {
+function mp4Body(opts: Mp4Options, type: string) {
   return {
     contentType: type,
     size: mp4Size(opts),
@@ -216,12 +213,17 @@ export function handleMedia(state: SimState, req: IncomingMessage, res: ServerRe
     }
     const seed = v.id;
     if (ext === 'mp4' || ext === 'webm') {
-      const opts = {
+      const opts: Mp4Options = {
         width: v.width,
         height: v.height,
         durationSeconds: Math.max(v.durationSeconds, 0.1),
         seed,
       };
+      // Options that make big files (download benchmarks); unset = the small default files.
+      if (state.options.mediaFps !== undefined) opts.fps = state.options.mediaFps;
+      if (state.options.mediaKeyframeIntervalSeconds !== undefined) {
+        opts.keyframeIntervalSeconds = state.options.mediaKeyframeIntervalSeconds;
+      }
       sendMedia(req, res, mp4Body(opts, ext === 'webm' ? 'video/webm' : 'video/mp4'));
     } else if (ext === 'png') {
       const bytes = cached(`thumb:${seed}`, () => renderPng({ width: v.width, height: v.height, seed }));

@@ -1,0 +1,152 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { assertValidKey, StorageError, type PutOptions, type StoredObject, type VideoStorage } from './types';
+
+/**
+ * Files under a local directory. `put` streams the body to a temporary name in the destination's own directory
+ * (`.<name>.<random>.part`, so the final rename never crosses file systems) while hashing it, checks the size,
+ * fsyncs, and renames it into place; on any failure the temporary file is removed. A reader therefore sees either
+ * nothing or the complete, checked file under its final name. Memory use is one stream chunk, whatever the size.
+ */
+export class LocalDirectoryStorage implements VideoStorage {
+  readonly rootDir: string;
+
+  constructor(rootDir: string) {
+    this.rootDir = path.resolve(rootDir);
+  }
+
+  /** The absolute path a key maps to; throws StorageError('InvalidKey') for a key that is not a safe relative path. */
+  pathOf(key: string): string {
+    assertValidKey(key);
+    const destination = path.resolve(this.rootDir, ...key.split('/'));
+    const relative = path.relative(this.rootDir, destination);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+      throw new StorageError({
+        kind: 'InvalidKey',
+        key,
+        message: `Storage key ${key} leaves the storage root`,
+      });
+    }
+    return destination;
+  }
+
+  async put(key: string, body: Readable, opts: PutOptions = {}): Promise<StoredObject> {
+    let destination: string;
+    try {
+      destination = this.pathOf(key);
+    } catch (err) {
+      body.destroy();
+      throw err;
+    }
+    const { expectedBytes, signal } = opts;
+    const directory = path.dirname(destination);
+    const temp = path.join(
+      directory,
+      `.${path.basename(destination)}.${randomBytes(6).toString('hex')}.part`,
+    );
+    const hash = createHash('sha256');
+    let bytes = 0;
+    // Which side failed first: pipeline() destroys every stream with the first error, so only the first one counts.
+    let firstFailure: 'source' | 'write' | undefined;
+    const onSourceError = () => (firstFailure ??= 'source');
+    const onWriteError = () => (firstFailure ??= 'write');
+    body.on('error', onSourceError);
+    try {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      await mkdir(directory, { recursive: true });
+      const meter = new Transform({
+        transform(chunk: Buffer, _enc, done: TransformCallback) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          opts.onProgress?.(bytes, expectedBytes);
+          done(null, chunk);
+        },
+      });
+      meter.on('error', onWriteError);
+      // 'wx': never write into a file someone else created under the temporary name.
+      const file = createWriteStream(temp, { flags: 'wx' });
+      file.on('error', onWriteError);
+      await pipeline(body, meter, file, signal ? { signal } : {});
+      if (expectedBytes !== undefined && bytes !== expectedBytes) {
+        throw new StorageError({
+          kind: 'SizeMismatch',
+          key,
+          bytesWritten: bytes,
+          message: `Stored ${bytes} bytes for ${key}, expected ${expectedBytes}`,
+        });
+      }
+      await fsyncFile(temp);
+      await rename(temp, destination);
+    } catch (err) {
+      body.destroy();
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw toStorageError(err, key, bytes, signal?.aborted ? 'aborted' : firstFailure);
+    } finally {
+      body.off('error', onSourceError);
+    }
+    await syncDirectory(directory);
+    return { key, location: destination, bytes, sha256: hash.digest('hex') };
+  }
+}
+
+function toStorageError(
+  err: unknown,
+  key: string,
+  bytes: number,
+  failure: 'source' | 'write' | 'aborted' | undefined,
+): StorageError {
+  if (err instanceof StorageError) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  if (failure === 'aborted') {
+    return new StorageError({
+      kind: 'Aborted',
+      key,
+      bytesWritten: bytes,
+      message: `Put of ${key} aborted`,
+      cause: err,
+    });
+  }
+  if (failure === 'source') {
+    return new StorageError({
+      kind: 'SourceFailed',
+      key,
+      bytesWritten: bytes,
+      message: `The body of ${key} failed after ${bytes} bytes: ${reason}`,
+      cause: err,
+    });
+  }
+  return new StorageError({
+    kind: 'WriteFailed',
+    key,
+    bytesWritten: bytes,
+    message: `Writing ${key} failed after ${bytes} bytes: ${reason}`,
+    cause: err,
+  });
+}
+
+/** Flushes a written file to disk (fsync applies to the file, whichever descriptor wrote it). */
+async function fsyncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes the rename itself durable. Best effort: some platforms cannot fsync a directory. */
+async function syncDirectory(directory: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(directory, 'r');
+    await handle.sync();
+  } catch {
+    // not supported here
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,103 @@
+import type { Readable } from 'node:stream';
+
+/** What a stored file is, small enough for a workflow result (never the bytes). */
+export interface StoredObject {
+  /** The storage key, a relative path such as `<workflowId>/<videoId>.mp4` */
+  key: string;
+  /** Where it ended up: an absolute path for local storage, a URI for remote ones */
+  location: string;
+  bytes: number;
+  /** Lower-case hex sha256 of the stored bytes */
+  sha256: string;
+}
+
+export interface PutOptions {
+  /** The size the body must have (e.g. Content-Length); a different size fails the put. */
+  expectedBytes?: number;
+  /** Stops the write; nothing is left behind. */
+  signal?: AbortSignal;
+  /** Called as bytes are written (activities heartbeat from here). */
+  onProgress?(bytes: number, total: number | undefined): void;
+}
+
+/**
+ * Where finished media goes. `put` streams `body` (never buffered whole) and makes the object visible under `key`
+ * only once all of it is written and checked (size, sha256): a failed or interrupted put leaves nothing behind,
+ * partial or final. Putting the same key again replaces the object atomically.
+ */
+export interface VideoStorage {
+  put(key: string, body: Readable, opts?: PutOptions): Promise<StoredObject>;
+}
+
+export type StorageErrorKind =
+  /** The key is not a safe relative path */
+  | 'InvalidKey'
+  /** The body ended with a different number of bytes than expected */
+  | 'SizeMismatch'
+  /** The body stream failed (e.g. the connection it comes from was cut) */
+  | 'SourceFailed'
+  /** Writing, syncing or renaming failed (disk full, permissions...) */
+  | 'WriteFailed'
+  /** The put was aborted through its signal */
+  | 'Aborted';
+
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  readonly kind: StorageErrorKind;
+  readonly key: string;
+  /** Bytes written before the failure */
+  readonly bytesWritten: number;
+
+  constructor(init: {
+    kind: StorageErrorKind;
+    key: string;
+    message: string;
+    bytesWritten?: number;
+    cause?: unknown;
+  }) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.kind = init.kind;
+    this.key = init.key;
+    this.bytesWritten = init.bytesWritten ?? 0;
+  }
+}
+
+/** Characters a key segment may not contain: path separators of any platform, NUL and other control characters. */
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_IN_SEGMENT = /[\\/\u0000-\u001f\u007f:]/u;
+const MAX_KEY_LENGTH = 1024;
+
+/**
+ * Checks that `key` is a canonical relative path (`a/b/c.mp4`): not empty, not absolute, no `.`/`..`/empty
+ * segments, no backslash, colon or control characters. Returns the key; throws StorageError('InvalidKey').
+ */
+export function assertValidKey(key: string): string {
+  const bad = (why: string): never => {
+    throw new StorageError({
+      kind: 'InvalidKey',
+      key,
+      message: `Invalid storage key ${JSON.stringify(key)}: ${why}`,
+    });
+  };
+  if (typeof key !== 'string' || key.length === 0) bad('empty');
+  if (key.length > MAX_KEY_LENGTH) bad(`longer than ${MAX_KEY_LENGTH} characters`);
+  if (key.startsWith('/')) bad('absolute');
+  for (const segment of key.split('/')) {
+    if (segment === '') bad('empty path segment');
+    if (segment === '.' || segment === '..') bad(`"${segment}" segment`);
+    if (FORBIDDEN_IN_SEGMENT.test(segment)) bad('forbidden character');
+  }
+  return key;
+}
+
+/** One safe key segment from any text (workflow ids, HeyGen ids, file names): `[A-Za-z0-9_.-]`, no dot-only names. */
+export function safeSegment(name: string): string {
+  const cleaned = name.replace(/[^\w.-]+/gu, '_').slice(0, 200);
+  if (cleaned === '') return 'file';
+  return /^\.+$/u.test(cleaned) ? cleaned.replace(/\./gu, '_') : cleaned;
+}
+
+/** Builds a valid key from arbitrary segments, each made safe with `safeSegment`. */
+export function storageKey(...segments: string[]): string {
+  return assertValidKey(segments.map(safeSegment).join('/'));
+}
