@@ -1,5 +1,11 @@
 import type { PollResult } from '../contracts/polling';
-import type { GenerateVideoRequest } from '../heygen/schemas/video';
+import { ApplicationFailure } from '@temporalio/common';
+import { FAILURE_TYPES } from '../contracts/failures';
+import type {
+  GenerateAvatarIvRequest,
+  GenerateVideoRequest,
+  GenerateWebmRequest,
+} from '../heygen/schemas/video';
 import { activitySignal } from './context';
 import type { ActivityDeps } from './deps';
 import { classified, jobFailed } from './errors';
@@ -17,6 +23,31 @@ export function videoActivities({ heygen }: ActivityDeps) {
   return {
     submitVideo: classified(async (input: { request: GenerateVideoRequest }) => {
       return heygen.generateVideo(input.request, { signal: activitySignal() });
+    }),
+
+    /** Avatar IV (POST /v2/video/av4/generate): a photo speaks; no callback_id in this API, so waits poll. */
+    submitAvatarIvVideo: classified(async (input: { request: GenerateAvatarIvRequest }) => {
+      return heygen.generateAvatarIvVideo(input.request, { signal: activitySignal() });
+    }),
+
+    /**
+     * WebM with a transparent background (POST /v1/video.webm). HeyGen renders these for its studio avatars only:
+     * a custom or photo avatar is refused here, before any billable call, with a clear message.
+     */
+    submitWebmVideo: classified(async (input: { request: GenerateWebmRequest }) => {
+      const signal = activitySignal();
+      const { avatars } = await heygen.listAvatars({ signal });
+      if (!avatars.some((a) => a.avatar_id === input.request.avatar_pose_id)) {
+        throw ApplicationFailure.create({
+          type: FAILURE_TYPES.invalidInput,
+          message:
+            `Invalid input: webm.avatar_pose_id: ${input.request.avatar_pose_id} is not a HeyGen studio avatar; ` +
+            'transparent WebM videos support studio avatars only (not custom or photo avatars)',
+          nonRetryable: true,
+          details: [{ field: 'webm.avatar_pose_id' }],
+        });
+      }
+      return heygen.generateWebmVideo(input.request, { signal });
     }),
 
     checkVideo: classified(async (input: { videoId: string }): Promise<PollResult<RenderedVideo>> => {

@@ -77,23 +77,30 @@ export const generateVideoRequestSchema = z.object({
 });
 export type GenerateVideoRequest = z.infer<typeof generateVideoRequestSchema>;
 
-export const generateAvatarIvRequestSchema = z
-  .object({
-    image_key: id,
-    video_title: z.string().min(1).max(200),
-    script: z.string().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
-    voice_id: id,
-    video_orientation: z.enum(['portrait', 'landscape', 'square']).optional(),
-    fit: z.enum(['cover', 'contain']).optional(),
-    custom_motion_prompt: z.string().max(1000).optional(),
-    enhance_custom_motion_prompt: z.boolean().optional(),
-    audio_url: z.url().optional(),
-    audio_asset_id: id.optional(),
-  })
-  .refine((v) => Boolean(v.script) || Boolean(v.audio_url) || Boolean(v.audio_asset_id), {
-    message: 'one of script, audio_url or audio_asset_id is required',
-    path: ['script'],
-  });
+/** Avatar IV fields without the photo; the request needs `image_key` (see below). */
+export const avatarIvFieldsSchema = z.object({
+  video_title: z.string().min(1).max(200),
+  script: z.string().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
+  voice_id: id,
+  video_orientation: z.enum(['portrait', 'landscape', 'square']).optional(),
+  fit: z.enum(['cover', 'contain']).optional(),
+  custom_motion_prompt: z.string().max(1000).optional(),
+  enhance_custom_motion_prompt: z.boolean().optional(),
+  audio_url: z.url().optional(),
+  audio_asset_id: id.optional(),
+});
+
+/** Avatar IV speaks a script or an audio file. */
+export const hasAvatarIvSpeech = (v: { script?: string; audio_url?: string; audio_asset_id?: string }) =>
+  Boolean(v.script) || Boolean(v.audio_url) || Boolean(v.audio_asset_id);
+export const AVATAR_IV_SPEECH_ISSUE = {
+  message: 'one of script, audio_url or audio_asset_id is required',
+  path: ['script'],
+};
+
+export const generateAvatarIvRequestSchema = avatarIvFieldsSchema
+  .extend({ image_key: id })
+  .refine(hasAvatarIvSpeech, AVATAR_IV_SPEECH_ISSUE);
 export type GenerateAvatarIvRequest = z.infer<typeof generateAvatarIvRequestSchema>;
 
 export const generateWebmRequestSchema = z
