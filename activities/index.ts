@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps';
 import { jobRouteActivities } from './jobRoutes';
 import { lookGenerationActivities } from './lookGeneration';
 import { photoGenerationActivities } from './photoGeneration';
+import { renderSlotActivities } from './renderSlots';
 import { trainingActivities } from './training';
 import { videoActivities } from './videos';
 
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...videoActivities(deps),
     ...deliveryActivities(deps),
     ...jobRouteActivities(deps),
+    ...renderSlotActivities(deps),
   };
 }
 

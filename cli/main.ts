@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { batchRender } from './commands/batch';
+import { registerCatalogCommands } from './commands/catalog';
 import { demo } from './commands/demo';
 import { cancel, lifecycleStart, status, videoRender } from './commands/runs';
 import { dev, simulator, worker } from './commands/services';
@@ -55,6 +57,22 @@ program
   .option('--json', 'print only JSON')
   .description("show a run's status and progress")
   .action(status);
+
+const batch = program.command('batch').description('batches of renders');
+batch
+  .command('render')
+  .description('render every item of a JSONL or CSV file as one renderBatch (exit 2 if some items failed)')
+  .requiredOption(
+    '--input <file>',
+    'items.jsonl (renderVideo inputs) or items.csv (ref,avatar_id,voice_id,script,...)',
+  )
+  .option('--workflow-id <id>', 'workflow id (default: generated)')
+  .option('--max-parallel <n>', 'child renders started at once by this batch')
+  .option('--wait', 'show a progress bar and print the result')
+  .option('--json', 'print only JSON on stdout')
+  .action(batchRender);
+
+registerCatalogCommands(program);
 
 const hooks = program.command('webhooks').description('HeyGen webhooks: the receiver and its registration');
 hooks

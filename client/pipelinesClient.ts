@@ -4,14 +4,21 @@ import { lifecycleInputSchema, type LifecycleInput, type LifecycleResult } from 
 import type { LifecycleProgress, RenderProgress } from '../contracts/progress';
 import { renderVideoInputSchema, type RenderVideoInput, type RenderVideoResult } from '../contracts/render';
 import { parseInput } from '../contracts/validation';
+import {
+  renderBatchInputSchema,
+  type BatchProgress,
+  type RenderBatchInput,
+  type RenderBatchResult,
+} from '../contracts/batch';
 import type { JobEvent, WaitMode } from '../contracts/events';
 import {
   jobEventSignal,
+  batchProgressQuery,
   lifecycleProgressQuery,
   renderProgressQuery,
   WORKFLOW_TYPES,
 } from '../workflows/definitions';
-import type { photoAvatarLifecycle, renderVideo } from '../workflows';
+import type { photoAvatarLifecycle, renderBatch, renderVideo } from '../workflows';
 import { defaultWaitModeFromEnv, temporalConfigFromEnv, type TemporalConfig } from './config';
 
 export interface StartOptions {
@@ -73,7 +80,8 @@ export class PipelinesClient {
 
   async startRender(input: RenderVideoInput, opts: StartOptions = {}): Promise<RunRef> {
     const valid = { waitMode: this.defaultWaitMode, ...parseInput(renderVideoInputSchema, input) };
-    const workflowId = opts.workflowId ?? `render-${slug(valid.video.title ?? 'video')}-${randomUUID()}`;
+    const title = valid.video?.title ?? valid.avatarIv?.video_title ?? (valid.webm ? 'webm' : 'video');
+    const workflowId = opts.workflowId ?? `render-${slug(title)}-${randomUUID()}`;
     const handle = await this.client.workflow.start<typeof renderVideo>(WORKFLOW_TYPES.render, {
       taskQueue: this.taskQueue,
       workflowId,
@@ -81,6 +89,32 @@ export class PipelinesClient {
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
     return { workflowId, runId: handle.firstExecutionRunId };
+  }
+
+  /** Starts a batch of renders; `waitMode` defaults apply to every item that does not set its own. */
+  async startBatch(input: RenderBatchInput, opts: StartOptions = {}): Promise<RunRef> {
+    const valid = parseInput(renderBatchInputSchema, input);
+    const items = valid.items.map((item) => ({
+      ...item,
+      render: { waitMode: this.defaultWaitMode, ...item.render },
+    }));
+    const workflowId = opts.workflowId ?? `batch-${items.length}-${randomUUID()}`;
+    const handle = await this.client.workflow.start<typeof renderBatch>(WORKFLOW_TYPES.batch, {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [{ ...valid, items }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    return { workflowId, runId: handle.firstExecutionRunId };
+  }
+
+  /** Follows the batch across continue-as-new to its final result. */
+  waitForBatch(workflowId: string): Promise<RenderBatchResult> {
+    return this.client.workflow.getHandle<typeof renderBatch>(workflowId).result();
+  }
+
+  batchProgress(workflowId: string): Promise<BatchProgress> {
+    return this.client.workflow.getHandle<typeof renderBatch>(workflowId).query(batchProgressQuery);
   }
 
   lifecycleHandle(workflowId: string): WorkflowHandle<typeof photoAvatarLifecycle> {

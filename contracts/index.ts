@@ -1,3 +1,4 @@
+export * from './batch';
 export * from './events';
 export * from './failures';
 export * from './lifecycle';

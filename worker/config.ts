@@ -11,6 +11,10 @@ export interface WorkerConfig {
   inputDir: string;
   maxConcurrentActivities: number;
   maxCachedWorkflows: number;
+  /** Plan concurrency: renders in flight at HeyGen across all workers (render slots); undefined = unlimited */
+  maxConcurrentRenders?: number;
+  /** Cap on activities (≈ HeyGen calls) per second for the whole task queue, enforced by the Temporal server */
+  maxCallsPerSecond?: number;
 }
 
 const workerEnvSchema = z.object({
@@ -18,6 +22,8 @@ const workerEnvSchema = z.object({
   INPUT_DIR: z.string().trim().min(1).optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(100),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
+  HEYGEN_MAX_CONCURRENT_RENDERS: z.coerce.number().int().min(1).max(1000).optional(),
+  HEYGEN_MAX_CALLS_PER_SECOND: z.coerce.number().min(0.1).max(10_000).optional(),
 });
 
 /**
@@ -36,5 +42,7 @@ export function workerConfigFromEnv(
     inputDir: path.resolve(cwd, v.INPUT_DIR ?? '.'),
     maxConcurrentActivities: v.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,
+    ...(v.HEYGEN_MAX_CONCURRENT_RENDERS ? { maxConcurrentRenders: v.HEYGEN_MAX_CONCURRENT_RENDERS } : {}),
+    ...(v.HEYGEN_MAX_CALLS_PER_SECOND ? { maxCallsPerSecond: v.HEYGEN_MAX_CALLS_PER_SECOND } : {}),
   };
 }

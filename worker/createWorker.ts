@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import { HeyGenClient } from '../heygen/client';
 import type { HeyGenPort } from '../heygen/port';
+import { LocalDirectoryStorage } from '../storage';
 import type { WorkerConfig } from './config';
 
 export interface CreateWorkerOptions {
@@ -39,14 +40,18 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     activities: createActivities({
       heygen,
       outputDir: config.outputDir,
+      storage: new LocalDirectoryStorage(config.outputDir),
       inputDir: config.inputDir,
       temporal: { client, taskQueue: config.temporal.taskQueue },
+      maxConcurrentRenders: config.maxConcurrentRenders,
     }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     maxCachedWorkflows: config.maxCachedWorkflows,
+    // HeyGen calls per second, for every worker of the task queue together (the server enforces it).
+    ...(config.maxCallsPerSecond ? { maxTaskQueueActivitiesPerSecond: config.maxCallsPerSecond } : {}),
     shutdownGraceTime: '10s',
   });
 }

@@ -1,27 +1,54 @@
-import { setHandler, workflowInfo } from '@temporalio/workflow';
-import { pollingFor } from '../contracts/polling';
+import {
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { DEFAULT_POLLING, pollingFor } from '../contracts/polling';
 import type { RenderProgress, RenderStage } from '../contracts/progress';
-import { renderVideoInputSchema, type RenderVideoInput, type RenderVideoResult } from '../contracts/render';
+import {
+  renderVideoInputSchema,
+  type RenderKind,
+  type RenderVideoInput,
+  type RenderVideoResult,
+} from '../contracts/render';
 import { parseInput } from '../contracts/validation';
-import { creates, deliveries, reads } from './activityOptions';
-import { jobEventSignal, renderProgressQuery } from './definitions';
+import { creates, deliveries, reads, transfers } from './activityOptions';
+import {
+  jobEventSignal,
+  releaseRenderSlotSignal,
+  RENDER_SLOTS_WORKFLOW_ID,
+  renderProgressQuery,
+  renderSlotGrantedSignal,
+} from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
 import { StageTracker } from './stages';
 import { JobInbox, waitForJob } from './waiting';
 
 /** Renders take 5–15 minutes, over 20 at peak: give them two hours before giving up. */
 export const RENDER_DEADLINE_MS = 2 * 60 * 60 * 1000;
+/** Marks histories recorded after render slots (plan concurrency) were introduced. */
+export const RENDER_SLOTS_PATCH = 'render-slots';
 
 /**
- * Renders one video with HeyGen (POST /v2/video/generate), waits for it (webhook signal or polling), and downloads
- * the file to the worker's storage. Runs on its own or as the last step of `photoAvatarLifecycle`.
+ * Renders one video with HeyGen — v2 (scenes), Avatar IV or transparent WebM — waits for it (webhook signal or
+ * polling), and stores the file. When a plan concurrency is configured, the render first takes one of the
+ * namespace's render slots and gives it back as soon as HeyGen has finished the video. Runs on its own, in batches,
+ * or as the last step of `photoAvatarLifecycle`.
  */
 export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVideoResult> {
   const tracker = new StageTracker<Exclude<RenderStage, 'failed'>>('validating');
   const inbox = new JobInbox();
   let videoId: string | undefined;
   let heygenStatus: string | undefined;
+  let slotGranted = false;
+  let slotHeld = false;
   setHandler(jobEventSignal, (event) => inbox.record(event));
+  setHandler(renderSlotGrantedSignal, () => {
+    slotGranted = true;
+  });
   setHandler(renderProgressQuery, (): RenderProgress => ({
     stage: tracker.stage,
     stages: tracker.stages,
@@ -29,16 +56,42 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
     ...(heygenStatus ? { heygenStatus } : {}),
     ...(tracker.failure ? { failure: tracker.failure } : {}),
   }));
+  const releaseSlot = async () => {
+    if (!slotHeld) return;
+    slotHeld = false;
+    const { workflowId } = workflowInfo();
+    await getExternalWorkflowHandle(RENDER_SLOTS_WORKFLOW_ID)
+      .signal(releaseRenderSlotSignal, { workflowId })
+      .catch(() => undefined); // the slots workflow reclaims leases anyway
+  };
 
   try {
     const input = parseInput(renderVideoInputSchema, rawInput);
-    const waitMode = input.waitMode ?? 'poll';
-    const polling = pollingFor(waitMode, input.polling);
     const { workflowId } = workflowInfo();
+    const kind: RenderKind = input.video ? 'v2' : input.avatarIv ? 'avatar_iv' : 'webm';
+    // Only v2 renders carry a callback_id that webhook events name; the other kinds are followed by polling.
+    const waitMode = kind === 'v2' ? (input.waitMode ?? 'poll') : 'poll';
+    const polling = kind === 'v2' ? pollingFor(waitMode, input.polling) : (input.polling ?? DEFAULT_POLLING);
 
     tracker.enter('submitting');
-    // callback_id identifies this workflow in HeyGen's status reads and webhook events.
-    const submitted = await creates.submitVideo({ request: { ...input.video, callback_id: workflowId } });
+    if (patched(RENDER_SLOTS_PATCH)) {
+      const { limited } = await creates.acquireRenderSlot();
+      if (limited) {
+        await condition(() => slotGranted);
+        slotHeld = true;
+      }
+    }
+    let submitted: { videoId: string };
+    if (input.video) {
+      // callback_id identifies this workflow in HeyGen's status reads and webhook events.
+      submitted = await creates.submitVideo({ request: { ...input.video, callback_id: workflowId } });
+    } else if (input.avatarIv) {
+      const { photo_file, image_key, ...fields } = input.avatarIv;
+      const key = image_key ?? (await transfers.uploadPhotoFile({ file: photo_file ?? '' })).imageKey;
+      submitted = await creates.submitAvatarIvVideo({ request: { ...fields, image_key: key } });
+    } else {
+      submitted = await creates.submitWebmVideo({ request: input.webm! });
+    }
     videoId = submitted.videoId;
 
     tracker.enter('rendering');
@@ -54,23 +107,23 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
       onStatus: (status) => (heygenStatus = status),
     });
     heygenStatus = 'completed';
+    await releaseSlot();
 
     tracker.enter('downloading');
-    const file = await deliveries.downloadVideo({
-      videoId: id,
-      directory: workflowId,
-      fileName: input.fileName,
-    });
+    const fileName = input.fileName ?? (kind === 'webm' ? `${id}.webm` : undefined);
+    const file = await deliveries.downloadVideo({ videoId: id, directory: workflowId, fileName });
 
     tracker.finish('completed');
     return {
       videoId: id,
+      ...(kind !== 'v2' ? { kind } : {}),
       videoPath: file.path,
       sha256: file.sha256,
       bytes: file.bytes,
       durationSeconds: rendered.durationSeconds,
     };
   } catch (err) {
+    await CancellationScope.nonCancellable(releaseSlot);
     const info = describeFailure(err, tracker.currentStage);
     tracker.fail(info);
     throw toWorkflowFailure(err, info);

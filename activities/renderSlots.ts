@@ -1,0 +1,34 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { renderSlots } from '../workflows/renderSlots';
+import { acquireRenderSlotSignal, RENDER_SLOTS_WORKFLOW_ID, WORKFLOW_TYPES } from '../workflows/definitions';
+import type { ActivityDeps } from './deps';
+
+/**
+ * Asks the namespace's render-slots workflow for a slot (signal-with-start: the first render creates it). Without
+ * a configured plan concurrency (HEYGEN_MAX_CONCURRENT_RENDERS) renders are not limited and nothing is signalled.
+ */
+export function renderSlotActivities({ temporal, maxConcurrentRenders }: ActivityDeps) {
+  return {
+    acquireRenderSlot: async (): Promise<{ limited: boolean }> => {
+      if (!maxConcurrentRenders) return { limited: false };
+      if (!temporal)
+        throw ApplicationFailure.nonRetryable('No Temporal client for render slots', 'Misconfigured');
+      const workflowId = Context.current().info.workflowExecution?.workflowId;
+      if (!workflowId)
+        throw ApplicationFailure.nonRetryable('acquireRenderSlot runs only for a workflow', 'Misconfigured');
+      await temporal.client.workflow.signalWithStart<
+        typeof renderSlots,
+        [{ workflowId: string; capacity: number }]
+      >(WORKFLOW_TYPES.renderSlots, {
+        workflowId: RENDER_SLOTS_WORKFLOW_ID,
+        taskQueue: temporal.taskQueue,
+        args: [{ capacity: maxConcurrentRenders }],
+        signal: acquireRenderSlotSignal.name,
+        signalArgs: [{ workflowId, capacity: maxConcurrentRenders }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+      return { limited: true };
+    },
+  };
+}
