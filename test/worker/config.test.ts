@@ -38,6 +38,18 @@ describe('worker configuration from the environment', () => {
     expect(config.maxConcurrentActivities).toBe(8);
   });
 
+  test('plan concurrency and the call-rate cap are optional and validated', () => {
+    expect(workerConfigFromEnv({})).not.toHaveProperty('maxConcurrentRenders');
+    const config = workerConfigFromEnv({
+      HEYGEN_MAX_CONCURRENT_RENDERS: '3',
+      HEYGEN_MAX_CALLS_PER_SECOND: '2.5',
+    });
+    expect(config).toMatchObject({ maxConcurrentRenders: 3, maxCallsPerSecond: 2.5 });
+    expect(() => workerConfigFromEnv({ HEYGEN_MAX_CONCURRENT_RENDERS: '0' })).toThrow(
+      /HEYGEN_MAX_CONCURRENT_RENDERS/,
+    );
+  });
+
   test.each([
     ['TEMPORAL_ADDRESS', 'no-port'],
     ['HEYGEN_API_BASE_URL', 'not a url'],

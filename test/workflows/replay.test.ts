@@ -5,7 +5,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { temporalCliPath } from '../support/temporal';
 import { workflowSuite } from '../support/stack';
-import { lifecycleInput } from '../support/inputs';
+import { FAST_POLLING, lifecycleInput, VOICE_ID } from '../support/inputs';
 
 /**
  * Determinism guard: histories recorded from earlier versions of the workflows (test/histories/*.json) must replay
@@ -29,14 +29,37 @@ async function recordedHistories(): Promise<string[]> {
 }
 
 describe('replay', () => {
-  test('a fresh lifecycle and its render replay deterministically (and are recorded on request)', async () => {
-    const { workflowId } = await suite.stack.client.startLifecycle(lifecycleInput(), {
-      workflowId: 'recorded-lifecycle-v1',
+  test('fresh runs of every workflow replay deterministically (and are recorded on request)', async () => {
+    const { stack, env } = suite;
+    // Current versions: a lifecycle (its render carries the render-slots patch marker) and a small batch.
+    const { workflowId } = await stack.client.startLifecycle(lifecycleInput(), {
+      workflowId: 'recorded-lifecycle-v2',
     });
-    await suite.stack.client.waitForLifecycle(workflowId);
-    for (const id of [workflowId, `${workflowId}/render`]) {
+    await stack.client.waitForLifecycle(workflowId);
+    const batch = await stack.client.startBatch(
+      {
+        items: [0, 1].map((i) => ({
+          ref: `r${i}`,
+          render: {
+            video: {
+              dimension: { width: 128, height: 128 },
+              video_inputs: [
+                {
+                  character: { type: 'avatar' as const, avatar_id: 'Angela-inblackskirt-20220820' },
+                  voice: { type: 'text' as const, voice_id: VOICE_ID, input_text: `Replay ${i}` },
+                },
+              ],
+            },
+            polling: FAST_POLLING,
+          },
+        })),
+      },
+      { workflowId: 'recorded-batch-v1' },
+    );
+    await stack.client.waitForBatch(batch.workflowId);
+    for (const id of [workflowId, `${workflowId}/render`, batch.workflowId]) {
       const file = fileFor(id);
-      const history = await suite.env.client.workflow.getHandle(id).fetchHistory();
+      const history = await env.client.workflow.getHandle(id).fetchHistory();
       await Worker.runReplayHistory({ workflowBundle: suite.bundle }, history, id);
       if (process.env.RECORD_HISTORIES === '1') {
         // The CLI writes the canonical proto3 JSON that historyFromJSON (and every Temporal SDK) reads.
@@ -48,7 +71,7 @@ describe('replay', () => {
             '--workflow-id',
             id,
             '--address',
-            suite.env.address,
+            env.address,
             '--namespace',
             'default',
             '--output',
@@ -63,7 +86,7 @@ describe('replay', () => {
 
   test('every recorded history replays on the current workflow code', async () => {
     const files = await recordedHistories();
-    expect(files.length).toBeGreaterThanOrEqual(2);
+    expect(files.length).toBeGreaterThanOrEqual(5);
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8')));
       await Worker.runReplayHistory({ workflowBundle: suite.bundle }, history, workflowIdOf(file));
