@@ -5,17 +5,9 @@
  *
  *   npm run bench:lifecycle -- [runs=10]
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { PipelinesClient } from '../client/pipelinesClient';
 import type { LifecycleInput } from '../contracts/lifecycle';
-import { startSimulator } from '../simulator';
-import { createWorker } from '../worker/createWorker';
-import { DEV_SERVER_ARGS } from '../cli/temporalDevServer';
+import { percentile, startBenchStack } from './harness';
 
 const ZERO = { photoGenerationMs: 0, lookGenerationMs: 0, lookProcessingMs: 0, trainingMs: 0, renderMs: 0 };
 
@@ -41,38 +33,10 @@ const input: LifecycleInput = {
   polling: { initialSeconds: 0.05, maxSeconds: 1 },
 };
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 10);
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const cli = execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'temporal-cli.sh')], {
-    encoding: 'utf8',
-  }).trim();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: cli },
-      extraArgs: DEV_SERVER_ARGS,
-    },
-  });
-  const sim = await startSimulator({ durations: ZERO });
-  const outputDir = await mkdtemp(path.join(os.tmpdir(), 'bench-'));
-  const taskQueue = 'bench';
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    config: {
-      temporal: { address: env.address, namespace: 'default', taskQueue },
-      heygen: { apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey },
-      outputDir,
-      inputDir: outputDir,
-      maxConcurrentActivities: 100,
-      maxCachedWorkflows: 1000,
-    },
-  });
-  const running = worker.run();
-  const client = new PipelinesClient(env.client, taskQueue);
+  const stack = await startBenchStack({ taskQueue: 'bench', sim: { durations: ZERO } });
+  const { sim, client } = stack;
   try {
     // Warm-up: the first run pays for workflow bundle loading and connection set-up.
     await client.waitForLifecycle((await client.startLifecycle(input)).workflowId);
@@ -109,11 +73,7 @@ async function main(): Promise<void> {
       console.log(`| ${s.stage} | ${Date.parse(s.endedAt ?? s.startedAt) - Date.parse(s.startedAt)} |`);
     }
   } finally {
-    worker.shutdown();
-    await running;
-    await sim.close();
-    await env.teardown();
-    await rm(outputDir, { recursive: true, force: true });
+    await stack.close();
   }
 }
 

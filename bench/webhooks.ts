@@ -11,19 +11,11 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { PipelinesClient } from '../client/pipelinesClient';
-import { DEV_SERVER_ARGS } from '../cli/temporalDevServer';
-import { startSimulator } from '../simulator';
 import { startWebhookReceiver } from '../webhooks/receiver';
 import { TemporalJobEventSink } from '../webhooks/temporalSink';
 import type { JobEventSink } from '../webhooks/types';
-import { createWorker } from '../worker/createWorker';
+import { percentile, startBenchStack } from './harness';
+import os from 'node:os';
 
 const SECRET = `bench-${randomUUID()}`;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -77,37 +69,19 @@ async function throughput(
   return { perSecond: events / ((performance.now() - started) / 1000), statuses };
 }
 
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
 async function main(): Promise<void> {
   const events = Number(process.argv[2] ?? 5000);
   const renders = Number(process.argv[3] ?? 100);
   const concurrency = 32;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const cli = execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'temporal-cli.sh')], {
-    encoding: 'utf8',
-  }).trim();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: cli }, extraArgs: DEV_SERVER_ARGS },
-  });
   // Renders that stay in progress: the event, not a poll, is what the measured waits react to.
-  const sim = await startSimulator({ durations: { renderMs: 10 * 60 * 1000 } });
-  const outputDir = await mkdtemp(path.join(os.tmpdir(), 'bench-hooks-'));
-  const taskQueue = 'bench-webhooks';
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    client: env.client,
-    config: {
-      temporal: { address: env.address, namespace: 'default', taskQueue },
-      heygen: { apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey },
-      outputDir,
-      inputDir: outputDir,
-      maxConcurrentActivities: 200,
-      maxCachedWorkflows: 2000,
-    },
+  const stack = await startBenchStack({
+    taskQueue: 'bench-webhooks',
+    sim: { durations: { renderMs: 10 * 60 * 1000 } },
+    waitMode: 'webhook',
+    maxConcurrentActivities: 200,
+    maxCachedWorkflows: 2000,
   });
-  const running = worker.run();
+  const { env, taskQueue } = stack;
   const noop: JobEventSink = { deliver: () => Promise.resolve('accepted') };
   const verifyOnly = await startWebhookReceiver({ secrets: [SECRET], sink: noop });
   const intoTemporal = await startWebhookReceiver({
@@ -131,7 +105,7 @@ async function main(): Promise<void> {
     }
 
     // Latency: renders waiting in webhook mode, one event each.
-    const client = new PipelinesClient(env.client, taskQueue, 'webhook');
+    const client = stack.client;
     const ids: string[] = [];
     for (let i = 0; i < renders; i++) {
       const { workflowId } = await client.startRender({
@@ -220,7 +194,7 @@ async function main(): Promise<void> {
     );
     const lat = (name: string, v: number[], of: number) =>
       console.log(
-        `| event-to-signal latency, ${name} | ${v.length} of ${of} | p50 ${pct(v, 50)} ms, p99 ${pct(v, 99)} ms | |`,
+        `| event-to-signal latency, ${name} | ${v.length} of ${of} | p50 ${percentile(v, 50)} ms, p99 ${percentile(v, 99)} ms | |`,
       );
     lat('one event at a time', isolated, isolatedIds.length);
     lat(`burst of ${burstIds.length}`, burst, burstIds.length);
@@ -228,11 +202,7 @@ async function main(): Promise<void> {
     await verifyOnly.close();
     await intoTemporal.close();
     agent.destroy();
-    worker.shutdown();
-    await running;
-    await sim.close();
-    await env.teardown();
-    await rm(outputDir, { recursive: true, force: true });
+    await stack.close();
   }
 }
 

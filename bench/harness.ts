@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { PipelinesClient } from '../client/pipelinesClient';
+import { DEV_SERVER_ARGS } from '../cli/temporalDevServer';
+import type { WaitMode } from '../contracts/events';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
+import { createWorker } from '../worker/createWorker';
+
+export interface BenchStack {
+  env: TestWorkflowEnvironment;
+  sim: RunningSimulator;
+  worker: Worker;
+  client: PipelinesClient;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+/** A real Temporal dev server (built from its Go module), the simulator and one worker, for a benchmark run. */
+export async function startBenchStack(opts: {
+  taskQueue: string;
+  sim: SimulatorOptions;
+  waitMode?: WaitMode;
+  maxConcurrentActivities?: number;
+  maxCachedWorkflows?: number;
+}): Promise<BenchStack> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const cli = execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'temporal-cli.sh')], {
+    encoding: 'utf8',
+  }).trim();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: cli }, extraArgs: DEV_SERVER_ARGS },
+  });
+  const sim = await startSimulator(opts.sim);
+  const outputDir = await mkdtemp(path.join(os.tmpdir(), 'bench-'));
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    client: env.client,
+    config: {
+      temporal: { address: env.address, namespace: 'default', taskQueue: opts.taskQueue },
+      heygen: { apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey },
+      outputDir,
+      inputDir: outputDir,
+      maxConcurrentActivities: opts.maxConcurrentActivities ?? 100,
+      maxCachedWorkflows: opts.maxCachedWorkflows ?? 1000,
+    },
+  });
+  const running = worker.run();
+  return {
+    env,
+    sim,
+    worker,
+    client: new PipelinesClient(env.client, opts.taskQueue, opts.waitMode ?? 'poll'),
+    taskQueue: opts.taskQueue,
+    async close() {
+      worker.shutdown();
+      await running;
+      await sim.close();
+      await env.teardown();
+      await rm(outputDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The p-th percentile of an ascending list. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
