@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { batchRender } from './commands/batch';
 import { registerCatalogCommands } from './commands/catalog';
+import { schemas } from './commands/contract';
 import { demo } from './commands/demo';
 import { cancel, lifecycleStart, status, videoRender } from './commands/runs';
 import { dev, simulator, worker } from './commands/services';
@@ -73,6 +74,15 @@ batch
   .action(batchRender);
 
 registerCatalogCommands(program);
+
+program
+  .command('contract')
+  .description('the language-neutral contract')
+  .command('schemas')
+  .description('write the JSON Schemas of workflow inputs, results and signals to contracts/json-schema/')
+  .option('--check', 'only check that the committed files are current (exit 1 if not)')
+  .option('--out <dir>', 'write elsewhere')
+  .action(schemas);
 
 const hooks = program.command('webhooks').description('HeyGen webhooks: the receiver and its registration');
 hooks

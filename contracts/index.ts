@@ -6,3 +6,5 @@ export * from './polling';
 export * from './progress';
 export * from './render';
 export * from './validation';
+export * from './jsonSchemas';
+export * from './results';

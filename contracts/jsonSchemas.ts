@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { renderBatchInputSchema } from './batch';
+import { lifecycleInputSchema } from './lifecycle';
+import { renderVideoInputSchema } from './render';
+import {
+  batchProgressSchema,
+  jobEventSchema,
+  lifecycleResultSchema,
+  renderBatchResultSchema,
+  renderVideoResultSchema,
+} from './results';
+
+/**
+ * The language-neutral contract: JSON Schema (2020-12) of every workflow input and result and of the signal any
+ * SDK may send, generated from the same zod schemas the workflows validate with. Written to contracts/json-schema/
+ * by `heygen-pipelines contract schemas`; a test fails when the committed files are not current.
+ */
+export function contractJsonSchemas(): Record<string, unknown> {
+  const input = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  const output = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
+  return {
+    'photoAvatarLifecycle.input': input(lifecycleInputSchema),
+    'photoAvatarLifecycle.result': output(lifecycleResultSchema),
+    'renderVideo.input': input(renderVideoInputSchema),
+    'renderVideo.result': output(renderVideoResultSchema),
+    'renderBatch.input': input(renderBatchInputSchema),
+    'renderBatch.result': output(renderBatchResultSchema),
+    'renderBatch.progress': output(batchProgressSchema),
+    'heygenJobEvent.signal': input(jobEventSchema),
+  };
+}
