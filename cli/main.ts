@@ -41,6 +41,7 @@ const startOptions = (cmd: Command) =>
   cmd
     .requiredOption('--input <file>', 'input JSON file')
     .option('--workflow-id <id>', 'workflow id (default: generated)')
+    .option('--reference <ref>', 'your own reference: the same reference never runs twice')
     .option('--wait', 'follow the run, showing its stages, and print its result')
     .option('--json', 'print only JSON on stdout');
 
@@ -68,6 +69,7 @@ batch
     'items.jsonl (renderVideo inputs) or items.csv (ref,avatar_id,voice_id,script,...)',
   )
   .option('--workflow-id <id>', 'workflow id (default: generated)')
+  .option('--reference <ref>', 'your own reference: the same reference never runs twice')
   .option('--max-parallel <n>', 'child renders started at once by this batch')
   .option('--wait', 'show a progress bar and print the result')
   .option('--json', 'print only JSON on stdout')

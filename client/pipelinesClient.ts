@@ -1,5 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { lifecycleInputSchema, type LifecycleInput, type LifecycleResult } from '../contracts/lifecycle';
 import type { LifecycleProgress, RenderProgress } from '../contracts/progress';
 import { renderVideoInputSchema, type RenderVideoInput, type RenderVideoResult } from '../contracts/render';
@@ -22,13 +28,25 @@ import type { photoAvatarLifecycle, renderBatch, renderVideo } from '../workflow
 import { defaultWaitModeFromEnv, temporalConfigFromEnv, type TemporalConfig } from './config';
 
 export interface StartOptions {
-  /** Defaults to `<kind>-<slug of name>-<uuid>` */
+  /** An explicit workflow id; starting it again while its run is known to Temporal is an error. */
   workflowId?: string;
+  /**
+   * The caller's own reference (an order id, a row id...). The workflow id is derived from it, so starting the
+   * same reference twice does not run it twice: the second start returns the first run (`existing: true`).
+   */
+  reference?: string;
 }
 
 export interface RunRef {
   workflowId: string;
   runId: string;
+  /** True when a run for this reference already existed and was returned instead of starting another */
+  existing?: boolean;
+}
+
+/** `<kind>-<readable slug>-<hash>`: meaningful in the Temporal UI, deterministic, and collision-free. */
+export function referenceWorkflowId(kind: string, reference: string): string {
+  return `${kind}-${slug(reference)}-${createHash('sha256').update(reference).digest('hex').slice(0, 12)}`;
 }
 
 function slug(text: string): string {
@@ -68,27 +86,13 @@ export class PipelinesClient {
 
   async startLifecycle(input: LifecycleInput, opts: StartOptions = {}): Promise<RunRef> {
     const valid = { waitMode: this.defaultWaitMode, ...parseInput(lifecycleInputSchema, input) };
-    const workflowId = opts.workflowId ?? `lifecycle-${slug(valid.name)}-${randomUUID()}`;
-    const handle = await this.client.workflow.start<typeof photoAvatarLifecycle>(WORKFLOW_TYPES.lifecycle, {
-      taskQueue: this.taskQueue,
-      workflowId,
-      args: [valid],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-    return { workflowId, runId: handle.firstExecutionRunId };
+    return this.start(WORKFLOW_TYPES.lifecycle, 'lifecycle', valid.name, valid, opts);
   }
 
   async startRender(input: RenderVideoInput, opts: StartOptions = {}): Promise<RunRef> {
     const valid = { waitMode: this.defaultWaitMode, ...parseInput(renderVideoInputSchema, input) };
     const title = valid.video?.title ?? valid.avatarIv?.video_title ?? (valid.webm ? 'webm' : 'video');
-    const workflowId = opts.workflowId ?? `render-${slug(title)}-${randomUUID()}`;
-    const handle = await this.client.workflow.start<typeof renderVideo>(WORKFLOW_TYPES.render, {
-      taskQueue: this.taskQueue,
-      workflowId,
-      args: [valid],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-    return { workflowId, runId: handle.firstExecutionRunId };
+    return this.start(WORKFLOW_TYPES.render, 'render', title, valid, opts);
   }
 
   /** Starts a batch of renders; `waitMode` defaults apply to every item that does not set its own. */
@@ -98,14 +102,32 @@ export class PipelinesClient {
       ...item,
       render: { waitMode: this.defaultWaitMode, ...item.render },
     }));
-    const workflowId = opts.workflowId ?? `batch-${items.length}-${randomUUID()}`;
-    const handle = await this.client.workflow.start<typeof renderBatch>(WORKFLOW_TYPES.batch, {
-      taskQueue: this.taskQueue,
-      workflowId,
-      args: [{ ...valid, items }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-    return { workflowId, runId: handle.firstExecutionRunId };
+    return this.start(WORKFLOW_TYPES.batch, 'batch', `${items.length}`, { ...valid, items }, opts);
+  }
+
+  private async start(
+    workflowType: string,
+    kind: string,
+    label: string,
+    input: unknown,
+    opts: StartOptions,
+  ): Promise<RunRef> {
+    const workflowId =
+      opts.workflowId ??
+      (opts.reference ? referenceWorkflowId(kind, opts.reference) : `${kind}-${slug(label)}-${randomUUID()}`);
+    try {
+      const handle = await this.client.workflow.start(workflowType, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+      return { workflowId, runId: handle.firstExecutionRunId };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !opts.reference) throw err;
+      const existing = await this.client.workflow.getHandle(workflowId).describe();
+      return { workflowId, runId: existing.runId, existing: true };
+    }
   }
 
   /** Follows the batch across continue-as-new to its final result. */

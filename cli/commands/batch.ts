@@ -13,6 +13,7 @@ function bar(p: BatchProgress, width = 30): string {
 export async function batchRender(flags: {
   input: string;
   workflowId?: string;
+  reference?: string;
   maxParallel?: string;
   wait?: boolean;
   json?: boolean;
@@ -23,7 +24,7 @@ export async function batchRender(flags: {
     client = await PipelinesClient.connect();
     const ref = await client.startBatch(
       { items, ...(flags.maxParallel ? { maxParallel: Number(flags.maxParallel) } : {}) },
-      { workflowId: flags.workflowId },
+      { workflowId: flags.workflowId, reference: flags.reference },
     );
     info(`started batch ${ref.workflowId} with ${items.length} renders`);
     if (!flags.wait) {

@@ -6,6 +6,7 @@ import { watchStages } from '../watch';
 export interface StartFlags {
   input: string;
   workflowId?: string;
+  reference?: string;
   wait?: boolean;
   json?: boolean;
 }
@@ -34,7 +35,7 @@ async function startAndMaybeWait(
     const input = await readJsonFile(flags.input);
     client = await PipelinesClient.connect();
     const ref = await start(client, input);
-    info(`started ${label} ${ref.workflowId} (run ${ref.runId})`);
+    info(`${ref.existing ? 'already started:' : 'started'} ${label} ${ref.workflowId} (run ${ref.runId})`);
     if (!flags.wait) {
       if (flags.json) process.stdout.write(`${JSON.stringify(ref, null, 2)}\n`);
       return;
@@ -54,7 +55,8 @@ async function startAndMaybeWait(
 export function lifecycleStart(flags: StartFlags): Promise<void> {
   return startAndMaybeWait(
     flags,
-    (client, input) => client.startLifecycle(input as never, { workflowId: flags.workflowId }),
+    (client, input) =>
+      client.startLifecycle(input as never, { workflowId: flags.workflowId, reference: flags.reference }),
     (client, id) => ({
       query: () => client.lifecycleProgress(id) as Promise<never>,
       result: client.waitForLifecycle(id),
@@ -66,7 +68,8 @@ export function lifecycleStart(flags: StartFlags): Promise<void> {
 export function videoRender(flags: StartFlags): Promise<void> {
   return startAndMaybeWait(
     flags,
-    (client, input) => client.startRender(input as never, { workflowId: flags.workflowId }),
+    (client, input) =>
+      client.startRender(input as never, { workflowId: flags.workflowId, reference: flags.reference }),
     (client, id) => ({
       query: () => client.renderProgress(id) as Promise<never>,
       result: client.waitForRender(id),

@@ -194,4 +194,25 @@ describe('photoAvatarLifecycle on a real Temporal dev server', () => {
       suite.stack.sim.setDurations({ renderMs: 0 });
     }
   });
+
+  test("the caller's reference makes starts idempotent: the second start returns the first run", async () => {
+    const { stack } = suite;
+    stack.sim.clearLog();
+    const reference = `order/${Date.now()}`;
+    const first = await stack.client.startLifecycle(lifecycleInput({ looks: [] }), { reference });
+    const second = await stack.client.startLifecycle(lifecycleInput({ looks: [] }), { reference });
+    expect(first.workflowId).toMatch(/^lifecycle-order-\d+-[0-9a-f]{12}$/);
+    expect(second).toEqual({ ...first, existing: true });
+    await stack.client.waitForLifecycle(first.workflowId);
+    // Even after it finished, the same reference does not run again.
+    expect(await stack.client.startLifecycle(lifecycleInput({ looks: [] }), { reference })).toEqual({
+      ...first,
+      existing: true,
+    });
+    expect(countApplied(stack.sim.log(), 'POST', '/v2/photo_avatar/photo/generate')).toBe(1);
+    // An explicit workflow id that already exists is an error, not a silent reuse.
+    await expect(
+      stack.client.startLifecycle(lifecycleInput({ looks: [] }), { workflowId: first.workflowId }),
+    ).rejects.toThrow(/already/i);
+  });
 });
