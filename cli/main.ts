@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { batchRender } from './commands/batch';
 import { registerCatalogCommands } from './commands/catalog';
 import { schemas } from './commands/contract';
+import { registerSearchAttributes } from './commands/searchAttributes';
 import { demo } from './commands/demo';
 import { cancel, lifecycleStart, status, videoRender } from './commands/runs';
 import { dev, simulator, worker } from './commands/services';
@@ -76,6 +77,13 @@ batch
   .action(batchRender);
 
 registerCatalogCommands(program);
+
+program
+  .command('search-attributes')
+  .description("the product's custom search attributes (automatic on dev servers)")
+  .command('register')
+  .description('register them in TEMPORAL_NAMESPACE on a self-hosted cluster (idempotent)')
+  .action(registerSearchAttributes);
 
 program
   .command('contract')

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_TYPES } from '../contracts/searchAttributes';
 
 const run = promisify(execFile);
 
@@ -19,7 +20,15 @@ export async function resolveTemporalCli(repoRoot: string): Promise<string> {
  * execution hands an activity to the worker in the reply to the workflow task that scheduled it, skipping a
  * matching round trip: a zero-duration lifecycle takes ~0.9 s instead of ~1.55 s (bench/lifecycle.ts).
  */
-export const DEV_SERVER_ARGS = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+export const DEV_SERVER_ARGS = [
+  '--dynamic-config-value',
+  'system.enableActivityEagerExecution=true',
+  // The product's custom search attributes, registered on every dev server it starts.
+  ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => [
+    '--search-attribute',
+    `${name}=${type}`,
+  ]),
+];
 
 export interface DevServerOptions {
   cliPath: string;

@@ -9,6 +9,7 @@ import {
 import { lifecycleInputSchema, type LifecycleInput, type LifecycleResult } from '../contracts/lifecycle';
 import type { LifecycleProgress, RenderProgress } from '../contracts/progress';
 import { renderVideoInputSchema, type RenderVideoInput, type RenderVideoResult } from '../contracts/render';
+import { SEARCH_ATTRIBUTES } from '../contracts/searchAttributes';
 import { parseInput } from '../contracts/validation';
 import {
   renderBatchInputSchema,
@@ -86,13 +87,24 @@ export class PipelinesClient {
 
   async startLifecycle(input: LifecycleInput, opts: StartOptions = {}): Promise<RunRef> {
     const valid = { waitMode: this.defaultWaitMode, ...parseInput(lifecycleInputSchema, input) };
-    return this.start(WORKFLOW_TYPES.lifecycle, 'lifecycle', valid.name, valid, opts);
+    const photo = valid.photo.generate
+      ? 'generated photos'
+      : valid.photo.imageKeys
+        ? 'image keys'
+        : 'uploaded files';
+    const summary = `Photo-avatar lifecycle "${valid.name}": ${photo}, ${valid.looks?.length ?? 0} new look(s), ${valid.waitMode} mode`;
+    return this.start(WORKFLOW_TYPES.lifecycle, 'lifecycle', valid.name, valid, opts, summary);
   }
 
   async startRender(input: RenderVideoInput, opts: StartOptions = {}): Promise<RunRef> {
     const valid = { waitMode: this.defaultWaitMode, ...parseInput(renderVideoInputSchema, input) };
     const title = valid.video?.title ?? valid.avatarIv?.video_title ?? (valid.webm ? 'webm' : 'video');
-    return this.start(WORKFLOW_TYPES.render, 'render', title, valid, opts);
+    const kind = valid.video
+      ? `${valid.video.video_inputs.length} scene(s)`
+      : valid.avatarIv
+        ? 'Avatar IV'
+        : 'WebM';
+    return this.start(WORKFLOW_TYPES.render, 'render', title, valid, opts, `Render "${title}" (${kind})`);
   }
 
   /** Starts a batch of renders; `waitMode` defaults apply to every item that does not set its own. */
@@ -102,7 +114,8 @@ export class PipelinesClient {
       ...item,
       render: { waitMode: this.defaultWaitMode, ...item.render },
     }));
-    return this.start(WORKFLOW_TYPES.batch, 'batch', `${items.length}`, { ...valid, items }, opts);
+    const summary = `Batch of ${items.length} renders`;
+    return this.start(WORKFLOW_TYPES.batch, 'batch', `${items.length}`, { ...valid, items }, opts, summary);
   }
 
   private async start(
@@ -111,6 +124,7 @@ export class PipelinesClient {
     label: string,
     input: unknown,
     opts: StartOptions,
+    summary: string,
   ): Promise<RunRef> {
     const workflowId =
       opts.workflowId ??
@@ -121,6 +135,13 @@ export class PipelinesClient {
         workflowId,
         args: [input],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        staticSummary: summary,
+        ...(opts.reference
+          ? {
+              staticDetails: `Caller reference: \`${opts.reference}\``,
+              typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.reference, value: opts.reference }],
+            }
+          : {}),
       });
       return { workflowId, runId: handle.firstExecutionRunId };
     } catch (err) {

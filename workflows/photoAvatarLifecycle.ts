@@ -11,6 +11,7 @@ import { jobEventSignal, lifecycleProgressQuery } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
 import { renderVideo } from './renderVideo';
 import { StageTracker } from './stages';
+import { Visibility } from './visibility';
 import { JobInbox, waitForJob } from './waiting';
 
 const MINUTE = 60 * 1000;
@@ -34,7 +35,10 @@ export function groupNameFor(name: string, workflowId: string): string {
  * HeyGen id known so far.
  */
 export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<LifecycleResult> {
-  const tracker = new StageTracker<Exclude<LifecycleStage, 'failed'>>('validating');
+  const visibility = new Visibility();
+  const tracker = new StageTracker<Exclude<LifecycleStage, 'failed'>>('validating', (stage) =>
+    visibility.stage(stage),
+  );
   const inbox = new JobInbox();
   const ids: LifecycleIds = { imageKeys: [], addedLookIds: [], lookGenerationIds: [], generatedLookIds: [] };
   setHandler(jobEventSignal, (event) => inbox.record(event));
@@ -47,6 +51,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
 
   try {
     const input = parseInput(lifecycleInputSchema, rawInput);
+    visibility.avatarName(input.name);
     const waitMode = input.waitMode ?? 'poll';
     const webhooks = waitMode === 'webhook';
     const polling: PollingPolicy = pollingFor(waitMode, input.polling);
@@ -66,6 +71,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
       generationId = (await creates.generatePhotos({ name: input.name, attributes: input.photo.generate }))
         .generationId;
       ids.photoGenerationId = generationId;
+      visibility.heygenIds(generationId);
       const gid = generationId;
       const images = await waitForJob({
         what: `Photo generation ${gid}`,
@@ -90,6 +96,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
     const group = await creates.createAvatarGroup({ name: groupName, imageKey: firstImage, generationId });
     ids.groupId = group.groupId;
     ids.addedLookIds.push(group.firstLookId);
+    visibility.heygenIds(group.groupId, group.firstLookId);
 
     // 3. The other images as looks, at most four a call (each call reconciled by its name within the group).
     tracker.enter('adding_looks');
@@ -101,6 +108,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
         imageKeys: batch,
       });
       ids.addedLookIds.push(...added.lookIds);
+      visibility.heygenIds(...added.lookIds);
     }
     await waitForJob({
       what: `Looks of group ${group.groupId}`,
@@ -129,6 +137,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
           look,
         });
         ids.lookGenerationIds[index] = lookGenerationId;
+        visibility.heygenIds(lookGenerationId);
         const images = await waitForJob({
           what: `Look generation ${lookGenerationId}`,
           poll: () => reads.checkGeneration({ generationId: lookGenerationId, what: 'Look generation' }),
@@ -144,7 +153,10 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
         });
         return looks.lookIds;
       }),
-    ).then((perLook) => ids.generatedLookIds.push(...perLook.flat()));
+    ).then((perLook) => {
+      ids.generatedLookIds.push(...perLook.flat());
+      visibility.heygenIds(...perLook.flat());
+    });
 
     // 6. Render with the first generated look (else the group's first look), as a child workflow.
     tracker.enter('rendering');
@@ -168,8 +180,13 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
       polling,
       waitMode,
     };
-    const video = await executeChild(renderVideo, { workflowId: renderWorkflowId, args: [renderInput] });
+    const video = await executeChild(renderVideo, {
+      workflowId: renderWorkflowId,
+      args: [renderInput],
+      staticSummary: `Render of "${input.name}" with look ${lookId}`,
+    });
     ids.videoId = video.videoId;
+    visibility.heygenIds(video.videoId);
 
     tracker.finish('completed');
     return {
@@ -183,6 +200,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
   } catch (err) {
     const info = describeFailure(err, tracker.currentStage);
     tracker.fail(info);
+    visibility.failed(info.stage, info.code, info.message);
     throw toWorkflowFailure(err, info);
   }
 }

@@ -51,7 +51,11 @@ export async function renderBatch(rawInput: RenderBatchInput): Promise<RenderBat
     const childId = `${workflowId}/item-${index}`;
     running++;
     try {
-      const result = await executeChild(renderVideo, { workflowId: childId, args: [item.render] });
+      const result = await executeChild(renderVideo, {
+        workflowId: childId,
+        args: [item.render],
+        staticSummary: `Batch item ${index + 1} of ${items.length}${item.ref ? ` (${item.ref})` : ''}`,
+      });
       outcomes.push({
         index,
         ...(item.ref ? { ref: item.ref } : {}),

@@ -25,6 +25,7 @@ import {
 } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
 import { StageTracker } from './stages';
+import { Visibility } from './visibility';
 import { JobInbox, waitForJob } from './waiting';
 
 /** Renders take 5–15 minutes, over 20 at peak: give them two hours before giving up. */
@@ -39,7 +40,10 @@ export const RENDER_SLOTS_PATCH = 'render-slots';
  * or as the last step of `photoAvatarLifecycle`.
  */
 export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVideoResult> {
-  const tracker = new StageTracker<Exclude<RenderStage, 'failed'>>('validating');
+  const visibility = new Visibility();
+  const tracker = new StageTracker<Exclude<RenderStage, 'failed'>>('validating', (stage) =>
+    visibility.stage(stage),
+  );
   const inbox = new JobInbox();
   let videoId: string | undefined;
   let heygenStatus: string | undefined;
@@ -93,6 +97,7 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
       submitted = await creates.submitWebmVideo({ request: input.webm! });
     }
     videoId = submitted.videoId;
+    visibility.heygenIds(videoId);
 
     tracker.enter('rendering');
     const id = submitted.videoId;
@@ -126,6 +131,7 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
     await CancellationScope.nonCancellable(releaseSlot);
     const info = describeFailure(err, tracker.currentStage);
     tracker.fail(info);
+    visibility.failed(info.stage, info.code, info.message);
     throw toWorkflowFailure(err, info);
   }
 }

@@ -10,9 +10,14 @@ export class StageTracker<S extends string> {
   readonly stages: StageTiming[] = [];
   failure?: FailureInfo;
 
-  constructor(first: S) {
+  /** `onEnter` runs on every stage change (the UI's search attributes and current details follow it). */
+  constructor(
+    first: S,
+    private readonly onEnter: (stage: S) => void = () => undefined,
+  ) {
     this.stage = first;
     this.stages.push({ stage: first, startedAt: now() });
+    onEnter(first);
   }
 
   enter(stage: S): void {
@@ -20,6 +25,7 @@ export class StageTracker<S extends string> {
     if (current && !current.endedAt) current.endedAt = now();
     this.stage = stage;
     this.stages.push({ stage, startedAt: now() });
+    this.onEnter(stage);
   }
 
   finish(stage: S): void {

@@ -44,3 +44,18 @@ export function countApplied(
       e.method === method && e.applied && (typeof path === 'string' ? e.path === path : path.test(e.path)),
   ).length;
 }
+
+/** Workflow ids matching a visibility query, once visibility has caught up (it is eventually consistent). */
+export async function findRuns(
+  client: { workflow: { list(opts: { query: string }): AsyncIterable<{ workflowId: string }> } },
+  query: string,
+  expectAtLeast = 1,
+): Promise<string[]> {
+  for (let i = 0; i < 100; i++) {
+    const ids: string[] = [];
+    for await (const run of client.workflow.list({ query })) ids.push(run.workflowId);
+    if (ids.length >= expectAtLeast) return ids;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return [];
+}

@@ -3,7 +3,7 @@ import { PipelinesClient } from '../../client/pipelinesClient';
 import { InputValidationError } from '../../contracts/validation';
 import { WORKFLOW_TYPES } from '../../workflows/definitions';
 import { workflowSuite } from '../support/stack';
-import { countApplied, lifecycleInput } from '../support/inputs';
+import { countApplied, findRuns, lifecycleInput } from '../support/inputs';
 
 // A plan limited to 5-second videos: a longer script fails the render with HeyGen's code 40119.
 const suite = workflowSuite({ maxVideoSeconds: 5 });
@@ -29,7 +29,7 @@ const longScript = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' '); /
 
 describe('failure classes', () => {
   test('a script over the plan limit fails the render with HeyGen code 40119 and its message', async () => {
-    const { failure, progress } = await failureOf(
+    const { failure, progress, workflowId } = await failureOf(
       lifecycleInput({ looks: [], video: { ...lifecycleInput().video, script: longScript } }),
     );
     expect(failure.type).toBe('HeyGenJobFailed');
@@ -37,6 +37,10 @@ describe('failure classes', () => {
     expect(failure.message).toMatch(/too long/i);
     expect(progress.stage).toBe('failed');
     expect(progress.failure).toMatchObject({ stage: 'rendering', code: 40119 });
+    // Findable by its failure code in the Temporal UI.
+    expect(
+      await findRuns(suite.env.client, `HeyGenFailureCode = '40119' AND HeyGenStage = 'failed'`),
+    ).toContain(workflowId);
     // A failed job is final: the render was requested once.
     expect(countApplied(suite.stack.sim.log(), 'POST', '/v2/video/generate')).toBe(1);
   });

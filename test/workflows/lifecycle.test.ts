@@ -4,7 +4,7 @@ import path from 'node:path';
 import { HeyGenClient } from '../../heygen/client';
 import { renderPng } from '../../simulator/media/png';
 import { workflowSuite } from '../support/stack';
-import { countApplied, lifecycleInput } from '../support/inputs';
+import { countApplied, findRuns, lifecycleInput } from '../support/inputs';
 
 const suite = workflowSuite();
 
@@ -70,6 +70,25 @@ describe('photoAvatarLifecycle on a real Temporal dev server', () => {
     expect(progress.ids.photoGenerationId).toBeDefined();
     expect(progress.ids.imageKeys).toHaveLength(4);
     expect(progress.ids.renderWorkflowId).toBe(`${workflowId}/render`);
+
+    // Findable in the Temporal UI by any HeyGen id, stage and avatar name (custom search attributes).
+    const client = suite.env.client;
+    for (const id of [result.videoId, result.groupId, progress.ids.photoGenerationId!, ...result.lookIds]) {
+      expect(await findRuns(client, `HeyGenIds = '${id}' AND WorkflowType = 'photoAvatarLifecycle'`)).toEqual(
+        [workflowId],
+      );
+    }
+    expect(
+      await findRuns(
+        client,
+        `HeyGenStage = 'completed' AND HeyGenAvatarName = 'Ava' AND WorkflowId = '${workflowId}'`,
+      ),
+    ).toEqual([workflowId]);
+    expect(
+      await findRuns(client, `HeyGenIds = '${result.videoId}' AND WorkflowType = 'renderVideo'`),
+    ).toEqual([`${workflowId}/render`]);
+    const description = await client.workflow.getHandle(`${workflowId}/render`).describe();
+    expect(await description.staticSummary()).toContain('Render of "Ava"');
   });
 
   test('given image keys: the rest are added at most four a call, and the group is not recreated by name', async () => {
@@ -210,6 +229,11 @@ describe('photoAvatarLifecycle on a real Temporal dev server', () => {
       existing: true,
     });
     expect(countApplied(stack.sim.log(), 'POST', '/v2/photo_avatar/photo/generate')).toBe(1);
+    expect(await findRuns(suite.env.client, `CallerReference = '${reference}'`)).toEqual([first.workflowId]);
+    const description = await suite.env.client.workflow.getHandle(first.workflowId).describe();
+    expect(await description.staticSummary()).toBe(
+      'Photo-avatar lifecycle "Ava": generated photos, 0 new look(s), poll mode',
+    );
     // An explicit workflow id that already exists is an error, not a silent reuse.
     await expect(
       stack.client.startLifecycle(lifecycleInput({ looks: [] }), { workflowId: first.workflowId }),
