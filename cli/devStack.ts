@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { WaitMode } from '../contracts/events';
+import { ensureSearchAttributes } from '../client/searchAttributes';
 import { HeyGenClient } from '../heygen/client';
 import { ensureWebhookEndpoint } from '../webhooks/registration';
 import { startWebhookReceiver } from '../webhooks/receiver';
@@ -91,6 +92,9 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
     const config = workerConfigFromEnv(env);
     const connection = await Connection.connect({ address: config.temporal.address });
     const client = new Client({ connection, namespace: config.temporal.namespace });
+    // A database file from an older version may lack the search attributes (start-dev adds them only when new).
+    const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+    if (added.length > 0) opts.log(`Registered search attributes ${added.join(', ')}`);
     const worker = await createWorker({ config, client });
     const workerDone = worker.run();
     opts.log(`Worker polling task queue "${config.temporal.taskQueue}"; videos go to ${config.outputDir}`);

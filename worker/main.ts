@@ -1,4 +1,29 @@
+import { Connection } from '@temporalio/client';
+import { missingSearchAttributes } from '../client/searchAttributes';
 import { workerConfigFromEnv } from './config';
+
+/**
+ * Workflows record custom search attributes; on a namespace without them every workflow task would fail. Refuse to
+ * start with a clear message instead (when the check itself is not allowed, e.g. no operator rights, go on).
+ */
+async function checkSearchAttributes(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const missing = await missingSearchAttributes(connection, namespace).catch((err: unknown) => {
+      console.error(
+        `worker: could not check search attributes (${err instanceof Error ? err.message : String(err)})`,
+      );
+      return [];
+    });
+    if (missing.length > 0) {
+      throw new Error(
+        `Namespace ${namespace} lacks the search attributes ${missing.join(', ')}: run \`heygen-pipelines search-attributes register\``,
+      );
+    }
+  } finally {
+    await connection.close();
+  }
+}
 import { createWorker } from './createWorker';
 
 /**
@@ -7,6 +32,7 @@ import { createWorker } from './createWorker';
  */
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = workerConfigFromEnv(env);
+  await checkSearchAttributes(config.temporal.address, config.temporal.namespace);
   const worker = await createWorker({ config });
   console.error(
     `worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address}/${config.temporal.namespace}; ` +
