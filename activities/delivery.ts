@@ -7,9 +7,6 @@ import { activitySignal, heartbeat } from './context';
 import type { ActivityDeps } from './deps';
 import { classified } from './errors';
 
-/** Directory and file names come from workflow ids and HeyGen ids; keep them to safe characters. */
-export const safeName = safeSegment;
-
 export type ExtraKind = 'captions' | 'thumbnail' | 'gif';
 
 export interface DownloadVideoInput {
