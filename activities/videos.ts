@@ -1,6 +1,7 @@
 import type { PollResult } from '../contracts/polling';
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../contracts/failures';
+import { CatalogCache } from '../heygen/catalog';
 import type {
   GenerateAvatarIvRequest,
   GenerateVideoRequest,
@@ -20,6 +21,8 @@ export interface RenderedVideo {
  * workflow id, which HeyGen echoes in status reads and webhook events.
  */
 export function videoActivities({ heygen }: ActivityDeps) {
+  // One catalog per worker: WebM renders check the studio avatars without fetching the whole list each time.
+  const catalog = new CatalogCache(heygen);
   return {
     submitVideo: classified(async (input: { request: GenerateVideoRequest }) => {
       return heygen.generateVideo(input.request, { signal: activitySignal() });
@@ -36,8 +39,12 @@ export function videoActivities({ heygen }: ActivityDeps) {
      */
     submitWebmVideo: classified(async (input: { request: GenerateWebmRequest }) => {
       const signal = activitySignal();
-      const { avatars } = await heygen.listAvatars({ signal });
-      if (!avatars.some((a) => a.avatar_id === input.request.avatar_pose_id)) {
+      const isStudio = async (refresh: boolean) =>
+        (await catalog.getAvatarList({ signal, refresh })).avatars.some(
+          (a) => a.avatar_id === input.request.avatar_pose_id,
+        );
+      // The cached catalog answers most renders; a miss is checked against a fresh list before refusing.
+      if (!(await isStudio(false)) && !(await isStudio(true))) {
         throw ApplicationFailure.create({
           type: FAILURE_TYPES.invalidInput,
           message:

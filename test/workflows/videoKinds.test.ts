@@ -132,6 +132,18 @@ describe('every kind of video', () => {
     });
     expect(result.kind).toBe('webm');
     expect(result.videoPath.endsWith('.webm')).toBe(true);
+    // A second WebM render checks the studio avatars against the worker's cached catalog: no list fetched again.
+    const again = await run({
+      webm: {
+        avatar_pose_id: STUDIO,
+        input_text: 'Again.',
+        voice_id: VOICE_ID,
+        dimension: { width: 320, height: 240 },
+      },
+      polling: FAST_POLLING,
+    });
+    expect(again.kind).toBe('webm');
+    expect(suite.stack.sim.log().filter((e) => e.path === '/v2/avatars')).toHaveLength(0);
   });
 
   test('WebM with a photo avatar is refused clearly, before any billable call', async () => {
