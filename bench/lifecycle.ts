@@ -1,3 +1,4 @@
+import { ZERO_DURATIONS } from '../simulator';
 /**
  * Lifecycle benchmark: wall time of complete photo-avatar lifecycles against the simulator with zero job durations
  * (pure orchestration cost: Temporal round trips, activities, HTTP to the simulator, the download) and the HeyGen
@@ -8,8 +9,6 @@
 import os from 'node:os';
 import type { LifecycleInput } from '../contracts/lifecycle';
 import { percentile, startBenchStack } from './harness';
-
-const ZERO = { photoGenerationMs: 0, lookGenerationMs: 0, lookProcessingMs: 0, trainingMs: 0, renderMs: 0 };
 
 const input: LifecycleInput = {
   name: 'Bench',
@@ -35,7 +34,7 @@ const input: LifecycleInput = {
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 10);
-  const stack = await startBenchStack({ taskQueue: 'bench', sim: { durations: ZERO } });
+  const stack = await startBenchStack({ taskQueue: 'bench', sim: { durations: ZERO_DURATIONS } });
   const { sim, client } = stack;
   try {
     // Warm-up: the first run pays for workflow bundle loading and connection set-up.

@@ -65,6 +65,15 @@ export const DEFAULT_DURATIONS: JobDurations = {
   renderMs: 60_000,
 };
 
+/** Every job done at its first status read: for tests and benchmarks that measure orchestration, not waiting. */
+export const ZERO_DURATIONS: JobDurations = {
+  photoGenerationMs: 0,
+  lookGenerationMs: 0,
+  lookProcessingMs: 0,
+  trainingMs: 0,
+  renderMs: 0,
+};
+
 /** Failure injected into HTTP calls that match `method` and `path`. */
 export interface FaultRule {
   /** HTTP method to match (case-insensitive). Omitted = any. */

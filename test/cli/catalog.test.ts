@@ -1,3 +1,4 @@
+import { ZERO_DURATIONS } from '../../simulator';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -39,7 +40,7 @@ const savedEnv: Partial<Record<(typeof ENV_KEYS)[number], string>> = {};
 beforeAll(async () => {
   sim = await startSimulator({
     apiKey: API_KEY,
-    durations: { photoGenerationMs: 0, lookGenerationMs: 0, lookProcessingMs: 0, trainingMs: 0, renderMs: 0 },
+    durations: ZERO_DURATIONS,
   });
   dir = await mkdtemp(path.join(os.tmpdir(), 'heygen-cli-catalog-'));
   for (const key of ENV_KEYS) savedEnv[key] = process.env[key];

@@ -1,3 +1,4 @@
+import { ZERO_DURATIONS } from '../../simulator';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,13 +27,7 @@ import { renderGif } from '../../simulator/media/gif';
 import { renderMp4 } from '../../simulator/media/mp4';
 import { renderPng } from '../../simulator/media/png';
 
-const DURATIONS = {
-  photoGenerationMs: 0,
-  lookGenerationMs: 0,
-  lookProcessingMs: 0,
-  trainingMs: 0,
-  renderMs: 0,
-};
+const DURATIONS = ZERO_DURATIONS;
 
 const PNG = renderPng({ width: 32, height: 24, seed: 'assets-png' });
 const MP4 = renderMp4({ width: 32, height: 32, durationSeconds: 0.5, seed: 'assets-mp4' });

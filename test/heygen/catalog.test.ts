@@ -1,3 +1,4 @@
+import { ZERO_DURATIONS } from '../../simulator';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,13 +13,7 @@ import type { HeyGenConfig } from '../../heygen/config';
 import { HeyGenError } from '../../heygen/errors';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 
-const DURATIONS = {
-  photoGenerationMs: 0,
-  lookGenerationMs: 0,
-  lookProcessingMs: 0,
-  trainingMs: 0,
-  renderMs: 0,
-};
+const DURATIONS = ZERO_DURATIONS;
 const API_KEY = 'sk-catalog-test-0123456789abcdef';
 
 let sim: RunningSimulator;

@@ -1,3 +1,4 @@
+import { ZERO_DURATIONS } from '../../simulator';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any -- the JSON answers are inspected loosely */
@@ -41,13 +42,7 @@ describe('simulator: injected faults', () => {
   let sim: RunningSimulator;
   beforeAll(async () => {
     sim = await startSimulator({
-      durations: {
-        photoGenerationMs: 0,
-        lookGenerationMs: 0,
-        lookProcessingMs: 0,
-        trainingMs: 0,
-        renderMs: 0,
-      },
+      durations: ZERO_DURATIONS,
     });
   });
   afterEach(() => {
@@ -162,13 +157,7 @@ describe('simulator: call log and snapshot', () => {
   let sim: RunningSimulator;
   beforeAll(async () => {
     sim = await startSimulator({
-      durations: {
-        photoGenerationMs: 0,
-        lookGenerationMs: 0,
-        lookProcessingMs: 0,
-        trainingMs: 0,
-        renderMs: 0,
-      },
+      durations: ZERO_DURATIONS,
     });
   });
   afterAll(() => sim.close());
@@ -275,13 +264,7 @@ describe('simulator: control HTTP API', () => {
   let sim: RunningSimulator;
   beforeAll(async () => {
     sim = await startSimulator({
-      durations: {
-        photoGenerationMs: 0,
-        lookGenerationMs: 0,
-        lookProcessingMs: 0,
-        trainingMs: 0,
-        renderMs: 0,
-      },
+      durations: ZERO_DURATIONS,
     });
   });
   afterAll(() => sim.close());

@@ -1,3 +1,4 @@
+import { ZERO_DURATIONS } from '../../simulator';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator';
 
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any -- the JSON answers are inspected loosely */
@@ -29,13 +30,7 @@ const SCENE = {
   },
 };
 
-const ZERO: SimulatorOptions['durations'] = {
-  photoGenerationMs: 0,
-  lookGenerationMs: 0,
-  lookProcessingMs: 0,
-  trainingMs: 0,
-  renderMs: 0,
-};
+const ZERO: SimulatorOptions['durations'] = ZERO_DURATIONS;
 
 async function renderVideo(sim: RunningSimulator, extra: Record<string, unknown> = {}): Promise<Json> {
   const created = await api(sim, 'POST', '/v2/video/generate', {

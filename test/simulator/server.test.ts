@@ -1,3 +1,4 @@
+import { ZERO_DURATIONS } from '../../simulator';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator';
 
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- the JSON answers are inspected loosely */
@@ -94,7 +95,7 @@ async function withSim(
 }
 
 const FAST: SimulatorOptions = {
-  durations: { photoGenerationMs: 0, lookGenerationMs: 0, lookProcessingMs: 0, trainingMs: 0, renderMs: 0 },
+  durations: ZERO_DURATIONS,
 };
 
 describe('simulator: auth, routing, envelopes', () => {

@@ -1,3 +1,4 @@
+import { ZERO_DURATIONS } from '../../simulator';
 import { createHmac } from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -77,13 +78,7 @@ async function until(ok: () => boolean, timeoutMs = 3000): Promise<void> {
   }
 }
 
-const ZERO: SimulatorOptions['durations'] = {
-  photoGenerationMs: 0,
-  lookGenerationMs: 0,
-  lookProcessingMs: 0,
-  trainingMs: 0,
-  renderMs: 0,
-};
+const ZERO: SimulatorOptions['durations'] = ZERO_DURATIONS;
 
 const SCENE = {
   character: { type: 'avatar', avatar_id: 'Tyler-incasualsuit-20220721' },

@@ -4,18 +4,17 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { PipelinesClient } from '../../client/pipelinesClient';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator';
+import {
+  startSimulator,
+  ZERO_DURATIONS,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../simulator';
 import type { WorkerConfig } from '../../worker/config';
 import { createWorker } from '../../worker/createWorker';
 import { bundleWorkflows, createLocalEnv } from './temporal';
 
-export const ZERO_DURATIONS = {
-  photoGenerationMs: 0,
-  lookGenerationMs: 0,
-  lookProcessingMs: 0,
-  trainingMs: 0,
-  renderMs: 0,
-};
+export { ZERO_DURATIONS };
 
 export interface Stack {
   sim: RunningSimulator;

@@ -1,3 +1,4 @@
+import { ZERO_DURATIONS } from '../../simulator';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { startSimulator, type RunningSimulator } from '../../simulator';
@@ -561,13 +562,7 @@ describe('end to end with the simulator', () => {
       const sim = await startSimulator({
         webhookSignatureStyle: style,
         webhookRetryBaseMs: 50,
-        durations: {
-          photoGenerationMs: 0,
-          lookGenerationMs: 0,
-          lookProcessingMs: 0,
-          trainingMs: 0,
-          renderMs: 0,
-        },
+        durations: ZERO_DURATIONS,
       });
       try {
         const endpoint = await api(sim, 'POST', '/v1/webhook/endpoint.add', { url: receiver.url });

@@ -1,5 +1,6 @@
 import type { RenderVideoInput } from '../../contracts/render';
 import { RENDER_SLOTS_WORKFLOW_ID, renderSlotsQuery } from '../../workflows/definitions';
+import { ZERO_DURATIONS } from '../../simulator';
 import { FAST_POLLING, VOICE_ID } from '../support/inputs';
 import { workflowSuite } from '../support/stack';
 import { spawnWorker } from '../support/workerProcess';
@@ -7,15 +8,7 @@ import { spawnWorker } from '../support/workerProcess';
 const PLAN_CONCURRENCY = 3;
 const RENDER_MS = 150;
 const suite = workflowSuite(
-  {
-    durations: {
-      photoGenerationMs: 0,
-      lookGenerationMs: 0,
-      lookProcessingMs: 0,
-      trainingMs: 0,
-      renderMs: RENDER_MS,
-    },
-  },
+  { durations: { ...ZERO_DURATIONS, renderMs: RENDER_MS } },
   { startWorker: false },
 );
 
