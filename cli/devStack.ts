@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { WaitMode } from '../contracts/events';
 import { ensureSearchAttributes } from '../client/searchAttributes';
+import { connectTemporal } from '../client/connection';
 import { HeyGenClient } from '../heygen/client';
 import { ensureWebhookEndpoint } from '../webhooks/registration';
 import { startWebhookReceiver } from '../webhooks/receiver';
@@ -90,7 +91,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       opts.log(`HeyGen simulator listening on ${simulator.url}`);
     }
     const config = workerConfigFromEnv(env);
-    const connection = await Connection.connect({ address: config.temporal.address });
+    const connection = await connectTemporal(config.temporal);
     const client = new Client({ connection, namespace: config.temporal.namespace });
     // A database file from an older version may lack the search attributes (start-dev adds them only when new).
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   Client,
-  Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   type WorkflowHandle,
@@ -26,6 +25,7 @@ import {
   WORKFLOW_TYPES,
 } from '../workflows/definitions';
 import type { photoAvatarLifecycle, renderBatch, renderVideo } from '../workflows';
+import { connectTemporalClient } from './connection';
 import { defaultWaitModeFromEnv, temporalConfigFromEnv, type TemporalConfig } from './config';
 
 export interface StartOptions {
@@ -77,9 +77,8 @@ export class PipelinesClient {
     config: TemporalConfig = temporalConfigFromEnv(),
     defaultWaitMode: WaitMode = defaultWaitModeFromEnv(),
   ): Promise<PipelinesClient> {
-    const connection = await Connection.connect({ address: config.address });
     return new PipelinesClient(
-      new Client({ connection, namespace: config.namespace }),
+      await connectTemporalClient(config),
       config.taskQueue,
       defaultWaitMode,
     );

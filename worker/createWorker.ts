@@ -1,5 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { connectTemporalClient, connectTemporalNative } from '../client/connection';
 import { createActivities } from '../activities';
 import { HeyGenClient } from '../heygen/client';
 import type { HeyGenPort } from '../heygen/port';
@@ -24,15 +25,9 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Builds the worker that runs both workflows and every HeyGen activity on one task queue. */
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { config } = options;
-  const connection =
-    options.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
+  const connection = options.connection ?? (await connectTemporalNative(config.temporal));
   const heygen = options.heygen ?? new HeyGenClient(config.heygen);
-  const client =
-    options.client ??
-    new Client({
-      connection: await Connection.connect({ address: config.temporal.address }),
-      namespace: config.temporal.namespace,
-    });
+  const client = options.client ?? (await connectTemporalClient(config.temporal));
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,

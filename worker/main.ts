@@ -1,4 +1,5 @@
-import { Connection } from '@temporalio/client';
+import type { TemporalConfig } from '../client/config';
+import { connectTemporal } from '../client/connection';
 import { missingSearchAttributes } from '../client/searchAttributes';
 import { workerConfigFromEnv } from './config';
 
@@ -6,8 +7,9 @@ import { workerConfigFromEnv } from './config';
  * Workflows record custom search attributes; on a namespace without them every workflow task would fail. Refuse to
  * start with a clear message instead (when the check itself is not allowed, e.g. no operator rights, go on).
  */
-async function checkSearchAttributes(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
+async function checkSearchAttributes(temporal: TemporalConfig): Promise<void> {
+  const { namespace } = temporal;
+  const connection = await connectTemporal(temporal);
   try {
     const missing = await missingSearchAttributes(connection, namespace).catch((err: unknown) => {
       console.error(
@@ -32,7 +34,7 @@ import { createWorker } from './createWorker';
  */
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = workerConfigFromEnv(env);
-  await checkSearchAttributes(config.temporal.address, config.temporal.namespace);
+  await checkSearchAttributes(config.temporal);
   const worker = await createWorker({ config });
   console.error(
     `worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address}/${config.temporal.namespace}; ` +

@@ -1,5 +1,6 @@
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 import { temporalConfigFromEnv } from '../../client/config';
+import { connectTemporal } from '../../client/connection';
 import { ensureSearchAttributes } from '../../client/searchAttributes';
 import { info, reportFailure } from '../output';
 
@@ -8,7 +9,7 @@ export async function registerSearchAttributes(): Promise<void> {
   let connection: Connection | undefined;
   try {
     const config = temporalConfigFromEnv();
-    connection = await Connection.connect({ address: config.address });
+    connection = await connectTemporal(config);
     const added = await ensureSearchAttributes(connection, config.namespace);
     info(
       added.length > 0

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { temporalConfigFromEnv } from '../../client/config';
+import { connectTemporal } from '../../client/connection';
 import { HeyGenClient } from '../../heygen/client';
 import { heygenConfigFromEnv } from '../../heygen/config';
 import { webhookReceiverConfigFromEnv } from '../../webhooks/config';
@@ -15,7 +16,7 @@ export async function serve(): Promise<void> {
   try {
     const config = webhookReceiverConfigFromEnv();
     const temporal = temporalConfigFromEnv();
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await connectTemporal(temporal);
     const sink = new TemporalJobEventSink(
       new Client({ connection, namespace: temporal.namespace }),
       temporal.taskQueue,
