@@ -6,6 +6,8 @@ root="$(cd "$(dirname "$0")/.."  && pwd)"
 cd "$root"
 SKIP_BUILD=1 bash scripts/ensure-deps.sh
 export TEMPORAL_CLI_PATH="$(bash scripts/temporal-cli.sh)"
+# The browser test of the Temporal UI drives Debian's chromium (installed with apt-get when missing).
+export CHROMIUM_PATH="$(bash scripts/chromium.sh)"
 echo "== lint" >&2
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
