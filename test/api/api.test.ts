@@ -1,0 +1,273 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any -- the JSON answers are inspected loosely */
+import { Client, Connection } from '@temporalio/client';
+import { startApiServer, type ApiRequestLog, type RunningApiServer } from '../../api/server';
+import { RunsService } from '../../api/runs';
+import { PipelinesClient } from '../../client/pipelinesClient';
+import { countApplied, lifecycleInput } from '../support/inputs';
+import { createStack, workflowSuite, ZERO_DURATIONS, type Stack } from '../support/stack';
+import { startTcpProxy } from '../support/tcpProxy';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const suite = workflowSuite();
+let api: RunningApiServer;
+const requests: ApiRequestLog[] = [];
+
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` },
+  base = api.url,
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+async function waitForResult(workflowId: string): Promise<any> {
+  for (let i = 0; i < 600; i++) {
+    const r = await call('GET', `/v1/runs/${encodeURIComponent(workflowId)}/result`);
+    if (r.status !== 202) return r;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error('no result');
+}
+
+beforeAll(async () => {
+  api = await startApiServer({
+    runs: new RunsService(suite.stack.client),
+    tokens: [{ name: 'billing', token: TOKEN }],
+    onRequest: (entry) => requests.push(entry),
+  });
+});
+afterAll(() => api?.close());
+
+describe('HTTP API', () => {
+  test('only /healthz is open: every other route needs a known bearer token', async () => {
+    expect((await call('GET', '/healthz', undefined, {})).status).toBe(200);
+    for (const [method, path] of [
+      ['GET', '/openapi.json'],
+      ['GET', '/v1/runs'],
+      ['POST', '/v1/lifecycles'],
+      ['GET', '/v1/runs/x'],
+      ['POST', '/v1/runs/x/cancel'],
+      ['GET', '/nothing-here'],
+    ] as const) {
+      const none = await call(method, path, undefined, {});
+      expect(none.status).toBe(401);
+      expect(none.headers.get('www-authenticate')).toBe('Bearer');
+      const wrong = await call(method, path, undefined, { authorization: 'Bearer not-the-token-000000' });
+      expect(wrong.status).toBe(401);
+      expect(wrong.body.error.type).toBe('Unauthorized');
+    }
+    expect(requests.some((r) => r.route === 'unauthenticated' && r.caller === undefined)).toBe(true);
+  });
+
+  test('serves its OpenAPI description with the contract schemas', async () => {
+    const { status, body } = await call('GET', '/openapi.json');
+    expect(status).toBe(200);
+    expect(body.openapi).toBe('3.1.0');
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/lifecycles',
+        '/v1/renders',
+        '/v1/batches',
+        '/v1/runs',
+        '/v1/runs/{workflowId}',
+      ]),
+    );
+    expect(body.components.schemas.photoAvatarLifecycle_input.properties.photo).toBeDefined();
+    // Every $ref points at a schema that exists.
+    const refs = [...JSON.stringify(body).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (m) => m[1],
+    );
+    for (const name of refs) expect(body.components.schemas[name as string]).toBeDefined();
+  });
+
+  test('a lifecycle started over HTTP completes; the same reference returns the first run', async () => {
+    const { stack } = suite;
+    const input = lifecycleInput({ name: 'Api Ava' });
+    const first = await call('POST', '/v1/lifecycles', { reference: 'crm-order-42', input });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ kind: 'lifecycle', existing: false, reference: 'crm-order-42' });
+    expect(first.headers.get('location')).toBe(`/v1/runs/${first.body.workflowId}`);
+
+    const again = await call(
+      'POST',
+      '/v1/lifecycles',
+      { input },
+      {
+        authorization: `Bearer ${TOKEN}`,
+        'idempotency-key': 'crm-order-42',
+      },
+    );
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      workflowId: first.body.workflowId,
+      runId: first.body.runId,
+      existing: true,
+    });
+
+    const done = await waitForResult(first.body.workflowId);
+    expect(done.status).toBe(200);
+    expect(done.body.status).toBe('completed');
+    expect(done.body.result.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const view = await call('GET', `/v1/runs/${first.body.workflowId}`);
+    expect(view.body).toMatchObject({ status: 'completed', kind: 'lifecycle', reference: 'crm-order-42' });
+    expect(view.body.progress.stage).toBe('completed');
+    const progress = await call('GET', `/v1/runs/${first.body.workflowId}/progress`);
+    expect(progress.body.progress.ids.groupId).toBe(done.body.result.groupId);
+    expect(countApplied(stack.sim.log(), 'POST', '/v2/photo_avatar/avatar_group/create')).toBe(1);
+
+    const listed = await call('GET', '/v1/runs?reference=crm-order-42');
+    expect(listed.body.runs).toEqual([
+      expect.objectContaining({ workflowId: first.body.workflowId, status: 'completed', kind: 'lifecycle' }),
+    ]);
+    const renders = await call('GET', '/v1/runs?kind=render&limit=5');
+    expect(renders.body.runs.length).toBeGreaterThanOrEqual(1);
+    expect(renders.body.runs.every((r: { kind: string }) => r.kind === 'render')).toBe(true);
+    expect(requests.find((r) => r.route === '/v1/lifecycles')).toMatchObject({
+      caller: 'billing',
+      status: 201,
+    });
+  });
+
+  test('bad requests are refused with the field named, before any HeyGen call', async () => {
+    const { stack } = suite;
+    stack.sim.clearLog();
+    const bad = await call('POST', '/v1/lifecycles', {
+      input: lifecycleInput({
+        looks: [{ prompt: '', orientation: 'square', pose: 'half_body', style: 'Realistic' }],
+      }),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ type: 'InvalidInput', field: 'input.looks.0.prompt' });
+    const render = await call('POST', '/v1/renders', { input: { video: { video_inputs: [] } } });
+    expect(render.status).toBe(400);
+    expect(render.body.error.field).toMatch(/^input\./);
+    expect((await call('POST', '/v1/batches', { input: { items: 'x' } })).body.error.field).toBe(
+      'input.items',
+    );
+    expect((await call('POST', '/v1/lifecycles', {})).body.error).toMatchObject({ field: 'input' });
+    expect((await call('POST', '/v1/lifecycles', { input: {}, extra: 1 })).body.error.type).toBe(
+      'InvalidRequest',
+    );
+    expect((await call('POST', '/v1/lifecycles', '{"input": ')).body.error.type).toBe('InvalidJson');
+    const text = await call('POST', '/v1/lifecycles', 'x', {
+      authorization: `Bearer ${TOKEN}`,
+      'content-type': 'text/plain',
+    });
+    expect(text.status).toBe(415);
+    const huge = await call('POST', '/v1/lifecycles', { input: { name: 'x'.repeat(5 * 1024 * 1024) } });
+    expect(huge.status).toBe(413);
+    const conflict = await call(
+      'POST',
+      '/v1/lifecycles',
+      { reference: 'a', input: lifecycleInput() },
+      {
+        authorization: `Bearer ${TOKEN}`,
+        'idempotency-key': 'b',
+      },
+    );
+    expect(conflict.body.error).toMatchObject({ type: 'InvalidRequest', field: 'reference' });
+    expect((await call('GET', '/v1/runs?limit=0')).body.error).toMatchObject({ field: 'query.limit' });
+    expect((await call('GET', '/v1/runs?colour=red')).status).toBe(400);
+    expect((await call('GET', '/v1/lifecycles')).status).toBe(405);
+    expect(stack.sim.log()).toHaveLength(0);
+  });
+
+  test('unknown and internal workflow ids are 404', async () => {
+    expect((await call('GET', '/v1/runs/no-such-run')).body.error.type).toBe('RunNotFound');
+    // The render-slot semaphore is an internal workflow: not a run of this API.
+    await suite.env.client.workflow
+      .start('renderSlots', {
+        taskQueue: suite.stack.config.temporal.taskQueue,
+        workflowId: 'api-test-internal',
+        args: [{ capacity: 1 }],
+      })
+      .catch(() => undefined);
+    expect((await call('GET', '/v1/runs/api-test-internal')).status).toBe(404);
+    expect((await call('POST', '/v1/runs/api-test-internal/cancel')).status).toBe(404);
+  });
+
+  describe('with slow HeyGen jobs', () => {
+    let slow: Stack;
+    let slowApi: RunningApiServer;
+    beforeAll(async () => {
+      slow = await createStack(suite.env, suite.bundle, {
+        durations: { ...ZERO_DURATIONS, trainingMs: 60_000 },
+      });
+      await slow.startWorker();
+      slowApi = await startApiServer({
+        runs: new RunsService(slow.client),
+        tokens: [{ name: 't', token: TOKEN }],
+      });
+    });
+    afterAll(async () => {
+      await slowApi?.close();
+      await slow?.close();
+    });
+
+    test('a running lifecycle reports progress, then cancels; a closed run cannot be cancelled', async () => {
+      const started = await call(
+        'POST',
+        '/v1/lifecycles',
+        { input: lifecycleInput() },
+        undefined,
+        slowApi.url,
+      );
+      const id = encodeURIComponent(started.body.workflowId);
+      for (let i = 0; ; i++) {
+        const p = await call('GET', `/v1/runs/${id}/progress`, undefined, undefined, slowApi.url);
+        if (p.body.progress?.stage === 'training') break;
+        if (i > 300) throw new Error(`stuck in ${JSON.stringify(p.body)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const pending = await call('GET', `/v1/runs/${id}/result`, undefined, undefined, slowApi.url);
+      expect(pending.status).toBe(202);
+      expect(pending.headers.get('retry-after')).toBe('5');
+      const cancel = await call('POST', `/v1/runs/${id}/cancel`, undefined, undefined, slowApi.url);
+      expect(cancel.status).toBe(202);
+      expect(cancel.body).toMatchObject({ cancelRequested: true, status: 'running' });
+      let closed;
+      for (let i = 0; i < 300; i++) {
+        closed = await call('GET', `/v1/runs/${id}/result`, undefined, undefined, slowApi.url);
+        if (closed.status === 200) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(closed?.body.status).toBe('cancelled');
+      const twice = await call('POST', `/v1/runs/${id}/cancel`, undefined, undefined, slowApi.url);
+      expect(twice.status).toBe(409);
+      expect(twice.body.error.type).toBe('RunNotRunning');
+    });
+  });
+
+  test('Temporal unreachable: 503 with Retry-After, and back to normal when it returns', async () => {
+    const proxy = await startTcpProxy(suite.env.address);
+    const connection = await Connection.connect({ address: proxy.address });
+    const viaProxy = new PipelinesClient(new Client({ connection }), suite.stack.config.temporal.taskQueue);
+    const proxied = await startApiServer({
+      runs: new RunsService(viaProxy, 2000),
+      tokens: [{ name: 't', token: TOKEN }],
+    });
+    try {
+      await proxy.down();
+      const down = await call('GET', '/v1/runs', undefined, undefined, proxied.url);
+      expect(down.status).toBe(503);
+      expect(down.body.error.type).toBe('TemporalUnavailable');
+      expect(down.headers.get('retry-after')).toBe('5');
+      await proxy.up();
+      const up = await call('GET', '/v1/runs?limit=1', undefined, undefined, proxied.url);
+      expect(up.status).toBe(200);
+    } finally {
+      await proxied.close();
+      await connection.close();
+      await proxy.close();
+    }
+  });
+});
