@@ -1,6 +1,7 @@
 import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_TYPES } from '../contracts/failures';
+import { activitySummary } from './summaries';
 
 /**
  * Retry policies, one per kind of call. Temporal owns retries (the HeyGen client has none): 5xx, timeouts and resets
@@ -32,7 +33,25 @@ const downloads: ActivityOptions = {
   retry: { ...heygenRetry, initialInterval: '2s', maximumAttempts: 10 },
 };
 
-export const creates = proxyActivities<Activities>(calls);
-export const reads = proxyActivities<Activities>(statusReads);
-export const transfers = proxyActivities<Activities>(uploads);
-export const deliveries = proxyActivities<Activities>(downloads);
+/**
+ * Activity stubs whose every call carries a one-line summary (see summaries.ts) for the Temporal UI. A summary is
+ * user metadata on the schedule command: it is not part of what replay compares.
+ */
+function summarized(options: ActivityOptions): Activities {
+  const plain = proxyActivities<Activities>(options);
+  return new Proxy(plain, {
+    get(target, name) {
+      if (typeof name !== 'string') return undefined;
+      return (...args: unknown[]) => {
+        const summary = activitySummary(name, args);
+        const stub = summary ? proxyActivities<Activities>({ ...options, summary }) : target;
+        return (stub[name as keyof Activities] as (...a: unknown[]) => Promise<unknown>)(...args);
+      };
+    },
+  });
+}
+
+export const creates = summarized(calls);
+export const reads = summarized(statusReads);
+export const transfers = summarized(uploads);
+export const deliveries = summarized(downloads);

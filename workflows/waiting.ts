@@ -67,8 +67,9 @@ export async function waitForJob<T>(spec: WaitSpec<T>): Promise<T> {
       });
     }
     const sleepMs = Math.min(jitter(delayMs), remaining);
-    if (spec.event) await condition(() => events() > seen, sleepMs);
-    else await condition(() => false, sleepMs);
+    const summary = `${spec.what}: next status read in ${Math.round(sleepMs / 1000)} s${spec.event ? ' (or on its webhook)' : ''}`;
+    if (spec.event) await condition(() => events() > seen, sleepMs, { summary });
+    else await condition(() => false, sleepMs, { summary });
     delayMs = Math.min(delayMs * 2, maxMs);
   }
 }
