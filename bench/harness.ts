@@ -27,13 +27,7 @@ export async function startBenchStack(opts: {
   maxConcurrentActivities?: number;
   maxCachedWorkflows?: number;
 }): Promise<BenchStack> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const cli = execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'temporal-cli.sh')], {
-    encoding: 'utf8',
-  }).trim();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: cli }, extraArgs: DEV_SERVER_ARGS },
-  });
+  const env = await startTemporalEnv();
   const sim = await startSimulator(opts.sim);
   const outputDir = await mkdtemp(path.join(os.tmpdir(), 'bench-'));
   const worker = await createWorker({
@@ -63,6 +57,25 @@ export async function startBenchStack(opts: {
       await rm(outputDir, { recursive: true, force: true });
     },
   };
+}
+
+let runtimeInstalled = false;
+
+/**
+ * A real Temporal dev server (the Temporal CLI built from its Go module by scripts/temporal-cli.sh) with the
+ * product's dev-server settings (eager activity execution, search attributes), logging errors only.
+ */
+export async function startTemporalEnv(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
+  const cli = execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'temporal-cli.sh')], {
+    encoding: 'utf8',
+  }).trim();
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: cli }, extraArgs: DEV_SERVER_ARGS },
+  });
 }
 
 /** The p-th percentile of an ascending list. */

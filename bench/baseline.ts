@@ -1,0 +1,339 @@
+/**
+ * Baseline benchmark: the product against the seed's approach (bench/naive/naiveLifecycle.ts: plain axios, each
+ * endpoint in turn, a status check every 5 s), in the same run, against the same simulator code with the same job
+ * durations. It prints the wall time of N lifecycles and the HeyGen calls per lifecycle for:
+ *
+ *  - the product in poll mode (capped exponential backoff) and in webhook mode (the product's receiver registered
+ *    with the simulator), N lifecycles started at once, on worker processes;
+ *  - the naive script with Promise.all over the same N;
+ *  - the naive script one lifecycle after another, on `--seq-n` lifecycles, extrapolated linearly to N (labelled).
+ *
+ * Each measured group gets a fresh simulator instance (same options, same durations), so calls are counted per
+ * group. The sequential naive lifecycles run on their own simulator alongside the other groups (one lifecycle at a
+ * time, a status check every 5 s: negligible load), which keeps the whole command within 15 minutes.
+ *
+ *   node dist/bench/baseline.js [--n 100] [--seq-n 3] [--scale 1] [--naive-poll-ms 5000] [--workers 1]
+ *                               [--modes poll,webhook] [--warmup 2] [--timeout-min 10] [--budget-min 13]
+ *
+ * --budget-min bounds the product groups so that the naive groups still fit (a product group cut short says
+ * "time limit" and its unfinished runs are terminated); --timeout-min bounds each product group.
+ * --scale 1 = the simulator's DEFAULT_DURATIONS (the comparison that matters: the naive script polls every 5 s).
+ * For a quick smoke run: --n 5 --seq-n 2 --scale 0.05 --naive-poll-ms 250.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { rm } from 'node:fs/promises';
+import type { WaitMode } from '../contracts/events';
+import { startSimulator } from '../simulator';
+import type { JobDurations } from '../simulator/types';
+import { startTemporalEnv } from './harness';
+import { naiveLifecycle, type NaiveOptions } from './naive/naiveLifecycle';
+import { Args, waitMode } from './support/args';
+import { CallCounter, type CallCounts } from './support/calls';
+import { ProcSampler, type SampledProc } from './support/proc';
+import {
+  describeError,
+  openProductStack,
+  runLifecycles,
+  summarize,
+  warmUp,
+  type RunOutcome,
+} from './support/productRun';
+import { benchLifecycleInput, criticalPathMs, durationProfile, LOOK_POLLING_NOTE } from './support/profiles';
+import { fixed, machineLine, ms, progress, ratio, sec, table, type Cell } from './support/report';
+import { callsByEndpointTable, PROCESS_HEADERS, processRows } from './support/tables';
+import { writeWorkflowBundle } from './support/workers';
+
+interface NaiveRun {
+  n: number;
+  wallMs: number;
+  lifecycleMs: number[];
+  failures: string[];
+  calls: CallCounts;
+}
+
+interface ProductRun {
+  mode: WaitMode;
+  outcome: RunOutcome;
+  calls: CallCounts;
+  procs: SampledProc[];
+}
+
+/** Simulated job time on the naive script's critical path: it does not wait for the added looks before training. */
+function naiveCriticalPathMs(d: JobDurations): number {
+  return d.photoGenerationMs + d.trainingMs + d.lookGenerationMs + d.lookProcessingMs + d.renderMs;
+}
+
+async function runNaive(
+  n: number,
+  parallel: boolean,
+  durations: JobDurations,
+  pollMs: number,
+  label: string,
+): Promise<NaiveRun> {
+  const sim = await startSimulator({ durations });
+  const counter = new CallCounter(sim);
+  const outDir = path.join(os.tmpdir(), `bench-naive-${process.pid}-${label}`);
+  const o: NaiveOptions = { baseUrl: sim.url, apiKey: sim.apiKey, pollMs, outDir };
+  const lifecycleMs: number[] = [];
+  const failures: string[] = [];
+  const one = async (i: number) => {
+    const t = Date.now();
+    try {
+      await naiveLifecycle({ ...o, name: `Naive ${label} ${i + 1}` });
+      lifecycleMs.push(Date.now() - t);
+    } catch (err) {
+      failures.push(describeError(err));
+    }
+  };
+  const started = Date.now();
+  try {
+    if (parallel) {
+      await Promise.all(Array.from({ length: n }, (_, i) => one(i)));
+    } else {
+      for (let i = 0; i < n; i++) {
+        await one(i);
+        progress(`  naive sequential: ${i + 1}/${n} done`);
+      }
+    }
+    return { n, wallMs: Date.now() - started, lifecycleMs, failures, calls: counter.read() };
+  } finally {
+    counter.stop();
+    await sim.close();
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const args = new Args().only([
+    'n',
+    'seq-n',
+    'scale',
+    'naive-poll-ms',
+    'workers',
+    'modes',
+    'warmup',
+    'timeout-min',
+    'budget-min',
+  ]);
+  const n = args.num('n', 100);
+  const seqN = args.num('seq-n', 3);
+  const profile = durationProfile('realistic', args.num('scale', 1));
+  const naivePollMs = args.num('naive-poll-ms', 5000);
+  const workers = args.num('workers', 1);
+  const modes = args.list('modes', 'poll,webhook').map(waitMode);
+  const warmup = args.num('warmup', 2);
+  const timeoutMs = args.num('timeout-min', 10) * 60_000;
+  const budgetMs = args.num('budget-min', 13) * 60_000;
+
+  const began = Date.now();
+  const machine = machineLine();
+  progress('starting the Temporal dev server and bundling the workflows');
+  const [env, bundle] = await Promise.all([startTemporalEnv(), writeWorkflowBundle()]);
+  progress(`naive sequential: ${seqN} lifecycle(s), alongside the other groups, on a simulator of its own`);
+  const sequential = runNaive(seqN, false, profile.durations, naivePollMs, 'seq');
+  const products: ProductRun[] = [];
+  let naiveAll: NaiveRun;
+  try {
+    for (const mode of modes) {
+      progress(`product, ${mode} mode: ${n} lifecycles at once on ${workers} worker process(es)`);
+      const stack = await openProductStack({
+        env,
+        codePath: bundle.codePath,
+        taskQueue: `bench-baseline-${mode}`,
+        mode,
+        workers,
+      });
+      try {
+        await warmUp(stack, mode, profile, warmup * workers);
+        stack.sim.setDurations(profile.durations);
+        stack.counter.reset();
+        const sampler = new ProcSampler(stack.processes()).start();
+        // Leave time for the naive Promise.all group (its lifecycles take the critical path plus polling lag).
+        const reserveMs = criticalPathMs(profile.durations) * 1.3 + 60_000;
+        const left = budgetMs - (Date.now() - began) - reserveMs;
+        const outcome = await runLifecycles(
+          stack.client,
+          n,
+          () => benchLifecycleInput(mode, profile),
+          Math.min(timeoutMs, Math.max(60_000, left)),
+        );
+        products.push({ mode, outcome, procs: sampler.stop(), calls: stack.counter.read() });
+        progress(`  ${outcome.completed}/${n} completed in ${sec(outcome.spanMs / 1000)}`);
+      } finally {
+        await stack.close();
+      }
+    }
+    progress(`naive script, Promise.all over ${n} lifecycles`);
+    naiveAll = await runNaive(n, true, profile.durations, naivePollMs, 'all');
+    progress(`  ${naiveAll.lifecycleMs.length}/${n} completed in ${sec(naiveAll.wallMs / 1000)}`);
+    progress('waiting for the naive sequential lifecycles to finish');
+  } finally {
+    await sequential.catch(() => undefined);
+    await env.teardown();
+    await bundle.dispose();
+  }
+  printReport({
+    machine,
+    profileDescription: profile.description,
+    durations: profile.durations,
+    n,
+    naivePollMs,
+    workers,
+    products,
+    naiveAll,
+    naiveSeq: await sequential,
+    elapsedSeconds: (Date.now() - began) / 1000,
+  });
+}
+
+function printReport(r: {
+  machine: string;
+  profileDescription: string;
+  durations: JobDurations;
+  n: number;
+  naivePollMs: number;
+  workers: number;
+  products: ProductRun[];
+  naiveAll: NaiveRun;
+  naiveSeq: NaiveRun;
+  elapsedSeconds: number;
+}): void {
+  const out: string[] = [];
+  const { n, naiveAll, naiveSeq } = r;
+  const seqPerLifecycle =
+    naiveSeq.lifecycleMs.length > 0 ? naiveSeq.wallMs / naiveSeq.lifecycleMs.length : NaN;
+  const seqExtrapolated = seqPerLifecycle * n;
+  const productCp = criticalPathMs(r.durations);
+  const naiveCp = naiveCriticalPathMs(r.durations);
+
+  out.push('\n## Product vs the seed’s approach (naive sequential script)\n');
+  out.push(r.machine);
+  out.push(`\nJob durations: ${r.profileDescription}.`);
+  if (r.products.some((p) => p.mode === 'webhook')) out.push(`Note: ${LOOK_POLLING_NOTE}.`);
+  out.push(
+    `Naive script: plain axios, endpoint after endpoint, a status check every ${r.naivePollMs / 1000} s ` +
+      `(bench/naive/naiveLifecycle.ts). It trains without waiting for the added looks, so its simulated critical ` +
+      `path is ${sec(naiveCp / 1000, 1)} against the product’s ${sec(productCp / 1000, 1)}. Product runs: ` +
+      `${r.workers} worker process(es), all ${n} lifecycles started at once.\n`,
+  );
+
+  const perLifecycle = (values: number[], cp: number): Cell[] => {
+    const w = summarize(values);
+    const o = summarize(values.map((v) => v - cp));
+    return [ms(w.p50), ms(w.p99), ms(o.p50), ms(o.p99)];
+  };
+  const callsCell = (c: CallCounts, lifecycles: number) =>
+    `${fixed(c.total / lifecycles, 1)} (${fixed(c.writes / lifecycles, 1)} w + ${fixed(c.reads / lifecycles, 1)} r)`;
+  const rows: Cell[][] = [];
+  for (const p of r.products) {
+    const done = p.outcome.timings.filter((t) => t.status === 'COMPLETED');
+    rows.push([
+      `product, ${p.mode} mode, ${n} at once`,
+      `${p.outcome.completed}/${n}`,
+      sec(p.outcome.spanMs / 1000),
+      ...perLifecycle(
+        done.map((t) => t.wallMs),
+        productCp,
+      ),
+      callsCell(p.calls, n),
+    ]);
+  }
+  rows.push([
+    `naive, Promise.all over ${n}`,
+    `${naiveAll.lifecycleMs.length}/${n}`,
+    sec(naiveAll.wallMs / 1000),
+    ...perLifecycle(naiveAll.lifecycleMs, naiveCp),
+    callsCell(naiveAll.calls, naiveAll.n),
+  ]);
+  rows.push([
+    `naive, sequential, ${naiveSeq.n} measured`,
+    `${naiveSeq.lifecycleMs.length}/${naiveSeq.n}`,
+    sec(naiveSeq.wallMs / 1000),
+    ...perLifecycle(naiveSeq.lifecycleMs, naiveCp),
+    callsCell(naiveSeq.calls, naiveSeq.n),
+  ]);
+  rows.push([
+    `naive, sequential, ${n} — **extrapolated** linearly from ${naiveSeq.lifecycleMs.length}`,
+    '–',
+    `**${sec(seqExtrapolated / 1000, 0)}** (extrapolated)`,
+    '–',
+    '–',
+    '–',
+    '–',
+    'same as measured',
+  ]);
+  out.push(
+    table(
+      [
+        'approach',
+        'completed',
+        'wall time, all lifecycles',
+        'lifecycle wall p50',
+        'p99',
+        'overhead p50 (wall − simulated critical path)',
+        'p99',
+        'HeyGen calls per lifecycle',
+      ],
+      rows,
+    ),
+  );
+
+  out.push('\n### Ratios (product ÷ baseline; below 1 = the product is faster / makes fewer calls)\n');
+  out.push(
+    table(
+      [
+        'product mode',
+        `wall time vs naive Promise.all (${n})`,
+        `wall time vs naive sequential (${n}, extrapolated)`,
+        'HeyGen calls per lifecycle vs naive',
+      ],
+      r.products.map((p) => [
+        p.mode,
+        ratio(p.outcome.spanMs, naiveAll.wallMs),
+        ratio(p.outcome.spanMs, seqExtrapolated),
+        ratio(p.calls.total / n, naiveAll.calls.total / naiveAll.n),
+      ]),
+    ),
+  );
+
+  out.push('\n### HeyGen calls per lifecycle: webhook mode, poll mode (backoff), baseline\n');
+  out.push(
+    callsByEndpointTable([
+      ...r.products.map((p) => ({ name: `product, ${p.mode} mode`, calls: p.calls, lifecycles: n })),
+      { name: `naive, Promise.all over ${n}`, calls: naiveAll.calls, lifecycles: naiveAll.n },
+      { name: `naive, sequential ×${naiveSeq.n}`, calls: naiveSeq.calls, lifecycles: naiveSeq.n },
+    ]),
+  );
+  out.push(
+    '\nWebhook mode: registering the receiver (2 calls: list endpoints, add endpoint) happens once per deployment ' +
+      'and is not counted. Media downloads are not API calls and are not counted.',
+  );
+
+  out.push('\n### Product processes during each measured run\n');
+  out.push(
+    table(
+      ['mode', ...PROCESS_HEADERS],
+      r.products.flatMap((p) => processRows([p.mode], p.procs, p.outcome.completed)),
+    ),
+  );
+
+  const problems = [
+    ...r.products.flatMap((p) =>
+      p.outcome.failures.map((f) => `product ${p.mode}: ${f.workflowId} ${f.status} ${f.error ?? ''}`),
+    ),
+    ...naiveAll.failures.map((f) => `naive Promise.all: ${f}`),
+    ...naiveSeq.failures.map((f) => `naive sequential: ${f}`),
+  ];
+  if (problems.length > 0) {
+    out.push(`\n### Lifecycles that did not complete (${problems.length})\n`);
+    for (const p of problems.slice(0, 20)) out.push(`- ${p}`);
+  }
+  out.push(`\nTotal benchmark time: ${sec(r.elapsedSeconds, 0)}.`);
+  console.log(out.join('\n'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

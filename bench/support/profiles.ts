@@ -1,0 +1,113 @@
+import type { WaitMode } from '../../contracts/events';
+import type { LifecycleInput } from '../../contracts/lifecycle';
+import {
+  DEFAULT_POLLING,
+  DEFAULT_WEBHOOK_FALLBACK_POLLING,
+  LOOK_READY_POLLING,
+  type PollingPolicy,
+} from '../../contracts/polling';
+import { DEFAULT_DURATIONS, ZERO_DURATIONS, type JobDurations } from '../../simulator';
+
+/** Simulated HeyGen job durations plus the product polling cadence that goes with them. */
+export interface DurationProfile {
+  name: string;
+  durations: JobDurations;
+  /** DEFAULT_DURATIONS × scale (1 = the simulator's defaults); 0 for zero durations */
+  scale: number;
+  /** One line saying exactly what was simulated, printed with the results */
+  description: string;
+}
+
+/**
+ * 'zero': every job done at its first status read (pure orchestration cost).
+ * 'realistic': the simulator's DEFAULT_DURATIONS (photo 20 s, looks 5 s, training 60 s, look generation 20 s,
+ * render 60 s) multiplied by `scale`; below 1, the product's polling cadence is scaled by the same factor so that
+ * the lifecycle keeps the shape it has at full scale (same number of polls, proportionally the same lag).
+ */
+export function durationProfile(name: string, scale: number): DurationProfile {
+  if (name === 'zero') {
+    return {
+      name,
+      durations: ZERO_DURATIONS,
+      scale: 0,
+      description: 'zero: every job done at its first status read',
+    };
+  }
+  if (name !== 'realistic') throw new Error(`unknown durations profile ${name} (zero or realistic)`);
+  if (!(scale > 0 && scale <= 1)) throw new Error(`--scale must be in (0, 1], got ${scale}`);
+  const d = Object.fromEntries(
+    Object.entries(DEFAULT_DURATIONS).map(([k, v]) => [k, Math.round(v * scale)]),
+  ) as unknown as JobDurations;
+  const cp = criticalPathMs(d) / 1000;
+  const what =
+    `photo ${d.photoGenerationMs / 1000} s, look processing ${d.lookProcessingMs / 1000} s, training ${d.trainingMs / 1000} s, ` +
+    `look generation ${d.lookGenerationMs / 1000} s, render ${d.renderMs / 1000} s; simulated critical path ${cp} s per lifecycle`;
+  const polling = productPolling('poll', { name, durations: d, scale, description: '' });
+  const description =
+    scale === 1
+      ? `realistic: the simulator's DEFAULT_DURATIONS (${what}); product polling at its defaults (poll mode ${DEFAULT_POLLING.initialSeconds} s → ${DEFAULT_POLLING.maxSeconds} s)`
+      : `realistic ×${scale}: DEFAULT_DURATIONS scaled by ${scale} so the run fits the time budget (${what}); ` +
+        `product polling scaled alike (poll mode ${polling?.initialSeconds} s → ${polling?.maxSeconds} s)`;
+  return { name: scale === 1 ? 'realistic' : `realistic×${scale}`, durations: d, scale, description };
+}
+
+/**
+ * Simulated job time a lifecycle cannot avoid: its jobs run one after another (photos, the group's looks
+ * processing, training, look generation, the generated looks processing, the render).
+ */
+export function criticalPathMs(d: JobDurations): number {
+  return (
+    d.photoGenerationMs +
+    d.lookProcessingMs +
+    d.trainingMs +
+    d.lookGenerationMs +
+    d.lookProcessingMs +
+    d.renderMs
+  );
+}
+
+const scaled = (p: PollingPolicy, s: number): PollingPolicy => ({
+  initialSeconds: Math.max(0.05, p.initialSeconds * s),
+  maxSeconds: Math.max(0.05, p.maxSeconds * s),
+});
+
+/**
+ * The `polling` a run is given: none at full scale (the product's own defaults for the mode), the defaults scaled
+ * for a scaled profile, and a fast cadence with zero durations in poll mode (every job is done at the first read,
+ * so it is never used). Webhook mode keeps its slow fallback (scaled), so webhook runs do not poll.
+ */
+export function productPolling(mode: WaitMode, p: DurationProfile): PollingPolicy | undefined {
+  if (mode === 'webhook')
+    return p.scale === 0 || p.scale === 1 ? undefined : scaled(DEFAULT_WEBHOOK_FALLBACK_POLLING, p.scale);
+  if (p.scale === 0) return { initialSeconds: 0.05, maxSeconds: 1 };
+  return p.scale === 1 ? undefined : scaled(DEFAULT_POLLING, p.scale);
+}
+
+export const LOOK_POLLING_NOTE = `webhook mode polls look readiness every ${LOOK_READY_POLLING.initialSeconds} s → ${LOOK_READY_POLLING.maxSeconds} s (HeyGen sends no event for it)`;
+
+/** The benchmark lifecycle: four generated photos (group + three added looks), one generated look, one render. */
+export function benchLifecycleInput(mode: WaitMode, p: DurationProfile, name = 'Bench'): LifecycleInput {
+  const polling = productPolling(mode, p);
+  return {
+    name,
+    photo: {
+      generate: {
+        age: 'Young Adult',
+        gender: 'Woman',
+        ethnicity: 'East Asian',
+        orientation: 'square',
+        pose: 'half_body',
+        style: 'Realistic',
+        appearance: 'Benchmark presenter',
+      },
+    },
+    looks: [{ prompt: 'Grey suit', orientation: 'square', pose: 'half_body', style: 'Realistic' }],
+    video: {
+      script: 'A short benchmark script for the photo avatar.',
+      voiceId: '1bd001e7e50f421d891986aad5158bc8',
+      dimension: { width: 640, height: 360 },
+    },
+    waitMode: mode,
+    ...(polling ? { polling } : {}),
+  };
+}
