@@ -8,6 +8,8 @@ SKIP_BUILD=1 bash scripts/ensure-deps.sh
 export TEMPORAL_CLI_PATH="$(bash scripts/temporal-cli.sh)"
 # The browser test of the Temporal UI drives Debian's chromium (installed with apt-get when missing).
 export CHROMIUM_PATH="$(bash scripts/chromium.sh)"
+# The self-hosted Temporal server for test/deploy (PostgreSQL on 127.0.0.1:5432), built once from its Go module.
+bash scripts/temporal-server.sh >/dev/null
 echo "== lint" >&2
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }

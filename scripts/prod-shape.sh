@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# The production shape of docker-compose.yml, run directly on this machine (no Docker):
+#   PostgreSQL (already running) + the self-hosted Temporal server on it   scripts/temporal-postgres.sh
+#   the HeyGen simulator (unless HEYGEN_API_KEY is set: real HeyGen)        heygen-pipelines simulator
+#   two workers of one task queue, each its own process and environment   heygen-pipelines worker
+#   the webhook receiver                                                    heygen-pipelines webhooks serve
+#   the HTTP API, once `heygen-pipelines api` exists                        heygen-pipelines api
+# Ctrl-C (or SIGTERM) stops everything it started, workers first, the Temporal server last.
+#
+#   bash scripts/prod-shape.sh            # until Ctrl-C
+#   bash scripts/prod-shape.sh --smoke    # start everything, run one lifecycle end to end, stop (exit 0 = passed)
+#
+# Ports (none collides with the demo's 7233, 8233, 4010, 8088): Temporal frontend 7433 (TEMPORAL_PG_FRONTEND_PORT;
+# the other Temporal ports: see scripts/temporal-postgres.sh), simulator 4410 (PROD_SIMULATOR_PORT), webhook receiver
+# 8488 (PROD_WEBHOOK_PORT), HTTP API 8480 (API_PORT). Also: PROD_WORKERS [2], PROD_SHAPE_DIR [.data/prod-shape]
+# (output files, logs, webhook secret), TEMPORAL_TASK_QUEUE [heygen-pipelines], TEMPORAL_NAMESPACE [default],
+# API_TOKENS [a random token, printed], HEYGEN_WEBHOOK_SECRETS / HEYGEN_WEBHOOK_SECRETS_FILE (with real HeyGen).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+smoke=0
+case "${1:-}" in
+  '') ;;
+  --smoke) smoke=1 ;;
+  -h | --help)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+    ;;
+  *)
+    echo "unknown argument: $1 (try --help)" >&2
+    exit 2
+    ;;
+esac
+
+export TEMPORAL_PG_FRONTEND_PORT="${TEMPORAL_PG_FRONTEND_PORT:-7433}"
+namespace="${TEMPORAL_NAMESPACE:-default}"
+task_queue="${TEMPORAL_TASK_QUEUE:-heygen-pipelines}"
+sim_port="${PROD_SIMULATOR_PORT:-4410}"
+webhook_port="${PROD_WEBHOOK_PORT:-8488}"
+api_port="${API_PORT:-8480}"
+workers="${PROD_WORKERS:-2}"
+state="${PROD_SHAPE_DIR:-$root/.data/prod-shape}"
+mkdir -p "$state/output" "$state/logs"
+state="$(cd "$state" && pwd)"
+cli=(node "$root/dist/cli/main.js")
+
+log() { echo "prod-shape: $*" >&2; }
+
+bash "$root/scripts/ensure-deps.sh"
+
+# --- process bookkeeping: every service is a child of this script, stopped in reverse order -----------------------
+names=()
+pids=()
+server_started=0
+stopping=0
+
+stop_all() {
+  [ "$stopping" = 1 ] && return
+  stopping=1
+  trap - INT TERM
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    if kill -0 "${pids[$i]}" 2>/dev/null; then
+      log "stopping ${names[$i]} (pid ${pids[$i]})"
+      kill -TERM "${pids[$i]}" 2>/dev/null || true
+    fi
+  done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    # Workers drain for up to their 10 s shutdown grace time; then they are killed.
+    for _ in $(seq 1 150); do
+      kill -0 "${pids[$i]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "${pids[$i]}" 2>/dev/null || true
+  done
+  if [ "$server_started" = 1 ]; then
+    bash "$root/scripts/temporal-postgres.sh" --stop || true
+  fi
+}
+# Stops the service started last (and forgets it).
+stop_last() {
+  local i=$((${#pids[@]} - 1))
+  kill -TERM "${pids[$i]}" 2>/dev/null || true
+  for _ in $(seq 1 150); do
+    kill -0 "${pids[$i]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "${pids[$i]}" 2>/dev/null || true
+  unset "pids[$i]" "names[$i]"
+  pids=("${pids[@]}")
+  names=("${names[@]}")
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap 'stop_all' EXIT
+
+# start NAME READY ENV=VALUE... -- COMMAND...: output to $state/logs/NAME.log and, prefixed, to stderr; returns once
+# READY (a text the service prints, or tcp:PORT for a port that accepts connections) is seen, and fails if the
+# process exits first or is not ready after 60 s.
+start() {
+  local name="$1" ready="$2"
+  shift 2
+  local envs=()
+  while [ "$1" != -- ]; do
+    envs+=("$1")
+    shift
+  done
+  shift
+  local logfile="$state/logs/$name.log"
+  : >"$logfile"
+  env "${envs[@]}" "$@" </dev/null > >(tee -a "$logfile" | sed -u "s/^/[$name] /" >&2) 2>&1 &
+  local pid=$!
+  names+=("$name")
+  pids+=("$pid")
+  for _ in $(seq 1 600); do
+    if case "$ready" in
+      tcp:*) (exec 3<>"/dev/tcp/127.0.0.1/${ready#tcp:}") 2>/dev/null ;;
+      *) grep -q -- "$ready" "$logfile" ;;
+    esac then
+      log "$name ready (pid $pid)"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "$name exited before it was ready; see $logfile"
+      exit 1
+    fi
+    sleep 0.1
+  done
+  log "$name not ready after 60 s; see $logfile"
+  exit 1
+}
+
+# --- 1. Temporal on PostgreSQL ---------------------------------------------------------------------------------
+pg_state="${TEMPORAL_PG_STATE_DIR:-$root/.data/temporal-postgres}"
+if [ -f "$pg_state/temporal-server.pid" ] && kill -0 "$(cat "$pg_state/temporal-server.pid")" 2>/dev/null; then
+  log "using the Temporal server already running from $pg_state (left running on exit)"
+else
+  server_started=1
+fi
+address="$(TEMPORAL_NAMESPACE="$namespace" bash "$root/scripts/temporal-postgres.sh" --background)"
+log "Temporal (PostgreSQL) on $address, namespace $namespace, task queue $task_queue"
+
+# --- 2. HeyGen: the simulator, or the real API -----------------------------------------------------------------
+if [ -n "${HEYGEN_API_KEY:-}" ]; then
+  heygen_url="${HEYGEN_API_BASE_URL:-https://api.heygen.com}"
+  heygen_key="$HEYGEN_API_KEY"
+  log "HeyGen: $heygen_url (HEYGEN_API_KEY set; no simulator)"
+else
+  heygen_url="http://127.0.0.1:$sim_port"
+  heygen_key=sim-api-key
+  sim_env=(SIMULATOR_HOST=127.0.0.1 SIMULATOR_PORT="$sim_port" SIMULATOR_API_KEY="$heygen_key")
+  if [ "$smoke" = 1 ]; then
+    # A quick smoke run: jobs take about a second instead of HeyGen-like minutes.
+    sim_env+=(SIM_DURATION_PHOTO_MS="${SIM_DURATION_PHOTO_MS:-1000}" SIM_DURATION_LOOK_MS="${SIM_DURATION_LOOK_MS:-1000}"
+      SIM_DURATION_LOOK_PROCESSING_MS="${SIM_DURATION_LOOK_PROCESSING_MS:-500}"
+      SIM_DURATION_TRAINING_MS="${SIM_DURATION_TRAINING_MS:-2000}" SIM_DURATION_RENDER_MS="${SIM_DURATION_RENDER_MS:-1000}")
+  fi
+  start simulator 'HeyGen simulator listening' "${sim_env[@]}" -- "${cli[@]}" simulator
+fi
+heygen_env=(HEYGEN_API_BASE_URL="$heygen_url" HEYGEN_API_KEY="$heygen_key")
+if [ -n "${HEYGEN_UPLOAD_BASE_URL:-}" ]; then
+  heygen_env+=(HEYGEN_UPLOAD_BASE_URL="$HEYGEN_UPLOAD_BASE_URL")
+fi
+temporal_env=(TEMPORAL_ADDRESS="$address" TEMPORAL_NAMESPACE="$namespace" TEMPORAL_TASK_QUEUE="$task_queue")
+
+# --- 3. workers: one task queue, one shared output directory (the compose file's `videos` volume) -------------
+for i in $(seq 1 "$workers"); do
+  start "worker-$i" 'worker: task queue' "${temporal_env[@]}" "${heygen_env[@]}" \
+    OUTPUT_DIR="$state/output" INPUT_DIR="${INPUT_DIR:-$root}" LOG_LEVEL="${LOG_LEVEL:-WARN}" \
+    -- "${cli[@]}" worker
+done
+
+# --- 4. webhook receiver -----------------------------------------------------------------------------------------
+wait_mode=poll
+webhooks_cmd=("${temporal_env[@]}" WEBHOOK_HOST=127.0.0.1 WEBHOOK_PORT="$webhook_port")
+if [ -z "${HEYGEN_API_KEY:-}" ]; then
+  # The simulator delivers to the receiver. Registering needs a receiver that answers HeyGen's OPTIONS check, and
+  # the signing secret only comes back from the registration: start it with a throwaway secret, register
+  # (idempotent; the secret goes to a file), then restart it with the registered secret, as after a rotation.
+  start webhooks 'webhook receiver:' "${webhooks_cmd[@]}" \
+    HEYGEN_WEBHOOK_SECRETS="bootstrap-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" -- "${cli[@]}" webhooks serve
+  env "${heygen_env[@]}" "${cli[@]}" webhooks register --url "http://127.0.0.1:$webhook_port/webhooks/heygen" \
+    --secret-file "$state/webhook.secret" >&2
+  stop_last
+  start webhooks 'webhook receiver:' "${webhooks_cmd[@]}" HEYGEN_WEBHOOK_SECRETS_FILE="$state/webhook.secret" \
+    -- "${cli[@]}" webhooks serve
+  wait_mode=webhook
+elif [ -n "${HEYGEN_WEBHOOK_SECRETS:-}${HEYGEN_WEBHOOK_SECRETS_FILE:-}" ]; then
+  # Real HeyGen: the receiver must be reachable from the internet under the URL registered there.
+  # (The receiver reads HEYGEN_WEBHOOK_SECRETS / HEYGEN_WEBHOOK_SECRETS_FILE from the inherited environment.)
+  start webhooks 'webhook receiver:' "${webhooks_cmd[@]}" -- "${cli[@]}" webhooks serve
+  wait_mode=webhook
+else
+  log "webhook receiver skipped: set HEYGEN_WEBHOOK_SECRETS (from \`heygen-pipelines webhooks register\`) to run it"
+fi
+
+# --- 5. HTTP API ------------------------------------------------------------------------------------------------
+# >>> HTTP API (`heygen-pipelines api`, reads API_PORT and API_TOKENS). Skipped until the command exists.
+api_token=""
+# (`main.js api --help` also succeeds before the command exists, printing the top-level help: look for its own usage.)
+if "${cli[@]}" api --help 2>/dev/null | grep -q 'Usage: heygen-pipelines api'; then
+  api_tokens="${API_TOKENS:-}"
+  if [ -z "$api_tokens" ]; then
+    api_token="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+    api_tokens="$api_token"
+  fi
+  start api "tcp:$api_port" "${temporal_env[@]}" "${heygen_env[@]}" HEYGEN_WAIT_MODE="$wait_mode" \
+    API_PORT="$api_port" API_TOKENS="$api_tokens" -- "${cli[@]}" api
+else
+  log "HTTP API skipped: \`heygen-pipelines api\` is not available in this build yet"
+fi
+# <<< HTTP API
+
+log "ready: Temporal $address (namespace $namespace, PostgreSQL), HeyGen $heygen_url, $workers worker(s)," \
+  "$([ "$wait_mode" = webhook ] && echo "webhooks http://127.0.0.1:$webhook_port/webhooks/heygen" || echo "no webhooks")"
+if [ -n "$api_token" ]; then
+  log "HTTP API http://127.0.0.1:$api_port (token: $api_token)"
+fi
+log "start a run:  TEMPORAL_ADDRESS=$address HEYGEN_WAIT_MODE=$wait_mode npm run cli -- lifecycle start --input examples/demo-lifecycle.json --wait"
+
+# --- smoke: one lifecycle through the whole shape ----------------------------------------------------------------
+if [ "$smoke" = 1 ]; then
+  started=$(date +%s)
+  if ! result="$(env "${temporal_env[@]}" HEYGEN_WAIT_MODE="$wait_mode" \
+    "${cli[@]}" lifecycle start --input "$root/examples/demo-lifecycle.json" --wait --json)"; then
+    printf '%s\n' "$result"
+    log "smoke run FAILED: the lifecycle did not complete"
+    exit 1
+  fi
+  printf '%s\n' "$result"
+  check="$(printf '%s' "$result" | node -e '
+    const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const sha = require("crypto").createHash("sha256").update(require("fs").readFileSync(r.videoPath)).digest("hex");
+    if (sha !== r.sha256) { console.log(`sha256 mismatch for ${r.videoPath}`); process.exit(1); }
+    console.log(r.videoPath);
+  ')" || {
+    log "smoke run FAILED: $check"
+    exit 1
+  }
+  log "smoke run passed in $(($(date +%s) - started)) s ($wait_mode mode): $check"
+  exit 0
+fi
+
+# --- until Ctrl-C, or until a service dies -------------------------------------------------------------------------
+log "running; Ctrl-C stops everything"
+while :; do
+  for i in "${!pids[@]}"; do
+    if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+      log "${names[$i]} exited; stopping everything (see $state/logs/${names[$i]}.log)"
+      exit 1
+    fi
+  done
+  sleep 1 &
+  wait $! || true
+done
