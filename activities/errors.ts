@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { HeyGenError } from '../heygen/errors';
 import { FAILURE_TYPES, NON_RETRYABLE_TYPES } from '../contracts/failures';
@@ -66,15 +67,46 @@ export function jobFailed(what: string, message: string | null | undefined, code
   });
 }
 
-/** Wraps an activity implementation so every error leaves it classified. */
+/** The HeyGen ids in an activity's input or result (fields named *Id / *Ids), for log lines. */
+function heygenIds(value: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!value || typeof value !== 'object') return out;
+  for (const [key, v] of Object.entries(value)) {
+    if (/Ids?$/.test(key) && (typeof v === 'string' || Array.isArray(v))) out[key] = v;
+  }
+  return out;
+}
+
+/** The activity's logger (workflowId, runId, activityType, attempt attached by the SDK), outside tests too. */
+function activityLog(): Context['log'] | undefined {
+  try {
+    return Context.current().log;
+  } catch {
+    return undefined; // called outside an activity (unit tests)
+  }
+}
+
+/**
+ * Wraps an activity implementation so every error leaves it classified, and each outcome is logged with the
+ * HeyGen ids of its input and result.
+ */
 export function classified<A extends unknown[], R>(
   fn: (...args: A) => Promise<R>,
 ): (...args: A) => Promise<R> {
   return async (...args: A) => {
     try {
-      return await fn(...args);
+      const result = await fn(...args);
+      activityLog()?.info('activity done', { ...heygenIds(args[0]), ...heygenIds(result) });
+      return result;
     } catch (err) {
-      throw toActivityFailure(err);
+      const failure = toActivityFailure(err);
+      activityLog()?.warn('activity failed', {
+        ...heygenIds(args[0]),
+        ...(failure instanceof ApplicationFailure
+          ? { failureType: failure.type, retryable: !failure.nonRetryable, error: failure.message }
+          : { error: failure instanceof Error ? failure.message : String(failure) }),
+      });
+      throw failure;
     }
   };
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { serveApi } from './commands/api';
 import { batchRender } from './commands/batch';
 import { registerCatalogCommands } from './commands/catalog';
 import { schemas } from './commands/contract';
@@ -117,6 +118,15 @@ hooks
   .argument('<endpointId>')
   .description('delete a webhook endpoint')
   .action(webhooks.remove);
+
+program
+  .command('api')
+  .description('run the HTTP API (API_HOST, API_PORT, API_TOKENS); OpenAPI at /openapi.json')
+  .option(
+    '--with-webhooks',
+    'also run the webhook receiver in this process (WEBHOOK_*, HEYGEN_WEBHOOK_SECRETS)',
+  )
+  .action(serveApi);
 
 program.command('cancel').argument('<workflowId>').description('cancel a run').action(cancel);
 

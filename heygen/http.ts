@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { HeyGenConfig } from './config';
 import { HeyGenError, RATE_LIMIT_CODES, kindForHttpStatus, parseRetryAfter } from './errors';
 import { v1EnvelopeSchema, v2EnvelopeSchema, type EnvelopeStyle } from './schemas/envelope';
+import { recordHeyGenCall } from '../telemetry/metrics';
 
 /** Static description of one HeyGen endpoint. */
 export interface Operation<T> {
@@ -67,7 +68,21 @@ export class HeyGenHttp {
     this.upload = axios.create({ ...common, baseURL: config.uploadBaseUrl });
   }
 
+  /** Every request is counted by endpoint and outcome (heygen_calls_total) and timed. */
   async call<T>(op: Operation<T>, args: CallArgs): Promise<T> {
+    const started = performance.now();
+    try {
+      const value = await this.send(op, args);
+      recordHeyGenCall(op.name, 'ok', (performance.now() - started) / 1000);
+      return value;
+    } catch (err) {
+      const outcome = err instanceof HeyGenError ? err.kind : 'Error';
+      recordHeyGenCall(op.name, outcome, (performance.now() - started) / 1000);
+      throw err;
+    }
+  }
+
+  private async send<T>(op: Operation<T>, args: CallArgs): Promise<T> {
     const instance = op.host === 'upload' ? this.upload : this.api;
     let response: AxiosResponse<unknown>;
     try {

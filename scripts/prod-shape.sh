@@ -4,7 +4,7 @@
 #   the HeyGen simulator (unless HEYGEN_API_KEY is set: real HeyGen)        heygen-pipelines simulator
 #   two workers of one task queue, each its own process and environment   heygen-pipelines worker
 #   the webhook receiver                                                    heygen-pipelines webhooks serve
-#   the HTTP API, once `heygen-pipelines api` exists                        heygen-pipelines api
+#   the HTTP API (bearer tokens, OpenAPI at /openapi.json)                  heygen-pipelines api
 # Ctrl-C (or SIGTERM) stops everything it started, workers first, the Temporal server last.
 #
 #   bash scripts/prod-shape.sh            # until Ctrl-C
@@ -38,6 +38,7 @@ task_queue="${TEMPORAL_TASK_QUEUE:-heygen-pipelines}"
 sim_port="${PROD_SIMULATOR_PORT:-4410}"
 webhook_port="${PROD_WEBHOOK_PORT:-8488}"
 api_port="${API_PORT:-8480}"
+metrics_base="${METRICS_BASE_PORT:-9470}"
 workers="${PROD_WORKERS:-2}"
 state="${PROD_SHAPE_DIR:-$root/.data/prod-shape}"
 mkdir -p "$state/output" "$state/logs"
@@ -167,12 +168,12 @@ temporal_env=(TEMPORAL_ADDRESS="$address" TEMPORAL_NAMESPACE="$namespace" TEMPOR
 for i in $(seq 1 "$workers"); do
   start "worker-$i" 'worker: task queue' "${temporal_env[@]}" "${heygen_env[@]}" \
     OUTPUT_DIR="$state/output" INPUT_DIR="${INPUT_DIR:-$root}" LOG_LEVEL="${LOG_LEVEL:-WARN}" \
-    -- "${cli[@]}" worker
+    METRICS_PORT="$((metrics_base + i))" -- "${cli[@]}" worker
 done
 
 # --- 4. webhook receiver -----------------------------------------------------------------------------------------
 wait_mode=poll
-webhooks_cmd=("${temporal_env[@]}" WEBHOOK_HOST=127.0.0.1 WEBHOOK_PORT="$webhook_port")
+webhooks_cmd=("${temporal_env[@]}" WEBHOOK_HOST=127.0.0.1 WEBHOOK_PORT="$webhook_port" METRICS_PORT="$metrics_base")
 if [ -z "${HEYGEN_API_KEY:-}" ]; then
   # The simulator delivers to the receiver. Registering needs a receiver that answers HeyGen's OPTIONS check, and
   # the signing secret only comes back from the registration: start it with a throwaway secret, register
@@ -195,36 +196,53 @@ else
 fi
 
 # --- 5. HTTP API ------------------------------------------------------------------------------------------------
-# >>> HTTP API (`heygen-pipelines api`, reads API_PORT and API_TOKENS). Skipped until the command exists.
-api_token=""
-# (`main.js api --help` also succeeds before the command exists, printing the top-level help: look for its own usage.)
-if "${cli[@]}" api --help 2>/dev/null | grep -q 'Usage: heygen-pipelines api'; then
-  api_tokens="${API_TOKENS:-}"
-  if [ -z "$api_tokens" ]; then
-    api_token="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
-    api_tokens="$api_token"
-  fi
-  start api "tcp:$api_port" "${temporal_env[@]}" "${heygen_env[@]}" HEYGEN_WAIT_MODE="$wait_mode" \
-    API_PORT="$api_port" API_TOKENS="$api_tokens" -- "${cli[@]}" api
-else
-  log "HTTP API skipped: \`heygen-pipelines api\` is not available in this build yet"
+# Bearer tokens: API_TOKENS, or a fresh one written to $state/api.token (mode 600; never printed).
+api_tokens="${API_TOKENS:-}"
+if [ -z "$api_tokens" ]; then
+  (umask 077 && od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"$state/api.token")
+  api_tokens="prod-shape:$(cat "$state/api.token")"
 fi
-# <<< HTTP API
+start api "tcp:$api_port" "${temporal_env[@]}" HEYGEN_WAIT_MODE="$wait_mode" \
+  API_PORT="$api_port" API_TOKENS="$api_tokens" METRICS_PORT="$((api_port + 1))" -- "${cli[@]}" api
 
 log "ready: Temporal $address (namespace $namespace, PostgreSQL), HeyGen $heygen_url, $workers worker(s)," \
   "$([ "$wait_mode" = webhook ] && echo "webhooks http://127.0.0.1:$webhook_port/webhooks/heygen" || echo "no webhooks")"
-if [ -n "$api_token" ]; then
-  log "HTTP API http://127.0.0.1:$api_port (token: $api_token)"
-fi
-log "start a run:  TEMPORAL_ADDRESS=$address HEYGEN_WAIT_MODE=$wait_mode npm run cli -- lifecycle start --input examples/demo-lifecycle.json --wait"
+log "HTTP API http://127.0.0.1:$api_port (OpenAPI: /openapi.json; token in ${API_TOKENS:+API_TOKENS}${API_TOKENS:-$state/api.token})"
+log "metrics: workers :$((metrics_base + 1))..:$((metrics_base + workers)), webhooks :$metrics_base, API :$((api_port + 1)) (GET /metrics)"
+log "start a run:  curl -H \"Authorization: Bearer \$(cat $state/api.token)\" -H 'Content-Type: application/json' \\"
+log "                -d '{\"reference\":\"my-order-1\",\"input\":'\"\$(cat examples/demo-lifecycle.json)\"'}' http://127.0.0.1:$api_port/v1/lifecycles"
 
 # --- smoke: one lifecycle through the whole shape ----------------------------------------------------------------
 if [ "$smoke" = 1 ]; then
   started=$(date +%s)
-  if ! result="$(env "${temporal_env[@]}" HEYGEN_WAIT_MODE="$wait_mode" \
-    "${cli[@]}" lifecycle start --input "$root/examples/demo-lifecycle.json" --wait --json)"; then
-    printf '%s\n' "$result"
-    log "smoke run FAILED: the lifecycle did not complete"
+  # Through the HTTP API, as another service would: start with a reference, poll the result.
+  token="${api_tokens#*:}"
+  api=(curl -sS --fail-with-body -H "Authorization: Bearer $token" -H 'Content-Type: application/json')
+  reference="prod-shape-smoke-$started"
+  body="{\"reference\":\"$reference\",\"input\":$(cat "$root/examples/demo-lifecycle.json")}"
+  if ! started_json="$("${api[@]}" -d "$body" "http://127.0.0.1:$api_port/v1/lifecycles")"; then
+    log "smoke run FAILED: POST /v1/lifecycles answered $started_json"
+    exit 1
+  fi
+  workflow_id="$(printf '%s' "$started_json" | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0,"utf8")).workflowId)')"
+  log "started $workflow_id through the HTTP API"
+  result=""
+  for _ in $(seq 1 600); do
+    code="$(curl -sS -o "$state/result.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
+      "http://127.0.0.1:$api_port/v1/runs/$workflow_id/result")"
+    if [ "$code" = 200 ]; then
+      result="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        if (r.status !== "completed") { console.error(JSON.stringify(r)); process.exit(1); }
+        console.log(JSON.stringify(r.result, null, 2));' "$state/result.json")" || {
+        log "smoke run FAILED: the lifecycle did not complete"
+        exit 1
+      }
+      break
+    fi
+    sleep 0.5
+  done
+  if [ -z "$result" ]; then
+    log "smoke run FAILED: no result within 5 minutes"
     exit 1
   fi
   printf '%s\n' "$result"

@@ -15,6 +15,8 @@ export interface WorkerConfig {
   maxConcurrentRenders?: number;
   /** Cap on activities (≈ HeyGen calls) per second for the whole task queue, enforced by the Temporal server */
   maxCallsPerSecond?: number;
+  /** Port of GET /metrics (Prometheus); 0 picks a free one, undefined = none (tests, embedded workers) */
+  metricsPort?: number;
 }
 
 const workerEnvSchema = z.object({
@@ -24,6 +26,7 @@ const workerEnvSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
   HEYGEN_MAX_CONCURRENT_RENDERS: z.coerce.number().int().min(1).max(1000).optional(),
   HEYGEN_MAX_CALLS_PER_SECOND: z.coerce.number().min(0.1).max(10_000).optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 });
 
 /**
@@ -44,5 +47,6 @@ export function workerConfigFromEnv(
     maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,
     ...(v.HEYGEN_MAX_CONCURRENT_RENDERS ? { maxConcurrentRenders: v.HEYGEN_MAX_CONCURRENT_RENDERS } : {}),
     ...(v.HEYGEN_MAX_CALLS_PER_SECOND ? { maxCallsPerSecond: v.HEYGEN_MAX_CALLS_PER_SECOND } : {}),
+    metricsPort: v.METRICS_PORT,
   };
 }

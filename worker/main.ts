@@ -1,7 +1,14 @@
+import net from 'node:net';
 import type { TemporalConfig } from '../client/config';
 import { connectTemporal } from '../client/connection';
 import { missingSearchAttributes } from '../client/searchAttributes';
+import { createLogger, registerSecret } from '../telemetry/log';
+import { startMetricsServer, type MetricsServer } from '../telemetry/metrics';
 import { workerConfigFromEnv } from './config';
+import { createWorker } from './createWorker';
+import { installRuntime } from './runtime';
+
+const log = createLogger('worker');
 
 /**
  * Workflows record custom search attributes; on a namespace without them every workflow task would fail. Refuse to
@@ -12,9 +19,7 @@ async function checkSearchAttributes(temporal: TemporalConfig): Promise<void> {
   const connection = await connectTemporal(temporal);
   try {
     const missing = await missingSearchAttributes(connection, namespace).catch((err: unknown) => {
-      console.error(
-        `worker: could not check search attributes (${err instanceof Error ? err.message : String(err)})`,
-      );
+      log.warn('could not check search attributes', { error: err });
       return [];
     });
     if (missing.length > 0) {
@@ -26,20 +31,53 @@ async function checkSearchAttributes(temporal: TemporalConfig): Promise<void> {
     await connection.close();
   }
 }
-import { createWorker } from './createWorker';
+
+/** A free loopback port for the Temporal core's own Prometheus exporter (served through our /metrics). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 /**
  * Runs a worker until SIGINT/SIGTERM: the Temporal runtime then stops polling, lets running activities finish
- * within the grace time, and `run()` resolves.
+ * within the grace time, and `run()` resolves. Logs are JSON lines on stderr (LOG_FORMAT=text for plain text);
+ * GET /metrics on METRICS_PORT serves the product's metrics and Temporal's.
  */
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = workerConfigFromEnv(env);
+  registerSecret(config.heygen.apiKey);
+  registerSecret(config.temporal.apiKey);
+  let metrics: MetricsServer | undefined;
+  let temporalMetricsUrl: string | undefined;
+  if (config.metricsPort !== undefined) {
+    const corePort = await freeLoopbackPort();
+    temporalMetricsUrl = `http://127.0.0.1:${corePort}/metrics`;
+    installRuntime('INFO', env, { defaultFormat: 'json', metricsBindAddress: `127.0.0.1:${corePort}` });
+  } else installRuntime('INFO', env, { defaultFormat: 'json' });
   await checkSearchAttributes(config.temporal);
   const worker = await createWorker({ config });
-  console.error(
-    `worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address}/${config.temporal.namespace}; ` +
-      `HeyGen at ${config.heygen.apiBaseUrl}; files to ${config.outputDir}`,
+  if (config.metricsPort !== undefined) {
+    metrics = await startMetricsServer({ port: config.metricsPort, temporalMetricsUrl });
+  }
+  log.info(
+    `worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address}/${config.temporal.namespace}`,
+    {
+      taskQueue: config.temporal.taskQueue,
+      heygen: config.heygen.apiBaseUrl,
+      outputDir: config.outputDir,
+      ...(metrics ? { metrics: metrics.url } : {}),
+    },
   );
-  await worker.run();
-  console.error('worker: stopped');
+  try {
+    await worker.run();
+  } finally {
+    await metrics?.close();
+  }
+  log.info('worker: stopped');
 }

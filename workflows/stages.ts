@@ -1,4 +1,27 @@
+import { log, metricMeter, workflowInfo } from '@temporalio/workflow';
 import type { FailureInfo, StageTiming } from '../contracts/progress';
+
+/**
+ * Stage durations as a Temporal metric (exported by the worker's Prometheus endpoint as heygen_stage_duration);
+ * the SDK does not emit metrics or logs while replaying, so a stage is counted once.
+ */
+const stageDuration = metricMeter.createHistogram(
+  'heygen_stage_duration',
+  'int',
+  'ms',
+  'Wall time of each workflow stage (workflow time), by workflow type, stage and outcome',
+);
+
+function ended(timing: StageTiming, outcome: 'ok' | 'failed'): void {
+  if (!timing.endedAt) return;
+  const ms = Date.parse(timing.endedAt) - Date.parse(timing.startedAt);
+  const workflowType = workflowInfo().workflowType;
+  stageDuration.record(ms, { workflow_type: workflowType, stage: timing.stage, outcome });
+  log.info(`stage ${timing.stage} ${outcome === 'ok' ? 'done' : 'failed'}`, {
+    stage: timing.stage,
+    durationMs: ms,
+  });
+}
 
 function now(): string {
   return new Date(Date.now()).toISOString(); // workflow time: deterministic
@@ -22,7 +45,10 @@ export class StageTracker<S extends string> {
 
   enter(stage: S): void {
     const current = this.stages[this.stages.length - 1];
-    if (current && !current.endedAt) current.endedAt = now();
+    if (current && !current.endedAt) {
+      current.endedAt = now();
+      ended(current, 'ok');
+    }
     this.stage = stage;
     this.stages.push({ stage, startedAt: now() });
     this.onEnter(stage);
@@ -36,7 +62,10 @@ export class StageTracker<S extends string> {
 
   fail(failure: FailureInfo): void {
     const current = this.stages[this.stages.length - 1];
-    if (current && !current.endedAt) current.endedAt = now();
+    if (current && !current.endedAt) {
+      current.endedAt = now();
+      ended(current, 'failed');
+    }
     this.failure = failure;
     this.stage = 'failed';
   }

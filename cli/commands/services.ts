@@ -48,7 +48,6 @@ export async function dev(flags: DevFlags): Promise<void> {
 }
 
 export async function worker(): Promise<void> {
-  installRuntime('INFO');
   await runWorker();
 }
 

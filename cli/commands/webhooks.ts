@@ -1,7 +1,11 @@
 import { writeFile } from 'node:fs/promises';
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { temporalConfigFromEnv } from '../../client/config';
-import { connectTemporal } from '../../client/connection';
+import { connectTemporalClient } from '../../client/connection';
+import { createLogger, registerSecret, type Logger } from '../../telemetry/log';
+import { metricsPortFromEnv } from '../../telemetry/config';
+import { startMetricsServer } from '../../telemetry/metrics';
+import { trackReceiver } from '../../webhooks/metrics';
 import { HeyGenClient } from '../../heygen/client';
 import { heygenConfigFromEnv } from '../../heygen/config';
 import { webhookReceiverConfigFromEnv } from '../../webhooks/config';
@@ -11,34 +15,54 @@ import { TemporalJobEventSink } from '../../webhooks/temporalSink';
 import { info, reportFailure } from '../output';
 import { untilSignal } from './services';
 
+/**
+ * Starts the receiver from its environment (WEBHOOK_*, HEYGEN_WEBHOOK_SECRETS) on an existing Temporal client, with
+ * JSON logs and its counters on /metrics. Shared by `webhooks serve` and `api --with-webhooks`.
+ */
+export async function startReceiverFromEnv(
+  client: Client,
+  taskQueue: string,
+  log: Logger,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const config = webhookReceiverConfigFromEnv();
+  config.secrets.forEach(registerSecret);
+  const receiver = await startWebhookReceiver({
+    host: config.host,
+    port: config.port,
+    secrets: config.secrets,
+    sink: new TemporalJobEventSink(client, taskQueue),
+    maxBodyBytes: config.maxBodyBytes,
+    toleranceSeconds: config.toleranceSeconds,
+    log: {
+      info: (message, fields) => log.info(message, fields),
+      warn: (message, fields) => log.warn(message, fields),
+    },
+  });
+  const untrack = trackReceiver(() => receiver.stats());
+  log.info(`webhook receiver: ${receiver.url} (${config.secrets.length} secret(s))`, { url: receiver.url });
+  return {
+    url: receiver.url,
+    async close() {
+      await receiver.close();
+      untrack();
+    },
+  };
+}
+
 /** `webhooks serve`: the receiver, signalling runs through Temporal, until SIGINT/SIGTERM. */
 export async function serve(): Promise<void> {
+  const log = createLogger('webhooks');
   try {
-    const config = webhookReceiverConfigFromEnv();
     const temporal = temporalConfigFromEnv();
-    const connection = await connectTemporal(temporal);
-    const sink = new TemporalJobEventSink(
-      new Client({ connection, namespace: temporal.namespace }),
-      temporal.taskQueue,
-    );
-    const receiver = await startWebhookReceiver({
-      host: config.host,
-      port: config.port,
-      secrets: config.secrets,
-      sink,
-      maxBodyBytes: config.maxBodyBytes,
-      toleranceSeconds: config.toleranceSeconds,
-      log: {
-        info: (message, fields) => info(JSON.stringify({ level: 'info', message, ...fields })),
-        warn: (message, fields) => info(JSON.stringify({ level: 'warn', message, ...fields })),
-      },
-    });
-    info(
-      `webhook receiver: ${receiver.url} (${config.secrets.length} secret(s)); runs signalled on ${temporal.address}`,
-    );
+    registerSecret(temporal.apiKey);
+    const client = await connectTemporalClient(temporal);
+    const receiver = await startReceiverFromEnv(client, temporal.taskQueue, log);
+    const metrics = await startMetricsServer({ port: metricsPortFromEnv(9465) });
+    log.info(`runs signalled on ${temporal.address}; metrics on ${metrics.url}`);
     await untilSignal();
     await receiver.close();
-    await connection.close();
+    await metrics.close();
+    await client.connection.close();
   } catch (err) {
     reportFailure(err, false);
   }

@@ -5,6 +5,8 @@ const CLI = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 export interface WorkerProcess {
   child: ChildProcess;
+  /** What the worker printed so far (JSON log lines) */
+  output(): string;
   /** SIGKILL: no graceful shutdown, in-flight activities are simply lost */
   kill(): Promise<void>;
   /** SIGTERM: graceful shutdown; resolves with the exit code and what the worker printed */
@@ -14,7 +16,8 @@ export interface WorkerProcess {
 /** Runs `heygen-pipelines worker` (the compiled CLI) in a child process and resolves once it polls. */
 export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [CLI, 'worker'], {
-    env: { ...process.env, ...env },
+    // METRICS_PORT 0: several workers share the host without fighting over the default port.
+    env: { ...process.env, METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -35,6 +38,7 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerPr
   });
   return {
     child,
+    output: () => stderr,
     async kill() {
       child.kill('SIGKILL');
       await exited;

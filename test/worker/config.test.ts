@@ -15,6 +15,7 @@ describe('worker configuration from the environment', () => {
       inputDir: path.resolve('/srv/app'),
       maxConcurrentActivities: 100,
       maxCachedWorkflows: 1000,
+      metricsPort: 9464,
     });
   });
 

@@ -1,0 +1,234 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-explicit-any -- JSON answers and log lines are inspected loosely */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { HeyGenClient } from '../../heygen/client';
+import { ensureWebhookEndpoint } from '../../webhooks/registration';
+import { lifecycleInput } from '../support/inputs';
+import { workflowSuite } from '../support/stack';
+import { spawnWorker, until, type WorkerProcess } from '../support/workerProcess';
+
+/**
+ * The production processes (`worker`, `api --with-webhooks`) run a webhook-mode lifecycle started over HTTP, with
+ * distinctive secrets. Then: every log line is JSON and the run is traceable by workflow and HeyGen ids; /metrics
+ * serves the product's metrics and Temporal's; and the HeyGen API key, the webhook secret and the API token appear
+ * in no workflow history (decoded payloads included) and no log line.
+ */
+const HEYGEN_KEY = `hg-secret-${randomBytes(12).toString('hex')}`;
+const API_TOKEN = `api-secret-${randomBytes(12).toString('hex')}`;
+const CLI = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+const suite = workflowSuite({ apiKey: HEYGEN_KEY, webhookRetryBaseMs: 200 }, { startWorker: false });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Service {
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** `node dist/cli/main.js <args>` until `ready` appears in its stderr. */
+async function startService(args: string[], env: Record<string, string>, ready: string): Promise<Service> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await until(
+    () => {
+      if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${out}`);
+      return out.includes(ready);
+    },
+    60_000,
+    `${args.join(' ')} to start`,
+  );
+  return {
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Every string in a history, Uint8Array payloads decoded as UTF-8. */
+function strings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
+  else if (value && typeof value === 'object') Object.values(value).forEach((v) => strings(v, out));
+  return out;
+}
+
+const api = (port: number, method: string, route: string, body?: unknown) =>
+  fetch(`http://127.0.0.1:${port}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+
+describe('observability and secrets', () => {
+  let worker: WorkerProcess | undefined;
+  let service: Service | undefined;
+  let webhookSecret = '';
+
+  afterAll(async () => {
+    await service?.stop();
+    await worker?.stop();
+  });
+
+  test('a lifecycle through the production processes: JSON logs with ids, metrics, and no secret anywhere', async () => {
+    const { stack, env } = suite;
+    const [apiPort, webhookPort] = [await freePort(), await freePort()];
+    const temporalEnv = {
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
+      TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+    };
+    const serviceEnv = {
+      ...temporalEnv,
+      API_PORT: String(apiPort),
+      API_TOKENS: `crm:${API_TOKEN}`,
+      WEBHOOK_PORT: String(webhookPort),
+      HEYGEN_WAIT_MODE: 'webhook',
+      METRICS_PORT: '0',
+    };
+    // Registration needs a receiver that answers HeyGen's probe; the secret comes back from it (as in prod-shape).
+    service = await startService(
+      ['api', '--with-webhooks'],
+      { ...serviceEnv, HEYGEN_WEBHOOK_SECRETS: `bootstrap-${randomBytes(8).toString('hex')}` },
+      '"component":"api"',
+    );
+    const heygen = new HeyGenClient(stack.config.heygen);
+    const { endpoint } = await ensureWebhookEndpoint(
+      heygen,
+      `http://127.0.0.1:${webhookPort}/webhooks/heygen`,
+    );
+    webhookSecret = endpoint.secret ?? '';
+    expect(webhookSecret.length).toBeGreaterThan(8);
+    const bootstrapLog = service.output();
+    await service.stop();
+    service = await startService(
+      ['api', '--with-webhooks'],
+      { ...serviceEnv, HEYGEN_WEBHOOK_SECRETS: webhookSecret },
+      '"component":"api"',
+    );
+    worker = await spawnWorker({
+      ...temporalEnv,
+      HEYGEN_API_BASE_URL: stack.sim.url,
+      HEYGEN_UPLOAD_BASE_URL: stack.sim.url,
+      HEYGEN_API_KEY: HEYGEN_KEY,
+      OUTPUT_DIR: stack.outputDir,
+      LOG_LEVEL: 'DEBUG',
+    });
+
+    const started = await api(apiPort, 'POST', '/v1/lifecycles', {
+      reference: 'observability-1',
+      input: lifecycleInput({ name: 'Observed' }),
+    });
+    expect(started.status).toBe(201);
+    const { workflowId } = (await started.json()) as { workflowId: string };
+    let result: any;
+    await until(
+      async () => {
+        const r = await api(apiPort, 'GET', `/v1/runs/${workflowId}/result`);
+        if (r.status !== 200) return false;
+        result = await r.json();
+        return true;
+      },
+      120_000,
+      'the lifecycle result',
+    );
+    expect(result.status).toBe('completed');
+    // An error path too: a render HeyGen refuses (unknown avatar) fails with a logged, classified error.
+    const refused = await api(apiPort, 'POST', '/v1/renders', {
+      input: {
+        video: {
+          video_inputs: [
+            {
+              character: { type: 'avatar', avatar_id: 'no-such-avatar' },
+              voice: { type: 'text', voice_id: '1bd001e7e50f421d891986aad5158bc8', input_text: 'Hi' },
+            },
+          ],
+        },
+      },
+    });
+    const renderId = ((await refused.json()) as { workflowId: string }).workflowId;
+    await until(
+      async () => (await api(apiPort, 'GET', `/v1/runs/${renderId}/result`)).status === 200,
+      60_000,
+    );
+
+    // Metrics: the worker's (product + Temporal runtime + workflow stage durations) and the API process's.
+    const metricsUrl = /"metrics":"(http:[^"]+)"/.exec(worker.output())?.[1] ?? '';
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const workerMetrics = await (await fetch(metricsUrl)).text();
+    expect(workerMetrics).toMatch(/heygen_calls_total\{endpoint="photoAvatar.createGroup",outcome="ok"\} 1/);
+    expect(workerMetrics).toMatch(/heygen_calls_total\{endpoint="[^"]+",outcome="InvalidRequest"\} [1-9]/);
+    expect(workerMetrics).toMatch(/heygen_call_duration_seconds_bucket\{/);
+    expect(workerMetrics).toMatch(/^heygen_stage_duration\w*\{.*stage="training"/m);
+    expect(workerMetrics).toMatch(/^temporal_\w+/m);
+    const workerLog = (await worker.stop()).stderr;
+    worker = undefined;
+    const workerLines = workerLog.split('\n').filter(Boolean);
+    const serviceMetricsUrl = /"metrics":"(http:[^"]+)"/.exec(service.output())?.[1] ?? '';
+    const serviceMetrics = await (await fetch(serviceMetricsUrl)).text();
+    expect(serviceMetrics).toMatch(/heygen_webhook_verifications_total\{result="verified"\} [1-9]/);
+    expect(serviceMetrics).toMatch(/heygen_webhook_deliveries_total\{outcome="accepted"\} [1-9]/);
+    expect(serviceMetrics).toMatch(/heygen_api_requests_total\{route="\/v1\/lifecycles",status="201"\} 1/);
+    await service.stop();
+    const serviceLines = service.output().split('\n').filter(Boolean);
+
+    // Structured logs: every line is JSON; the run is traceable by workflow id and HeyGen ids.
+    for (const line of [...workerLines, ...serviceLines])
+      expect(() => JSON.parse(line) as unknown).not.toThrow();
+    const entries = workerLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const groupCreate = entries.find(
+      (e) =>
+        e.activityType === 'createAvatarGroup' && e.msg === 'activity done' && e.workflowId === workflowId,
+    );
+    expect(groupCreate).toMatchObject({ groupId: result.result.groupId, component: 'temporal' });
+    expect(entries.some((e) => e.msg === 'stage training done' && e.workflowId === workflowId)).toBe(true);
+    expect(
+      entries.some((e) => e.msg === 'activity failed' && e.activityType === 'submitVideo' && e.failureType),
+    ).toBe(true);
+    expect(serviceLines.some((l) => l.includes(`"workflowId":"${workflowId}"`))).toBe(true);
+
+    // No secret in any history of the namespace (internal mailbox and slot workflows included).
+    const secrets = { HEYGEN_KEY, webhookSecret, API_TOKEN };
+    let histories = 0;
+    for await (const info of env.client.workflow.list()) {
+      const history = await env.client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
+      const text = strings(history).join('\n');
+      for (const [name, secret] of Object.entries(secrets)) {
+        if (text.includes(secret)) throw new Error(`${name} found in the history of ${info.workflowId}`);
+      }
+      histories++;
+    }
+    expect(histories).toBeGreaterThanOrEqual(4);
+
+    // ... nor in any log line or metrics answer of the run.
+    const workerMetricsLeak = [bootstrapLog, workerLog, service.output(), serviceMetrics, workerMetrics].join(
+      '\n',
+    );
+    for (const [name, secret] of Object.entries(secrets)) {
+      if (workerMetricsLeak.includes(secret)) throw new Error(`${name} found in the logs or metrics`);
+    }
+    expect(workerLines.length).toBeGreaterThan(20);
+  });
+});
