@@ -1,14 +1,18 @@
-# The product image: the CLI, the worker, the simulator. `docker compose` runs it with different commands.
+# The product image: the CLI, the worker, the HTTP API + webhook receiver, the simulator. `docker compose` runs it with different commands.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # npm install from the lockfile (see scripts/ensure-deps.sh for why not npm ci)
 RUN npm install --no-audit --no-fund
 COPY . .
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+# The workflow bundle is built once here: workers load it (WORKFLOW_BUNDLE_PATH) instead of running webpack.
+RUN npx tsc -p tsconfig.build.json && node dist/cli/main.js bundle --out dist/workflow-bundle.js \
+  && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
+    LOG_FORMAT=json
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

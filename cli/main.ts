@@ -7,7 +7,7 @@ import { schemas } from './commands/contract';
 import { registerSearchAttributes } from './commands/searchAttributes';
 import { demo } from './commands/demo';
 import { cancel, lifecycleStart, status, videoRender } from './commands/runs';
-import { dev, simulator, worker } from './commands/services';
+import { bundle, dev, simulator, worker } from './commands/services';
 import * as webhooks from './commands/webhooks';
 import { reportFailure } from './output';
 
@@ -118,6 +118,12 @@ hooks
   .argument('<endpointId>')
   .description('delete a webhook endpoint')
   .action(webhooks.remove);
+
+program
+  .command('bundle')
+  .description('bundle the workflow code once (for WORKFLOW_BUNDLE_PATH: workers then start without webpack)')
+  .option('--out <file>', 'output file', 'dist/workflow-bundle.js')
+  .action(bundle);
 
 program
   .command('api')

@@ -3,8 +3,7 @@
 #   PostgreSQL (already running) + the self-hosted Temporal server on it   scripts/temporal-postgres.sh
 #   the HeyGen simulator (unless HEYGEN_API_KEY is set: real HeyGen)        heygen-pipelines simulator
 #   two workers of one task queue, each its own process and environment   heygen-pipelines worker
-#   the webhook receiver                                                    heygen-pipelines webhooks serve
-#   the HTTP API (bearer tokens, OpenAPI at /openapi.json)                  heygen-pipelines api
+#   the HTTP API + webhook receiver, one process (bearer tokens, OpenAPI)    heygen-pipelines api --with-webhooks
 # Ctrl-C (or SIGTERM) stops everything it started, workers first, the Temporal server last.
 #
 #   bash scripts/prod-shape.sh            # until Ctrl-C
@@ -165,50 +164,50 @@ fi
 temporal_env=(TEMPORAL_ADDRESS="$address" TEMPORAL_NAMESPACE="$namespace" TEMPORAL_TASK_QUEUE="$task_queue")
 
 # --- 3. workers: one task queue, one shared output directory (the compose file's `videos` volume) -------------
+# The workflow code is bundled once, as the image build does; workers load it instead of running webpack.
+"${cli[@]}" bundle --out "$state/workflow-bundle.js" >/dev/null 2>&1
 for i in $(seq 1 "$workers"); do
   start "worker-$i" 'worker: task queue' "${temporal_env[@]}" "${heygen_env[@]}" \
     OUTPUT_DIR="$state/output" INPUT_DIR="${INPUT_DIR:-$root}" LOG_LEVEL="${LOG_LEVEL:-WARN}" \
-    METRICS_PORT="$((metrics_base + i))" -- "${cli[@]}" worker
+    METRICS_PORT="$((metrics_base + i))" WORKFLOW_BUNDLE_PATH="$state/workflow-bundle.js" -- "${cli[@]}" worker
 done
 
-# --- 4. webhook receiver -----------------------------------------------------------------------------------------
-wait_mode=poll
-webhooks_cmd=("${temporal_env[@]}" WEBHOOK_HOST=127.0.0.1 WEBHOOK_PORT="$webhook_port" METRICS_PORT="$metrics_base")
-if [ -z "${HEYGEN_API_KEY:-}" ]; then
-  # The simulator delivers to the receiver. Registering needs a receiver that answers HeyGen's OPTIONS check, and
-  # the signing secret only comes back from the registration: start it with a throwaway secret, register
-  # (idempotent; the secret goes to a file), then restart it with the registered secret, as after a rotation.
-  start webhooks 'webhook receiver:' "${webhooks_cmd[@]}" \
-    HEYGEN_WEBHOOK_SECRETS="bootstrap-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" -- "${cli[@]}" webhooks serve
-  env "${heygen_env[@]}" "${cli[@]}" webhooks register --url "http://127.0.0.1:$webhook_port/webhooks/heygen" \
-    --secret-file "$state/webhook.secret" >&2
-  stop_last
-  start webhooks 'webhook receiver:' "${webhooks_cmd[@]}" HEYGEN_WEBHOOK_SECRETS_FILE="$state/webhook.secret" \
-    -- "${cli[@]}" webhooks serve
-  wait_mode=webhook
-elif [ -n "${HEYGEN_WEBHOOK_SECRETS:-}${HEYGEN_WEBHOOK_SECRETS_FILE:-}" ]; then
-  # Real HeyGen: the receiver must be reachable from the internet under the URL registered there.
-  # (The receiver reads HEYGEN_WEBHOOK_SECRETS / HEYGEN_WEBHOOK_SECRETS_FILE from the inherited environment.)
-  start webhooks 'webhook receiver:' "${webhooks_cmd[@]}" -- "${cli[@]}" webhooks serve
-  wait_mode=webhook
-else
-  log "webhook receiver skipped: set HEYGEN_WEBHOOK_SECRETS (from \`heygen-pipelines webhooks register\`) to run it"
-fi
-
-# --- 5. HTTP API ------------------------------------------------------------------------------------------------
+# --- 4. HTTP API + webhook receiver, one stateless process (the compose file's `api` service) -------------------
 # Bearer tokens: API_TOKENS, or a fresh one written to $state/api.token (mode 600; never printed).
 api_tokens="${API_TOKENS:-}"
 if [ -z "$api_tokens" ]; then
   (umask 077 && od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"$state/api.token")
   api_tokens="prod-shape:$(cat "$state/api.token")"
 fi
-start api "tcp:$api_port" "${temporal_env[@]}" HEYGEN_WAIT_MODE="$wait_mode" \
-  API_PORT="$api_port" API_TOKENS="$api_tokens" METRICS_PORT="$((api_port + 1))" -- "${cli[@]}" api
+api_env=("${temporal_env[@]}" API_PORT="$api_port" API_TOKENS="$api_tokens" METRICS_PORT="$metrics_base"
+  WEBHOOK_HOST=127.0.0.1 WEBHOOK_PORT="$webhook_port")
+wait_mode=poll
+if [ -z "${HEYGEN_API_KEY:-}" ]; then
+  # The simulator delivers to the receiver. Registering needs a receiver that answers HeyGen's OPTIONS check, and
+  # the signing secret only comes back from the registration: start it with a throwaway secret, register
+  # (idempotent; the secret goes to a file), then restart it with the registered secret, as after a rotation.
+  start api "tcp:$api_port" "${api_env[@]}" \
+    HEYGEN_WEBHOOK_SECRETS="bootstrap-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" -- "${cli[@]}" api --with-webhooks
+  env "${heygen_env[@]}" "${cli[@]}" webhooks register --url "http://127.0.0.1:$webhook_port/webhooks/heygen" \
+    --secret-file "$state/webhook.secret" >&2
+  stop_last
+  wait_mode=webhook
+  start api "tcp:$api_port" "${api_env[@]}" HEYGEN_WAIT_MODE=webhook HEYGEN_WEBHOOK_SECRETS_FILE="$state/webhook.secret" \
+    -- "${cli[@]}" api --with-webhooks
+elif [ -n "${HEYGEN_WEBHOOK_SECRETS:-}${HEYGEN_WEBHOOK_SECRETS_FILE:-}" ]; then
+  # Real HeyGen: the receiver must be reachable from the internet under the URL registered there.
+  # (The receiver reads HEYGEN_WEBHOOK_SECRETS / HEYGEN_WEBHOOK_SECRETS_FILE from the inherited environment.)
+  wait_mode=webhook
+  start api "tcp:$api_port" "${api_env[@]}" HEYGEN_WAIT_MODE=webhook -- "${cli[@]}" api --with-webhooks
+else
+  log "webhook receiver skipped: set HEYGEN_WEBHOOK_SECRETS (from \`heygen-pipelines webhooks register\`) to run it"
+  start api "tcp:$api_port" "${api_env[@]}" HEYGEN_WAIT_MODE=poll -- "${cli[@]}" api
+fi
 
 log "ready: Temporal $address (namespace $namespace, PostgreSQL), HeyGen $heygen_url, $workers worker(s)," \
   "$([ "$wait_mode" = webhook ] && echo "webhooks http://127.0.0.1:$webhook_port/webhooks/heygen" || echo "no webhooks")"
 log "HTTP API http://127.0.0.1:$api_port (OpenAPI: /openapi.json; token in ${API_TOKENS:+API_TOKENS}${API_TOKENS:-$state/api.token})"
-log "metrics: workers :$((metrics_base + 1))..:$((metrics_base + workers)), webhooks :$metrics_base, API :$((api_port + 1)) (GET /metrics)"
+log "metrics (GET /metrics): API + receiver :$metrics_base, workers :$((metrics_base + 1))..:$((metrics_base + workers))"
 log "start a run:  curl -H \"Authorization: Bearer \$(cat $state/api.token)\" -H 'Content-Type: application/json' \\"
 log "                -d '{\"reference\":\"my-order-1\",\"input\":'\"\$(cat examples/demo-lifecycle.json)\"'}' http://127.0.0.1:$api_port/v1/lifecycles"
 

@@ -15,6 +15,8 @@ export interface WorkerConfig {
   maxConcurrentRenders?: number;
   /** Cap on activities (≈ HeyGen calls) per second for the whole task queue, enforced by the Temporal server */
   maxCallsPerSecond?: number;
+  /** A workflow bundle built by `heygen-pipelines bundle` (no webpack at start-up); undefined = bundle now */
+  workflowBundlePath?: string;
   /** Port of GET /metrics (Prometheus); 0 picks a free one, undefined = none (tests, embedded workers) */
   metricsPort?: number;
 }
@@ -27,6 +29,7 @@ const workerEnvSchema = z.object({
   HEYGEN_MAX_CONCURRENT_RENDERS: z.coerce.number().int().min(1).max(1000).optional(),
   HEYGEN_MAX_CALLS_PER_SECOND: z.coerce.number().min(0.1).max(10_000).optional(),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
 });
 
 /**
@@ -48,5 +51,6 @@ export function workerConfigFromEnv(
     ...(v.HEYGEN_MAX_CONCURRENT_RENDERS ? { maxConcurrentRenders: v.HEYGEN_MAX_CONCURRENT_RENDERS } : {}),
     ...(v.HEYGEN_MAX_CALLS_PER_SECOND ? { maxCallsPerSecond: v.HEYGEN_MAX_CALLS_PER_SECOND } : {}),
     metricsPort: v.METRICS_PORT,
+    ...(v.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: path.resolve(cwd, v.WORKFLOW_BUNDLE_PATH) } : {}),
   };
 }

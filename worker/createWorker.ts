@@ -42,7 +42,9 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     }),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH }),
+      : config.workflowBundlePath
+        ? { workflowBundle: { codePath: config.workflowBundlePath } }
+        : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
     maxCachedWorkflows: config.maxCachedWorkflows,
     // HeyGen calls per second, for every worker of the task queue together (the server enforces it).

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { simulatorOptionsFromEnv, startSimulator } from '../../simulator';
+import { writeWorkflowBundle } from '../../worker/bundle';
 import { runWorker } from '../../worker/main';
 import { installRuntime } from '../../worker/runtime';
 import { REPO_ROOT, startDevStack } from '../devStack';
@@ -45,6 +46,11 @@ export async function dev(flags: DevFlags): Promise<void> {
   await Promise.race([untilSignal(), stack.workerDone]);
   info('stopping ...');
   await stack.stop();
+}
+
+export async function bundle(flags: { out: string }): Promise<void> {
+  const written = await writeWorkflowBundle(flags.out);
+  info(`workflow bundle: ${written.path} (${(written.bytes / 1024).toFixed(0)} KiB)`);
 }
 
 export async function worker(): Promise<void> {

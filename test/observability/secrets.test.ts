@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { HeyGenClient } from '../../heygen/client';
 import { ensureWebhookEndpoint } from '../../webhooks/registration';
+import { writeWorkflowBundle } from '../../worker/bundle';
 import { lifecycleInput } from '../support/inputs';
 import { workflowSuite } from '../support/stack';
 import { spawnWorker, until, type WorkerProcess } from '../support/workerProcess';
@@ -13,7 +14,7 @@ import { spawnWorker, until, type WorkerProcess } from '../support/workerProcess
  * The production processes (`worker`, `api --with-webhooks`) run a webhook-mode lifecycle started over HTTP, with
  * distinctive secrets. Then: every log line is JSON and the run is traceable by workflow and HeyGen ids; /metrics
  * serves the product's metrics and Temporal's; and the HeyGen API key, the webhook secret and the API token appear
- * in no workflow history (decoded payloads included) and no log line.
+ * in no workflow history (the worker runs from a prebuilt workflow bundle, as in the image) (decoded payloads included) and no log line.
  */
 const HEYGEN_KEY = `hg-secret-${randomBytes(12).toString('hex')}`;
 const API_TOKEN = `api-secret-${randomBytes(12).toString('hex')}`;
@@ -128,8 +129,11 @@ describe('observability and secrets', () => {
       { ...serviceEnv, HEYGEN_WEBHOOK_SECRETS: webhookSecret },
       '"component":"api"',
     );
+    // The worker loads a prebuilt workflow bundle, as in the Docker image.
+    const bundle = await writeWorkflowBundle(path.join(stack.outputDir, 'workflow-bundle.js'));
     worker = await spawnWorker({
       ...temporalEnv,
+      WORKFLOW_BUNDLE_PATH: bundle.path,
       HEYGEN_API_BASE_URL: stack.sim.url,
       HEYGEN_UPLOAD_BASE_URL: stack.sim.url,
       HEYGEN_API_KEY: HEYGEN_KEY,
