@@ -1,6 +1,6 @@
 import type { PollResult } from '../contracts/polling';
 import type { PhotoAvatarLook } from '../heygen/schemas/photoAvatar';
-import { activitySignal } from './context';
+import { activitySignal, isRetry } from './context';
 import type { ActivityDeps } from './deps';
 import { classified, jobFailed } from './errors';
 
@@ -31,7 +31,8 @@ function isFailed(look: PhotoAvatarLook): boolean {
 /**
  * Group and look creation. Both are reconciled before creating: the workflow gives every group a name unique to the
  * run and every add-call a name unique within the group, so a retry after HeyGen accepted a request (the response
- * was lost, or the worker died) finds what was created instead of creating it again.
+ * was lost, or the worker died) finds what was created instead of creating it again. The group list is only read on
+ * a retry (a first attempt cannot have created anything); a group's own looks are few and always checked.
  */
 export function avatarGroupActivities({ heygen }: ActivityDeps) {
   const looksOf = (groupId: string) => heygen.listGroupLooks(groupId, { signal: activitySignal() });
@@ -40,7 +41,10 @@ export function avatarGroupActivities({ heygen }: ActivityDeps) {
     createAvatarGroup: classified(
       async (input: { name: string; imageKey: string; generationId?: string }): Promise<GroupRef> => {
         const signal = activitySignal();
-        const existing = (await heygen.listAvatarGroups({ signal })).find((g) => g.name === input.name);
+        // Listing every group costs more as the account grows: only a retry can find one it created.
+        const existing = isRetry()
+          ? (await heygen.listAvatarGroups({ signal })).find((g) => g.name === input.name)
+          : undefined;
         if (existing) {
           const looks = await looksOf(existing.id);
           const first =

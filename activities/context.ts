@@ -16,3 +16,15 @@ export function heartbeat(details?: unknown): void {
     // outside an activity
   }
 }
+
+/**
+ * True when this is a retry of the activity (attempt > 1), or when called outside an activity. Only a retry can
+ * follow a request HeyGen accepted without our seeing the answer, so only a retry needs to look for it first.
+ */
+export function isRetry(): boolean {
+  try {
+    return Context.current().info.attempt > 1;
+  } catch {
+    return true;
+  }
+}
