@@ -62,7 +62,9 @@ export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Tem
       `Invalid environment variable ${missing}: mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH`,
     );
   }
-  const anyTlsFile = Boolean(v.TEMPORAL_TLS_CA_PATH || v.TEMPORAL_TLS_CERT_PATH || v.TEMPORAL_TLS_SERVER_NAME);
+  const anyTlsFile = Boolean(
+    v.TEMPORAL_TLS_CA_PATH || v.TEMPORAL_TLS_CERT_PATH || v.TEMPORAL_TLS_SERVER_NAME,
+  );
   if (v.TEMPORAL_TLS === false && (anyTlsFile || v.TEMPORAL_API_KEY)) {
     throw new Error(
       'Invalid environment variable TEMPORAL_TLS: false contradicts the TLS settings or TEMPORAL_API_KEY that are set',

@@ -77,11 +77,7 @@ export class PipelinesClient {
     config: TemporalConfig = temporalConfigFromEnv(),
     defaultWaitMode: WaitMode = defaultWaitModeFromEnv(),
   ): Promise<PipelinesClient> {
-    return new PipelinesClient(
-      await connectTemporalClient(config),
-      config.taskQueue,
-      defaultWaitMode,
-    );
+    return new PipelinesClient(await connectTemporalClient(config), config.taskQueue, defaultWaitMode);
   }
 
   async startLifecycle(input: LifecycleInput, opts: StartOptions = {}): Promise<RunRef> {

@@ -5,18 +5,24 @@ import type { FailureInfo, StageTiming } from '../contracts/progress';
  * Stage durations as a Temporal metric (exported by the worker's Prometheus endpoint as heygen_stage_duration);
  * the SDK does not emit metrics or logs while replaying, so a stage is counted once.
  */
-const stageDuration = metricMeter.createHistogram(
-  'heygen_stage_duration',
-  'int',
-  'ms',
-  'Wall time of each workflow stage (workflow time), by workflow type, stage and outcome',
-);
+let stageDuration: ReturnType<typeof metricMeter.createHistogram> | undefined;
+
+/** Created on first use: the meter exists only inside a workflow context (not when this module is imported). */
+function stageHistogram() {
+  stageDuration ??= metricMeter.createHistogram(
+    'heygen_stage_duration',
+    'int',
+    'ms',
+    'Wall time of each workflow stage (workflow time), by workflow type, stage and outcome',
+  );
+  return stageDuration;
+}
 
 function ended(timing: StageTiming, outcome: 'ok' | 'failed'): void {
   if (!timing.endedAt) return;
   const ms = Date.parse(timing.endedAt) - Date.parse(timing.startedAt);
   const workflowType = workflowInfo().workflowType;
-  stageDuration.record(ms, { workflow_type: workflowType, stage: timing.stage, outcome });
+  stageHistogram().record(ms, { workflow_type: workflowType, stage: timing.stage, outcome });
   log.info(`stage ${timing.stage} ${outcome === 'ok' ? 'done' : 'failed'}`, {
     stage: timing.stage,
     durationMs: ms,
