@@ -415,7 +415,7 @@ describe('a large URL upload is streamed through, never held in memory', () => {
         new Promise((resolve) => sink.close(resolve)),
       ]);
     }
-  });
+  }, 300_000); // 200 MB through HTTP twice: generous on a loaded 2-core machine
 });
 
 describe('listing and deleting', () => {
