@@ -40,6 +40,8 @@ export interface ApiRequestLog {
   workflowId?: string;
   durationMs: number;
   errorType?: string;
+  /** The unexpected error behind a 500 (redacted by the logger like every line) */
+  error?: string;
 }
 
 export interface RunningApiServer {
@@ -97,12 +99,20 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
     throw new HttpError(415, 'UnsupportedMediaType', 'Send the body as application/json');
   }
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) throw new HttpError(413, 'PayloadTooLarge', `Body over ${limit} bytes`);
+  if (declared > limit) {
+    throw new HttpError(413, 'PayloadTooLarge', `Body over ${limit} bytes`, undefined, {
+      Connection: 'close',
+    });
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new HttpError(413, 'PayloadTooLarge', `Body over ${limit} bytes`);
+    if (size > limit) {
+      throw new HttpError(413, 'PayloadTooLarge', `Body over ${limit} bytes`, undefined, {
+        Connection: 'close',
+      });
+    }
     chunks.push(chunk);
   }
   try {
@@ -116,6 +126,11 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
 function fromTemporal(err: unknown): HttpError | undefined {
   const grpcCode = (e: unknown) => (e as { code?: unknown } | undefined)?.code;
   const code = grpcCode(err) ?? grpcCode((err as { cause?: unknown } | undefined)?.cause);
+  // gRPC INVALID_ARGUMENT (3): Temporal refused the request itself (e.g. a payload over its size limit).
+  if (code === 3) {
+    const message = err instanceof Error ? err.message : String(err);
+    return new HttpError(400, 'RejectedByTemporal', `Temporal refused the request: ${message.slice(0, 300)}`);
+  }
   // gRPC UNAVAILABLE (14) and DEADLINE_EXCEEDED (4): the cluster is down or overloaded.
   if (code === 14 || code === 4) {
     return new HttpError(503, 'TemporalUnavailable', 'Temporal is not reachable; retry later', undefined, {
@@ -128,7 +143,8 @@ function fromTemporal(err: unknown): HttpError | undefined {
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof InputValidationError) {
-    return new HttpError(400, 'InvalidInput', `input.${err.field}: ${err.detail}`, `input.${err.field}`);
+    const field = err.field === '(input)' ? 'input' : `input.${err.field}`;
+    return new HttpError(400, 'InvalidInput', `${field}: ${err.detail}`, field);
   }
   if (err instanceof RunNotFoundError) return new HttpError(404, 'RunNotFound', err.message);
   if (err instanceof RunStateError) return new HttpError(409, 'RunNotRunning', err.message);
@@ -182,7 +198,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       if (method !== 'POST') throw new HttpError(405, 'MethodNotAllowed', 'Use POST');
       const body = startBodySchema.safeParse(await readJson(req, maxBody));
       if (!body.success) {
-        const { field, message } = describeIssue(body.error);
+        const { field: raw, message } = describeIssue(body.error);
+        const field = raw === '(input)' ? '(body)' : raw;
         throw new HttpError(400, 'InvalidRequest', `${field}: ${message}`, field);
       }
       const header = req.headers['idempotency-key'];
@@ -258,13 +275,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       .catch((err: unknown) => {
         const e = toHttpError(err);
         log.errorType = e.type;
+        if (e.status === 500) log.error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
         send(
           res,
           e.status,
           { error: { type: e.type, message: e.message, ...(e.field ? { field: e.field } : {}) } },
           e.headers,
         );
-        if (e.status === 413) req.destroy();
+        // The rest of an oversized body is not read: close the connection (a keep-alive client learns it here).
+        if (e.status === 413) res.once('finish', () => req.destroy());
       })
       .finally(() => {
         options.onRequest?.({

@@ -9,7 +9,7 @@ import { lifecycleInputSchema, type LifecycleInput, type LifecycleResult } from 
 import type { LifecycleProgress, RenderProgress } from '../contracts/progress';
 import { renderVideoInputSchema, type RenderVideoInput, type RenderVideoResult } from '../contracts/render';
 import { SEARCH_ATTRIBUTES } from '../contracts/searchAttributes';
-import { parseInput } from '../contracts/validation';
+import { InputValidationError, parseInput } from '../contracts/validation';
 import {
   renderBatchInputSchema,
   type BatchProgress,
@@ -58,6 +58,22 @@ function slug(text: string): string {
       .replace(/^-+|-+$/g, '')
       .slice(0, 40) || 'run'
   );
+}
+
+/**
+ * Temporal refuses payloads over 2 MiB ("Blob data size exceeds limit"); refuse a bigger input here, as a
+ * validation error with a way out, instead of an opaque server error. 1.5 MiB leaves room for the encoding.
+ */
+export const MAX_INPUT_BYTES = 1.5 * 1024 * 1024;
+
+function assertPayloadSize(input: unknown): void {
+  const bytes = Buffer.byteLength(JSON.stringify(input));
+  if (bytes > MAX_INPUT_BYTES) {
+    throw new InputValidationError(
+      '(input)',
+      `is ${(bytes / 1024 / 1024).toFixed(1)} MiB as JSON; at most ${MAX_INPUT_BYTES / 1024 / 1024} MiB fits a Temporal payload (split large batches)`,
+    );
+  }
 }
 
 /**
@@ -121,6 +137,7 @@ export class PipelinesClient {
     opts: StartOptions,
     summary: string,
   ): Promise<RunRef> {
+    assertPayloadSize(input);
     const workflowId =
       opts.workflowId ??
       (opts.reference ? referenceWorkflowId(kind, opts.reference) : `${kind}-${slug(label)}-${randomUUID()}`);

@@ -11,7 +11,7 @@ export const photoSourceSchema = z
   .object({
     generate: photoAttributesSchema.strict().optional(),
     imageKeys: z.array(imageKeySchema).min(1).max(MAX_IMAGES).optional(),
-    files: z.array(z.string().trim().min(1)).min(1).max(MAX_IMAGES).optional(),
+    files: z.array(z.string().trim().min(1).max(4096)).min(1).max(MAX_IMAGES).optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -25,7 +25,7 @@ export type PhotoSource = z.infer<typeof photoSourceSchema>;
 export const lifecycleVideoSchema = z
   .object({
     script: z.string().trim().min(1).max(MAX_SCRIPT_CHARS),
-    voiceId: z.string().trim().min(1),
+    voiceId: z.string().trim().min(1).max(200),
     title: z.string().max(200).optional(),
     test: z.boolean().optional(),
     caption: z.boolean().optional(),

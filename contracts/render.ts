@@ -11,9 +11,9 @@ import { pollingSchema, waitModeSchema } from './polling';
 /** Avatar IV from an image key, or from a photo on the worker's disk (uploaded first). */
 export const avatarIvInputSchema = avatarIvFieldsSchema
   .extend({
-    image_key: z.string().trim().min(1).optional(),
+    image_key: z.string().trim().min(1).max(500).optional(),
     /** A JPEG or PNG inside the worker's INPUT_DIR */
-    photo_file: z.string().trim().min(1).optional(),
+    photo_file: z.string().trim().min(1).max(4096).optional(),
   })
   .strict()
   .refine((v) => Boolean(v.image_key) !== Boolean(v.photo_file), {

@@ -4,6 +4,8 @@ import type { z } from 'zod';
 export function describeIssue(error: z.ZodError, root?: string): { field: string; message: string } {
   const issue = error.issues[0];
   const path = issue?.path.map(String) ?? [];
+  // An unknown key is reported on its parent object: name the key itself.
+  if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
   const field = [root, ...path].filter((p): p is string => Boolean(p)).join('.') || '(input)';
   return { field, message: issue?.message ?? 'invalid value' };
 }

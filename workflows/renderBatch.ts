@@ -1,12 +1,12 @@
 import { continueAsNew, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  renderBatchInputSchema,
+  renderBatchRunSchema,
   type BatchItemOutcome,
   type BatchProgress,
-  type RenderBatchInput,
+  type RenderBatchRunInput,
   type RenderBatchResult,
 } from '../contracts/batch';
-import { parseInput } from '../contracts/validation';
+import { InputValidationError, parseInput } from '../contracts/validation';
 import { batchProgressQuery } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
 import { renderVideo } from './renderVideo';
@@ -20,16 +20,26 @@ export const DEFAULT_ITEMS_PER_RUN = 50;
  * result lists each item's outcome. Every `itemsPerRun` items the batch lets its running children finish and
  * continues as new, carrying the outcomes, so its history stays small however large the batch.
  */
-export async function renderBatch(rawInput: RenderBatchInput): Promise<RenderBatchResult> {
-  let input: RenderBatchInput;
+export async function renderBatch(rawInput: RenderBatchRunInput): Promise<RenderBatchResult> {
+  let input: RenderBatchRunInput;
   try {
-    input = parseInput(renderBatchInputSchema, rawInput);
+    input = parseInput(renderBatchRunSchema, rawInput);
+    // Progress is carried only by continue-as-new: a first run given some was started with forged state.
+    const continued = Boolean(workflowInfo().continuedFromExecutionRunId);
+    for (const key of ['next', 'outcomes'] as const) {
+      if (!continued && input[key] !== undefined) {
+        throw new InputValidationError(key, 'set by the batch itself when it continues as new; leave it out');
+      }
+    }
+    if ((input.next ?? 0) > input.items.length) {
+      throw new InputValidationError('next', `beyond the ${input.items.length} items`);
+    }
   } catch (err) {
     throw toWorkflowFailure(err, describeFailure(err, 'validating'));
   }
   const { workflowId } = workflowInfo();
   const items = input.items;
-  const outcomes = (input.outcomes ?? []) as BatchItemOutcome[];
+  const outcomes: BatchItemOutcome[] = input.outcomes ?? [];
   const maxParallel = input.maxParallel ?? DEFAULT_MAX_PARALLEL;
   const itemsPerRun = input.itemsPerRun ?? DEFAULT_ITEMS_PER_RUN;
   let next = input.next ?? 0;

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a hex colour like #FFFFFF');
-const id = z.string().trim().min(1);
+/** HeyGen ids are 32-character hex strings or short names; 200 leaves room without letting a field carry megabytes. */
+const id = z.string().trim().min(1).max(200);
+/** Media URLs HeyGen fetches: http(s) only (HeyGen refuses ftp:, file:, data: ... with 400175). */
+const mediaUrl = z.httpUrl().max(2048);
 /** Documented as 1500 or 5000 characters depending on the source; the larger bound is enforced here. */
 export const MAX_SCRIPT_CHARS = 5000;
 
@@ -24,7 +27,7 @@ export const voiceSchema = z.discriminatedUnion('type', [
     emotion: z.enum(['Excited', 'Friendly', 'Serious', 'Soothing', 'Broadcaster']).optional(),
   }),
   z
-    .object({ type: z.literal('audio'), audio_url: z.url().optional(), audio_asset_id: id.optional() })
+    .object({ type: z.literal('audio'), audio_url: mediaUrl.optional(), audio_asset_id: id.optional() })
     .refine((v) => Boolean(v.audio_url) !== Boolean(v.audio_asset_id), {
       message: 'exactly one of audio_url or audio_asset_id is required',
     }),
@@ -34,14 +37,14 @@ export const voiceSchema = z.discriminatedUnion('type', [
 export const backgroundSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('color'), value: hexColor }),
   z
-    .object({ type: z.literal('image'), url: z.url().optional(), image_asset_id: id.optional() })
+    .object({ type: z.literal('image'), url: mediaUrl.optional(), image_asset_id: id.optional() })
     .refine((v) => Boolean(v.url) !== Boolean(v.image_asset_id), {
       message: 'exactly one of url or image_asset_id is required',
     }),
   z
     .object({
       type: z.literal('video'),
-      url: z.url().optional(),
+      url: mediaUrl.optional(),
       video_asset_id: id.optional(),
       play_style: z.enum(['fit_to_scene', 'freeze', 'loop', 'once']),
     })
@@ -86,7 +89,7 @@ export const avatarIvFieldsSchema = z.object({
   fit: z.enum(['cover', 'contain']).optional(),
   custom_motion_prompt: z.string().max(1000).optional(),
   enhance_custom_motion_prompt: z.boolean().optional(),
-  audio_url: z.url().optional(),
+  audio_url: mediaUrl.optional(),
   audio_asset_id: id.optional(),
 });
 
@@ -109,12 +112,16 @@ export const generateWebmRequestSchema = z
     avatar_style: z.enum(['normal', 'closeUp']).optional(),
     input_text: z.string().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
     voice_id: id.optional(),
-    input_audio: z.url().optional(),
+    input_audio: mediaUrl.optional(),
     dimension: dimensionSchema.optional(),
   })
-  .refine((v) => (v.input_text && v.voice_id) || v.input_audio, {
+  .refine((v) => v.input_text || v.input_audio, {
     message: 'either input_text with voice_id, or input_audio, is required',
     path: ['input_text'],
+  })
+  .refine((v) => !v.input_text || v.voice_id, {
+    message: 'required with input_text',
+    path: ['voice_id'],
   });
 export type GenerateWebmRequest = z.infer<typeof generateWebmRequestSchema>;
 
