@@ -39,7 +39,8 @@ async function waitForResult(workflowId: string): Promise<any> {
 
 beforeAll(async () => {
   api = await startApiServer({
-    runs: new RunsService(suite.stack.client),
+    // Generous query timeout: a query of a closed run replays it on a worker, slow on a loaded CI machine.
+    runs: new RunsService(suite.stack.client, 30_000, 30_000),
     tokens: [{ name: 'billing', token: TOKEN }],
     onRequest: (entry) => requests.push(entry),
   });
@@ -262,7 +263,12 @@ describe('HTTP API', () => {
       expect(down.body.error.type).toBe('TemporalUnavailable');
       expect(down.headers.get('retry-after')).toBe('5');
       await proxy.up();
-      const up = await call('GET', '/v1/runs?limit=1', undefined, undefined, proxied.url);
+      // The gRPC channel reconnects with its own backoff: answers are 503 until it has.
+      let up = await call('GET', '/v1/runs?limit=1', undefined, undefined, proxied.url);
+      for (let i = 0; i < 60 && up.status === 503; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        up = await call('GET', '/v1/runs?limit=1', undefined, undefined, proxied.url);
+      }
       expect(up.status).toBe(200);
     } finally {
       await proxied.close();
