@@ -8,7 +8,7 @@
  *                             [--settle-s 10] [--sample-s 10] [--timeout-min 10] [--preload zod,...]
  *
  * --workers and --cache take lists (e.g. --cache default,100: the product default, 1000, then 100) and measure
- * every combination. Poll mode waits read the training status with the product's default backoff (5 s → 60 s);
+ * every combination. Poll mode waits read the training status with the product's default backoff (5 s ×1.5 → 30 s);
  * webhook mode waits on a timer (10 min fallback) and a mailbox route per job.
  *
  * --preload (an experiment, not the shipped configuration) builds the workflow bundle with the SDK's

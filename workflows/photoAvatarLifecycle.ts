@@ -1,4 +1,4 @@
-import { executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import { executeChild, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { lifecycleInputSchema, type LifecycleInput, type LifecycleResult } from '../contracts/lifecycle';
 import { LOOK_READY_POLLING, pollingFor, type PollingPolicy } from '../contracts/polling';
 import type { JobKind } from '../contracts/events';
@@ -49,6 +49,15 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
     ...(tracker.failure ? { failure: tracker.failure } : {}),
   }));
 
+  // Runs started since this marker overlap work that older runs did in sequence: webhook routes are registered while
+  // the wait begins, and training starts while the added looks are still being processed (which only the video needs).
+  const overlap = patched('overlap-waits');
+  /** Route registrations still in flight (overlap): awaited at the end of each wait, so a failure is not lost. */
+  const routing: Array<Promise<{ error?: Error }>> = [];
+  const routed = async () => {
+    for (const { error } of await Promise.all(routing.splice(0))) if (error) throw error;
+  };
+
   try {
     const input = parseInput(lifecycleInputSchema, rawInput);
     visibility.avatarName(input.name);
@@ -59,7 +68,17 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
     const { workflowId } = workflowInfo();
     /** A wait that an event can end: with webhooks, route the job's event here and skip the first read. */
     const eventWait = async (kind: JobKind, resourceId: string) => {
-      if (webhooks) await creates.registerJobRoute({ kind, resourceId });
+      if (webhooks) {
+        const route = creates.registerJobRoute({ kind, resourceId });
+        // The mailbox keeps an event that arrives before its route, so the wait need not wait for the route.
+        if (overlap) {
+          const settled = route.then(
+            () => ({}),
+            (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }),
+          );
+          routing.push(settled);
+        } else await route;
+      }
       return { event: { inbox, kind, resourceId }, pollFirst: !webhooks };
     };
     const groupName = groupNameFor(input.name, workflowId);
@@ -80,6 +99,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
         deadlineMs: STAGE_DEADLINES_MS.photoGeneration,
         ...(await eventWait('photo_generation', gid)),
       });
+      await routed();
       ids.imageKeys.push(...images.imageKeys);
     } else if (input.photo.imageKeys) {
       ids.imageKeys.push(...input.photo.imageKeys);
@@ -110,23 +130,28 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
       ids.addedLookIds.push(...added.lookIds);
       visibility.heygenIds(...added.lookIds);
     }
-    await waitForJob({
-      what: `Looks of group ${group.groupId}`,
-      poll: () => reads.checkLooksReady({ groupId: group.groupId, lookIds: ids.addedLookIds }),
-      polling: lookPolling,
-      deadlineMs: STAGE_DEADLINES_MS.looksReady,
-    });
+    const looksReady = () =>
+      waitForJob({
+        what: `Looks of group ${group.groupId}`,
+        poll: () => reads.checkLooksReady({ groupId: group.groupId, lookIds: ids.addedLookIds }),
+        polling: lookPolling,
+        deadlineMs: STAGE_DEADLINES_MS.looksReady,
+      });
+    if (!overlap) await looksReady();
 
-    // 4. Training (reconciled by the group's training status), then wait until ready.
+    // 4. Training (reconciled by the group's training status), then wait until ready. The added looks finish
+    // processing meanwhile (a video needs them completed; training does not wait for them).
     tracker.enter('training');
     await creates.startTraining({ groupId: group.groupId });
-    await waitForJob({
+    const trained = waitForJob({
       what: `Training of group ${group.groupId}`,
       poll: () => reads.checkTraining({ groupId: group.groupId }),
       polling,
       deadlineMs: STAGE_DEADLINES_MS.training,
       ...(await eventWait('training', group.groupId)),
     });
+    if (overlap) await Promise.all([trained, looksReady(), routed()]);
+    else await trained;
 
     // 5. New looks, generated concurrently; each is ready once its images exist as completed looks in the group.
     tracker.enter('generating_looks');
@@ -145,6 +170,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
           deadlineMs: STAGE_DEADLINES_MS.lookGeneration,
           ...(await eventWait('photo_generation', lookGenerationId)),
         });
+        await routed();
         const looks = await waitForJob({
           what: `Looks of generation ${lookGenerationId}`,
           poll: () => reads.findLooksForImages({ groupId: group.groupId, imageKeys: images.imageKeys }),

@@ -70,7 +70,7 @@ export async function waitForJob<T>(spec: WaitSpec<T>): Promise<T> {
     const summary = `${spec.what}: next status read in ${Math.round(sleepMs / 1000)} s${spec.event ? ' (or on its webhook)' : ''}`;
     if (spec.event) await condition(() => events() > seen, sleepMs, { summary });
     else await condition(() => false, sleepMs, { summary });
-    delayMs = Math.min(delayMs * 2, maxMs);
+    delayMs = Math.min(delayMs * (spec.polling.backoff ?? 2), maxMs);
   }
 }
 

@@ -45,21 +45,20 @@ export function durationProfile(name: string, scale: number): DurationProfile {
   const polling = productPolling('poll', { name, durations: d, scale, description: '' });
   const description =
     scale === 1
-      ? `realistic: the simulator's DEFAULT_DURATIONS (${what}); product polling at its defaults (poll mode ${DEFAULT_POLLING.initialSeconds} s → ${DEFAULT_POLLING.maxSeconds} s)`
+      ? `realistic: the simulator's DEFAULT_DURATIONS (${what}); product polling at its defaults (poll mode ${DEFAULT_POLLING.initialSeconds} s ×${DEFAULT_POLLING.backoff ?? 2} → ${DEFAULT_POLLING.maxSeconds} s)`
       : `realistic ×${scale}: DEFAULT_DURATIONS scaled by ${scale} so the run fits the time budget (${what}); ` +
         `product polling scaled alike (poll mode ${polling?.initialSeconds} s → ${polling?.maxSeconds} s)`;
   return { name: scale === 1 ? 'realistic' : `realistic×${scale}`, durations: d, scale, description };
 }
 
 /**
- * Simulated job time a lifecycle cannot avoid: its jobs run one after another (photos, the group's looks
- * processing, training, look generation, the generated looks processing, the render).
+ * Simulated job time a lifecycle cannot avoid: its jobs run one after another (photos, training, with the group's
+ * added looks processing alongside it, look generation, the generated looks processing, the render).
  */
 export function criticalPathMs(d: JobDurations): number {
   return (
     d.photoGenerationMs +
-    d.lookProcessingMs +
-    d.trainingMs +
+    Math.max(d.lookProcessingMs, d.trainingMs) +
     d.lookGenerationMs +
     d.lookProcessingMs +
     d.renderMs
@@ -67,6 +66,7 @@ export function criticalPathMs(d: JobDurations): number {
 }
 
 const scaled = (p: PollingPolicy, s: number): PollingPolicy => ({
+  ...p,
   initialSeconds: Math.max(0.05, p.initialSeconds * s),
   maxSeconds: Math.max(0.05, p.maxSeconds * s),
 });

@@ -31,11 +31,16 @@ async function recordedHistories(): Promise<string[]> {
 describe('replay', () => {
   test('fresh runs of every workflow replay deterministically (and are recorded on request)', async () => {
     const { stack, env } = suite;
-    // Current versions: a lifecycle (its render carries the render-slots patch marker) and a small batch.
+    // Current versions: a lifecycle (its render carries the render-slots patch marker), one in webhook mode (route
+    // registration overlapping its waits; no receiver here, so its short polling ends the waits), and a batch.
     const { workflowId } = await stack.client.startLifecycle(lifecycleInput(), {
-      workflowId: 'recorded-lifecycle-v2',
+      workflowId: 'recorded-lifecycle-v3',
     });
     await stack.client.waitForLifecycle(workflowId);
+    const webhook = await stack.client.startLifecycle(lifecycleInput({ waitMode: 'webhook' }), {
+      workflowId: 'recorded-lifecycle-webhook-v1',
+    });
+    await stack.client.waitForLifecycle(webhook.workflowId);
     const batch = await stack.client.startBatch(
       {
         items: [0, 1].map((i) => ({
@@ -54,10 +59,10 @@ describe('replay', () => {
           },
         })),
       },
-      { workflowId: 'recorded-batch-v1' },
+      { workflowId: 'recorded-batch-v2' },
     );
     await stack.client.waitForBatch(batch.workflowId);
-    for (const id of [workflowId, `${workflowId}/render`, batch.workflowId]) {
+    for (const id of [workflowId, `${workflowId}/render`, webhook.workflowId, batch.workflowId]) {
       const file = fileFor(id);
       const history = await env.client.workflow.getHandle(id).fetchHistory();
       await Worker.runReplayHistory({ workflowBundle: suite.bundle }, history, id);
