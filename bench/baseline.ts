@@ -12,7 +12,7 @@
  * group. The sequential naive lifecycles run on their own simulator alongside the other groups (one lifecycle at a
  * time, a status check every 5 s: negligible load), which keeps the whole command within 15 minutes.
  *
- *   node dist/bench/baseline.js [--n 100] [--seq-n 3] [--scale 1] [--naive-poll-ms 5000] [--workers 1]
+ *   node dist/bench/baseline.js [--n 100] [--seq-n 3] [--scale 1] [--naive-poll-ms 5000] [--jitter 0.2] [--workers 1]
  *                               [--modes poll,webhook] [--warmup 2] [--timeout-min 10] [--budget-min 13]
  *
  * --budget-min bounds the product groups so that the naive groups still fit (a product group cut short says
@@ -64,14 +64,17 @@ function naiveCriticalPathMs(d: JobDurations): number {
   return d.photoGenerationMs + d.trainingMs + d.lookGenerationMs + d.lookProcessingMs + d.renderMs;
 }
 
+const JITTER_SEED = 20261121;
+
 async function runNaive(
   n: number,
   parallel: boolean,
   durations: JobDurations,
   pollMs: number,
   label: string,
+  jitter: number,
 ): Promise<NaiveRun> {
-  const sim = await startSimulator({ durations });
+  const sim = await startSimulator({ durations, durationJitter: jitter, durationJitterSeed: JITTER_SEED });
   const counter = new CallCounter(sim);
   const outDir = path.join(os.tmpdir(), `bench-naive-${process.pid}-${label}`);
   const o: NaiveOptions = { baseUrl: sim.url, apiKey: sim.apiKey, pollMs, outDir };
@@ -120,6 +123,9 @@ async function main(): Promise<void> {
   const seqN = args.num('seq-n', 3);
   const profile = durationProfile('realistic', args.num('scale', 1));
   const naivePollMs = args.num('naive-poll-ms', 5000);
+  // Real HeyGen jobs never take a round number of seconds: without jitter every job would end exactly on one of the
+  // naive script's 5 s ticks, which no real run does.
+  const jitter = args.num('jitter', 0.2);
   const workers = args.num('workers', 1);
   const modes = args.list('modes', 'poll,webhook').map(waitMode);
   const warmup = args.num('warmup', 2);
@@ -131,7 +137,7 @@ async function main(): Promise<void> {
   progress('starting the Temporal dev server and bundling the workflows');
   const [env, bundle] = await Promise.all([startTemporalEnv(), writeWorkflowBundle()]);
   progress(`naive sequential: ${seqN} lifecycle(s), alongside the other groups, on a simulator of its own`);
-  const sequential = runNaive(seqN, false, profile.durations, naivePollMs, 'seq');
+  const sequential = runNaive(seqN, false, profile.durations, naivePollMs, 'seq', jitter);
   const products: ProductRun[] = [];
   let naiveAll: NaiveRun;
   try {
@@ -143,6 +149,7 @@ async function main(): Promise<void> {
         taskQueue: `bench-baseline-${mode}`,
         mode,
         workers,
+        sim: { durationJitter: jitter, durationJitterSeed: JITTER_SEED },
       });
       try {
         await warmUp(stack, mode, profile, warmup * workers);
@@ -165,7 +172,7 @@ async function main(): Promise<void> {
       }
     }
     progress(`naive script, Promise.all over ${n} lifecycles`);
-    naiveAll = await runNaive(n, true, profile.durations, naivePollMs, 'all');
+    naiveAll = await runNaive(n, true, profile.durations, naivePollMs, 'all', jitter);
     progress(`  ${naiveAll.lifecycleMs.length}/${n} completed in ${sec(naiveAll.wallMs / 1000)}`);
     progress('waiting for the naive sequential lifecycles to finish');
   } finally {
@@ -175,7 +182,10 @@ async function main(): Promise<void> {
   }
   printReport({
     machine,
-    profileDescription: profile.description,
+    profileDescription:
+      jitter > 0
+        ? `${profile.description}; each job's duration drawn from ±${Math.round(jitter * 100)} % of it (seeded, same for every approach; \`--jitter 0\` for exact durations)`
+        : profile.description,
     durations: profile.durations,
     n,
     naivePollMs,

@@ -16,6 +16,8 @@ export interface ResolvedOptions {
   apiKey: string;
   publicBaseUrl: string | undefined;
   durations: JobDurations;
+  durationJitter: number;
+  durationJitterSeed: number;
   maxVideoSeconds: number;
   wordsPerSecond: number;
   urlTtlSeconds: number;
@@ -51,6 +53,8 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
   if (fps !== undefined && !(Number.isFinite(fps) && fps >= 1 && fps <= 120)) {
     throw new Error('Simulator option mediaFps must be a number between 1 and 120');
   }
+  const jitter = nonNegative('durationJitter', options.durationJitter, 0);
+  if (jitter >= 1) throw new Error('Simulator option durationJitter must be below 1');
   const wordsPerSecond = nonNegative('wordsPerSecond', options.wordsPerSecond, 2.5);
   if (wordsPerSecond === 0) throw new Error('Simulator option wordsPerSecond must be > 0');
   return {
@@ -59,6 +63,8 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     apiKey: options.apiKey ?? 'sim-api-key',
     publicBaseUrl: options.publicBaseUrl?.replace(/\/+$/u, ''),
     durations,
+    durationJitter: jitter,
+    durationJitterSeed: options.durationJitterSeed ?? 1,
     maxVideoSeconds: nonNegative('maxVideoSeconds', options.maxVideoSeconds, 3600),
     wordsPerSecond,
     urlTtlSeconds: nonNegative('urlTtlSeconds', options.urlTtlSeconds, 7 * 24 * 3600),

@@ -278,8 +278,12 @@ class Simulator {
       status: 0,
       requestId,
       applied: false,
+      ...(req.socket.remotePort !== undefined ? { remotePort: req.socket.remotePort } : {}),
     };
     this.calls.push(entry);
+    res.once('close', () => {
+      if (entry.answeredAt === undefined) entry.callerGoneAt = Date.now();
+    });
     if (this.calls.length > MAX_LOG_ENTRIES) this.calls.splice(0, this.calls.length - MAX_LOG_ENTRIES);
 
     const matching = this.routes.filter((r) => r.pattern.test(path));
@@ -288,6 +292,7 @@ class Simulator {
 
     const finish = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
+      entry.answeredAt = Date.now();
       sendJson(res, status, body, headers);
       this.trace(entry, started);
     };
@@ -309,6 +314,7 @@ class Simulator {
         fail(apiErrors.tooLarge(`Payload too large: the limit for this request is ${err.limit} bytes`));
         return;
       }
+      entry.answeredAt = Date.now();
       req.destroy();
       return;
     }
@@ -410,6 +416,7 @@ class Simulator {
       headers: Record<string, string> = {},
     ) => {
       entry.status = status;
+      entry.answeredAt = Date.now();
       sendJson(res, status, errorEnvelope(envelope, code, message), headers);
       this.trace(entry, started);
     };
@@ -436,6 +443,7 @@ class Simulator {
       case 'drop':
       case 'slow':
         entry.status = 0;
+        entry.answeredAt = Date.now();
         this.trace(entry, started);
         req.socket.destroy();
         return;

@@ -209,9 +209,24 @@ export class SimState {
   /** Receives every event a finished job produces (wired to the webhook dispatcher). */
   onEvent: (event: EmittedEvent) => void = () => undefined;
 
+  private jitterState: number;
+
   constructor(readonly options: ResolvedOptions) {
     this.durations = { ...options.durations };
+    this.jitterState = options.durationJitterSeed >>> 0;
     this.signer = new UrlSigner(() => this.options.urlTtlSeconds);
+  }
+
+  /** A job's duration: the configured one, spread by the jitter option (mulberry32, seeded: reproducible). */
+  private jobMs(base: number): number {
+    const j = this.options.durationJitter;
+    if (j === 0 || base === 0) return base;
+    this.jitterState = (this.jitterState + 0x6d2b79f5) >>> 0;
+    let t = this.jitterState;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return Math.round(base * (1 - j + 2 * j * r));
   }
 
   // ---- links ----
@@ -329,7 +344,9 @@ export class SimState {
       prompt: input.prompt,
       name: input.name,
       createdAt: input.now,
-      durationMs: input.kind === 'photo' ? this.durations.photoGenerationMs : this.durations.lookGenerationMs,
+      durationMs: this.jobMs(
+        input.kind === 'photo' ? this.durations.photoGenerationMs : this.durations.lookGenerationMs,
+      ),
       failure: outcome ? (outcome.message ?? 'Image generation failed, please try again') : null,
       imageHexes: [hexId(), hexId(), hexId(), hexId()],
       width: input.width,
@@ -408,7 +425,7 @@ export class SimState {
       imageKey: imageKeyOf(input.imageHex),
       imageHex: input.imageHex,
       createdAt: input.now,
-      processingMs: this.durations.lookProcessingMs,
+      processingMs: this.jobMs(this.durations.lookProcessingMs),
       businessType: input.businessType,
     };
     this.looks.set(look.id, look);
@@ -426,7 +443,7 @@ export class SimState {
     const t: Training = {
       id: hexId(),
       createdAt: now,
-      durationMs: this.durations.trainingMs,
+      durationMs: this.jobMs(this.durations.trainingMs),
       failure: outcome ? (outcome.message ?? 'Training failed, please try again later') : null,
       finalized: false,
     };
@@ -473,7 +490,13 @@ export class SimState {
               msg: outcome.message,
             };
     }
-    const v: Video = { ...input, id: hexId(), renderMs: this.durations.renderMs, failure, finalized: false };
+    const v: Video = {
+      ...input,
+      id: hexId(),
+      renderMs: this.jobMs(this.durations.renderMs),
+      failure,
+      finalized: false,
+    };
     this.videos.set(v.id, v);
     this.track(videoCompletedAt(v), (dueAt) => this.finalizeVideo(v, dueAt));
     return v;

@@ -32,6 +32,12 @@ export interface SimulatorOptions {
   publicBaseUrl?: string;
   /** Job durations; missing fields take DEFAULT_DURATIONS. */
   durations?: Partial<JobDurations>;
+  /**
+   * Real jobs never take the same time twice: each job's duration is drawn from duration × [1 − j, 1 + j]
+   * (0 ≤ j < 1, seeded by `durationJitterSeed`). Default 0: every job takes exactly its duration.
+   */
+  durationJitter?: number;
+  durationJitterSeed?: number;
   /** Plan limit on a video's length; a longer script fails the render with code 40119. Default 3600. */
   maxVideoSeconds?: number;
   /** Speech rate used to turn a script into a duration. Default 2.5 words per second. */
@@ -141,6 +147,21 @@ export interface CallLogEntry {
   applied: boolean;
   /** For creates: the id of what was created (generation_id, group id, video_id, ...) */
   createdId?: string;
+  /**
+   * The caller's TCP port (loopback callers: tells which local process made the call, e.g. which worker was
+   * killed while its create was in flight). Log only, not part of the API.
+   */
+  remotePort?: number;
+  /**
+   * epoch ms when the answer was written or the connection dropped; absent while the call is in flight (a 'slow'
+   * fault holds it). `answeredAt - at` is how long the caller had to wait. Log only, not part of the API.
+   */
+  answeredAt?: number;
+  /**
+   * epoch ms when the caller closed the connection before it was answered (it gave up, timed out, or died): the
+   * answer, if any, went nowhere. Log only, not part of the API.
+   */
+  callerGoneAt?: number;
 }
 
 export interface WebhookDeliveryLogEntry {
