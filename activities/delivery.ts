@@ -131,6 +131,9 @@ function storageFailure(err: unknown): unknown {
 export function deliveryActivities({ heygen, storage }: ActivityDeps) {
   return {
     downloadVideo: classified(async (input: DownloadVideoInput): Promise<DownloadVideoResult> => {
+      // Heartbeat at once (then every second while bytes flow): a worker lost before the transfer starts is
+      // noticed after the heartbeat timeout, not after the whole start-to-close.
+      heartbeat({ phase: 'status' });
       const signal = activitySignal();
       const status = await heygen.getVideoStatus(input.videoId, { signal });
       if (status.status.toLowerCase() !== 'completed' || !status.video_url) {

@@ -1,7 +1,7 @@
-import net from 'node:net';
 import type { TemporalConfig } from '../client/config';
 import { connectTemporal } from '../client/connection';
 import { missingSearchAttributes } from '../client/searchAttributes';
+import { freeLoopbackPort } from '../lib/net';
 import { createLogger, registerSecret } from '../telemetry/log';
 import { startMetricsServer, type MetricsServer } from '../telemetry/metrics';
 import { workerConfigFromEnv } from './config';
@@ -30,18 +30,6 @@ async function checkSearchAttributes(temporal: TemporalConfig): Promise<void> {
   } finally {
     await connection.close();
   }
-}
-
-/** A free loopback port for the Temporal core's own Prometheus exporter (served through our /metrics). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**

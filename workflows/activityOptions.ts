@@ -29,7 +29,9 @@ const uploads: ActivityOptions = {
 };
 const downloads: ActivityOptions = {
   startToCloseTimeout: '2h',
-  heartbeatTimeout: '2m',
+  // The activity heartbeats when it starts and every second while bytes flow: a dead worker shows within 45 s
+  // (leaving room for the final fsync of a large file).
+  heartbeatTimeout: '45s',
   retry: { ...heygenRetry, initialInterval: '2s', maximumAttempts: 10 },
 };
 

@@ -1,9 +1,9 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-explicit-any -- JSON answers and log lines are inspected loosely */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { HeyGenClient } from '../../heygen/client';
+import { freeLoopbackPort } from '../../lib/net';
 import { ensureWebhookEndpoint } from '../../webhooks/registration';
 import { writeWorkflowBundle } from '../../worker/bundle';
 import { lifecycleInput } from '../support/inputs';
@@ -21,17 +21,6 @@ const API_TOKEN = `api-secret-${randomBytes(12).toString('hex')}`;
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 const suite = workflowSuite({ apiKey: HEYGEN_KEY, webhookRetryBaseMs: 200 }, { startWorker: false });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Service {
   child: ChildProcess;
@@ -95,7 +84,7 @@ describe('observability and secrets', () => {
 
   test('a lifecycle through the production processes: JSON logs with ids, metrics, and no secret anywhere', async () => {
     const { stack, env } = suite;
-    const [apiPort, webhookPort] = [await freePort(), await freePort()];
+    const [apiPort, webhookPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
     const temporalEnv = {
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
