@@ -70,6 +70,12 @@ export class Rng {
     return out;
   }
 
+  bytes(n: number): Buffer {
+    const out = Buffer.alloc(n);
+    for (let i = 0; i < n; i += 1) out[i] = this.int(0, 255);
+    return out;
+  }
+
   hex(chars: number): string {
     let s = '';
     for (let i = 0; i < chars; i += 1) s += '0123456789abcdef'[this.int(0, 15)];

@@ -6,6 +6,7 @@ import {
   type RunningWebhookReceiver,
 } from '../../webhooks/receiver';
 import { FakeSink, send, sign } from './helpers';
+import { Rng } from '../support/fuzz';
 
 /**
  * Throws a reproducible storm of hostile, broken and valid requests at the real receiver on loopback and checks
@@ -21,79 +22,6 @@ const MAX_BODY = 16 * 1024;
 const SECRETS = ['fuzz-secret-current-7f3a', 'fuzz-secret-previous-19c2'] as const;
 const WRONG_SECRET = 'fuzz-secret-unknown';
 const PATH = '/webhooks/heygen';
-
-// ---------------------------------------------------------------------------------------------------------------
-// Seeded PRNG (sfc32)
-
-class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
-  constructor(seed: number) {
-    this.a = 0x9e3779b9;
-    this.b = 0x243f6a88;
-    this.c = 0xb7e15162;
-    this.d = seed >>> 0;
-    for (let i = 0; i < 15; i += 1) this.next();
-  }
-
-  /** Uniform in [0, 1) */
-  next(): number {
-    this.a >>>= 0;
-    this.b >>>= 0;
-    this.c >>>= 0;
-    this.d >>>= 0;
-    let t = (this.a + this.b) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.d = (this.d + 1) | 0;
-    t = (t + this.d) | 0;
-    this.c = (this.c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  }
-
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('pick from an empty list');
-    return items[Math.floor(this.next() * items.length)] as T;
-  }
-
-  bytes(n: number): Buffer {
-    const out = Buffer.alloc(n);
-    for (let i = 0; i < n; i += 1) out[i] = this.int(0, 255);
-    return out;
-  }
-
-  hex(chars: number): string {
-    let s = '';
-    for (let i = 0; i < chars; i += 1) s += '0123456789abcdef'[this.int(0, 15)];
-    return s;
-  }
-
-  string(maxLen: number, unicode = true): string {
-    const pools = [
-      'abcdefghijklmnopqrstuvwxyz0123456789',
-      ' _-./:{}[]",\\\'',
-      ...(unicode
-        ? ['éüßçñ', '日本語の文字', '😀🚀🔥', '\u0000\u0001\u001f\u007f', '\u202e\u200b\ufeff', 'Ωπλ']
-        : []),
-    ];
-    const len = this.int(0, maxLen);
-    let s = '';
-    while ([...s].length < len) s += this.pick([...this.pick(pools)]);
-    return s;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Case generation
