@@ -1,9 +1,16 @@
-import { condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, patched, setHandler } from '@temporalio/workflow';
 import type { JobEvent, JobKind } from '../contracts/events';
 import { deliverJobEventSignal, jobEventSignal, routeJobEventSignal } from './definitions';
 
 /** Long enough for the slowest job (renders get two hours); after that the waiting run is polling anyway. */
 export const MAILBOX_TTL_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * An event that arrives with no route waits this long for one. A webhook-mode run registers its route seconds after
+ * its create (minutes under faults); events nobody will claim (poll-mode runs' jobs, duplicate creates) should not
+ * keep a workflow open for 6 h. If a route does come later, the run's own fallback poll still ends its wait.
+ */
+export const UNCLAIMED_EVENT_TTL_MS = 60 * 60 * 1000;
 
 export interface MailboxResult {
   delivered: boolean;
@@ -28,7 +35,9 @@ export async function jobEventMailbox(job: { kind: JobKind; resourceId: string }
     route ??= r.workflowId;
   });
 
-  const ready = await condition(() => event !== undefined && route !== undefined, MAILBOX_TTL_MS);
+  // The starting signal has been applied by now (signal-with-start): an event alone gets the shorter wait.
+  const ttl = patched('unclaimed-event-ttl') && event && !route ? UNCLAIMED_EVENT_TTL_MS : MAILBOX_TTL_MS;
+  const ready = await condition(() => event !== undefined && route !== undefined, ttl);
   if (!ready || !event || !route) {
     return { delivered: false, reason: event ? `no route for ${job.kind} ${job.resourceId}` : 'no event' };
   }

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { describeCliError } from '../../cli/output';
 import { HeyGenClient } from '../../heygen/client';
 import type { CallLogEntry } from '../../simulator';
+import { routeMailbox } from '../../client/mailbox';
 import { ensureWebhookEndpoint } from '../../webhooks/registration';
 import { startWebhookReceiver } from '../../webhooks/receiver';
 import { TemporalJobEventSink } from '../../webhooks/temporalSink';
@@ -271,5 +272,41 @@ describe('webhook mode', () => {
         eventId: target,
       }),
     ).toBe('duplicate');
+  });
+
+  test('an event nobody routes waits 1 h for a route, a route waits 6 h for its event', async () => {
+    const { stack, env } = suite;
+    const id = `unclaimed-${Date.now()}`;
+    await sink.inner.deliver({
+      kind: 'training',
+      resourceId: id,
+      outcome: 'success',
+      eventType: 'photo_avatar_train.success',
+      eventId: id,
+    });
+    await routeMailbox(
+      {
+        client: env.client,
+        taskQueue: stack.config.temporal.taskQueue,
+        kind: 'training',
+        resourceId: `${id}-r`,
+      },
+      { workflowId: 'some-run' },
+    );
+    const timerSeconds = async (workflowId: string) => {
+      for (let i = 0; i < 100; i++) {
+        const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+        const timer = history.events?.find((e) => e.timerStartedEventAttributes);
+        const seconds = timer?.timerStartedEventAttributes?.startToFireTimeout?.seconds;
+        if (seconds !== undefined && seconds !== null) return Number(seconds);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no timer in ${workflowId}`);
+    };
+    expect(await timerSeconds(`heygen-event/training/${id}`)).toBe(3600);
+    expect(await timerSeconds(`heygen-event/training/${id}-r`)).toBe(6 * 3600);
+    for (const wid of [`heygen-event/training/${id}`, `heygen-event/training/${id}-r`]) {
+      await env.client.workflow.getHandle(wid).terminate('test done');
+    }
   });
 });
