@@ -867,7 +867,7 @@ function report(c: Campaign): string {
           ],
           ['accepted by the receiver but never reached the run (lost)', `**${w.lost.length}**`],
           [
-            'mailbox workflows still running at the end (6 h TTL)',
+            'mailbox workflows still running at the end (TTL 1 h for an unrouted event, 6 h for a route)',
             c.openMailboxes
               ? `${c.openMailboxes.total}: ${[...c.openMailboxes.byReason].map(([k, n]) => `${k} ×${n}`).join(', ')}`
               : '–',
