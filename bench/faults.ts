@@ -37,6 +37,7 @@ import { Args } from './support/args';
 import { descendants } from './support/proc';
 import { describeError } from './support/productRun';
 import { fixed, machineLine, mapLimit, progress, sec, sleep, table, type Cell } from './support/report';
+import { BENCH_PHOTO_ATTRIBUTES } from './support/profiles';
 import { writeWorkflowBundle } from './support/workers';
 import { cutByKill, verify, type Check, type KillEvidence, type LifecycleRun } from './faults/checks';
 import {
@@ -74,15 +75,7 @@ function lifecycleInput(name: string, mode: 'poll' | 'webhook'): LifecycleInput 
   return {
     name,
     photo: {
-      generate: {
-        age: 'Young Adult',
-        gender: 'Woman',
-        ethnicity: 'South Asian',
-        orientation: 'square',
-        pose: 'half_body',
-        style: 'Realistic',
-        appearance: 'Fault campaign presenter',
-      },
+      generate: { ...BENCH_PHOTO_ATTRIBUTES, appearance: 'Fault campaign presenter' },
     },
     looks: [
       { prompt: 'Grey suit, front-facing', orientation: 'square', pose: 'half_body', style: 'Realistic' },

@@ -9,26 +9,11 @@ import { ZERO_DURATIONS } from '../simulator';
 import os from 'node:os';
 import type { LifecycleInput } from '../contracts/lifecycle';
 import { percentile, startBenchStack } from './harness';
+import { BENCH_LIFECYCLE } from './support/profiles';
 
 const input: LifecycleInput = {
   name: 'Bench',
-  photo: {
-    generate: {
-      age: 'Young Adult',
-      gender: 'Woman',
-      ethnicity: 'East Asian',
-      orientation: 'square',
-      pose: 'half_body',
-      style: 'Realistic',
-      appearance: 'Benchmark presenter',
-    },
-  },
-  looks: [{ prompt: 'Grey suit', orientation: 'square', pose: 'half_body', style: 'Realistic' }],
-  video: {
-    script: 'A short benchmark script for the photo avatar.',
-    voiceId: '1bd001e7e50f421d891986aad5158bc8',
-    dimension: { width: 640, height: 360 },
-  },
+  ...BENCH_LIFECYCLE,
   polling: { initialSeconds: 0.05, maxSeconds: 1 },
 };
 

@@ -11,6 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import axios from 'axios';
+import { BENCH_PHOTO_ATTRIBUTES } from '../support/profiles';
 
 export interface NaiveOptions {
   baseUrl: string;
@@ -67,13 +68,7 @@ export async function naiveLifecycle(o: NaiveOptions): Promise<NaiveResult> {
   // 1. Generate AI photos, then check every 5 s until they are ready.
   const generated = await api.post<V2<{ generation_id: string }>>('/v2/photo_avatar/photo/generate', {
     name,
-    age: 'Young Adult',
-    gender: 'Woman',
-    ethnicity: 'East Asian',
-    orientation: 'square',
-    pose: 'half_body',
-    style: 'Realistic',
-    appearance: 'Benchmark presenter',
+    ...BENCH_PHOTO_ATTRIBUTES,
   });
   const photoGenerationId = generated.data.data.generation_id;
   let photos = (await api.get<V2<Generation>>(`/v2/photo_avatar/generation/${photoGenerationId}`)).data.data;

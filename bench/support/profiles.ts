@@ -85,28 +85,34 @@ export function productPolling(mode: WaitMode, p: DurationProfile): PollingPolic
 
 export const LOOK_POLLING_NOTE = `webhook mode polls look readiness every ${LOOK_READY_POLLING.initialSeconds} s → ${LOOK_READY_POLLING.maxSeconds} s (HeyGen sends no event for it)`;
 
+/** The photos every benchmark generates (the product's lifecycles and the naive script alike). */
+export const BENCH_PHOTO_ATTRIBUTES = {
+  age: 'Young Adult',
+  gender: 'Woman',
+  ethnicity: 'East Asian',
+  orientation: 'square',
+  pose: 'half_body',
+  style: 'Realistic',
+  appearance: 'Benchmark presenter',
+} as const;
+
+/** The benchmark lifecycle without its name, mode and polling. */
+export const BENCH_LIFECYCLE = {
+  photo: { generate: BENCH_PHOTO_ATTRIBUTES },
+  looks: [{ prompt: 'Grey suit', orientation: 'square', pose: 'half_body', style: 'Realistic' }],
+  video: {
+    script: 'A short benchmark script for the photo avatar.',
+    voiceId: '1bd001e7e50f421d891986aad5158bc8',
+    dimension: { width: 640, height: 360 },
+  },
+} as const satisfies Omit<LifecycleInput, 'name'>;
+
 /** The benchmark lifecycle: four generated photos (group + three added looks), one generated look, one render. */
 export function benchLifecycleInput(mode: WaitMode, p: DurationProfile, name = 'Bench'): LifecycleInput {
   const polling = productPolling(mode, p);
   return {
     name,
-    photo: {
-      generate: {
-        age: 'Young Adult',
-        gender: 'Woman',
-        ethnicity: 'East Asian',
-        orientation: 'square',
-        pose: 'half_body',
-        style: 'Realistic',
-        appearance: 'Benchmark presenter',
-      },
-    },
-    looks: [{ prompt: 'Grey suit', orientation: 'square', pose: 'half_body', style: 'Realistic' }],
-    video: {
-      script: 'A short benchmark script for the photo avatar.',
-      voiceId: '1bd001e7e50f421d891986aad5158bc8',
-      dimension: { width: 640, height: 360 },
-    },
+    ...BENCH_LIFECYCLE,
     waitMode: mode,
     ...(polling ? { polling } : {}),
   };
