@@ -2,6 +2,7 @@ import { assetActivities } from './assets';
 import { avatarGroupActivities } from './avatarGroups';
 import { deliveryActivities } from './delivery';
 import type { ActivityDeps } from './deps';
+import { inputValidationActivities } from './inputValidation';
 import { jobRouteActivities } from './jobRoutes';
 import { lookGenerationActivities } from './lookGeneration';
 import { photoGenerationActivities } from './photoGeneration';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...deliveryActivities(deps),
     ...jobRouteActivities(deps),
     ...renderSlotActivities(deps),
+    ...inputValidationActivities(),
   };
 }
 

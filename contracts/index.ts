@@ -3,6 +3,7 @@ export * from './events';
 export * from './failures';
 export * from './lifecycle';
 export * from './polling';
+export * from './pollingSchema';
 export * from './progress';
 export * from './render';
 export * from './validation';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { imageKeySchema, lookSpecSchema, photoAttributesSchema } from '../heygen/schemas/photoAvatar';
 import { backgroundSchema, dimensionSchema, MAX_SCRIPT_CHARS } from '../heygen/schemas/video';
-import { pollingSchema, waitModeSchema } from './polling';
+import { pollingSchema, waitModeSchema } from './pollingSchema';
 
 export const MAX_IMAGES = 20;
 export const MAX_LOOKS = 10;

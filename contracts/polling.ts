@@ -1,19 +1,14 @@
-import { z } from 'zod';
+// No zod here: workflows import these values, and the workflow bundle must not evaluate zod (see pollingSchema.ts).
 
-/** Fallback poll cadence: capped exponential backoff from initialSeconds to maxSeconds. */
-export const pollingSchema = z
-  .object({
-    initialSeconds: z.number().min(0.05).max(3600),
-    maxSeconds: z.number().min(0.05).max(3600),
-    /** Factor between successive delays (default 2) */
-    backoff: z.number().min(1).max(10).optional(),
-  })
-  .strict()
-  .refine((p) => p.maxSeconds >= p.initialSeconds, {
-    message: 'maxSeconds must be at least initialSeconds',
-    path: ['maxSeconds'],
-  });
-export type PollingPolicy = z.infer<typeof pollingSchema>;
+/** Fallback poll cadence: capped exponential backoff from initialSeconds to maxSeconds (schema: pollingSchema). */
+export interface PollingPolicy {
+  initialSeconds: number;
+  maxSeconds: number;
+  /** Factor between successive delays (default 2) */
+  backoff?: number | undefined;
+}
+
+export type WaitModeName = 'poll' | 'webhook';
 
 /**
  * Sized for real HeyGen (jobs take 20 s to tens of minutes): reads after 5, 12.5, 24, 41, 66 s, then every 30 s.
@@ -31,10 +26,8 @@ export const DEFAULT_WEBHOOK_FALLBACK_POLLING: PollingPolicy = { initialSeconds:
 /** Looks becoming `completed` sends no event; in webhook mode these waits keep a short cadence of their own. */
 export const LOOK_READY_POLLING: PollingPolicy = { initialSeconds: 1, maxSeconds: 15 };
 
-export const waitModeSchema = z.enum(['poll', 'webhook']);
-
 /** The cadence a run uses: its own `polling`, else the default of its wait mode. */
-export function pollingFor(mode: 'poll' | 'webhook', polling: PollingPolicy | undefined): PollingPolicy {
+export function pollingFor(mode: WaitModeName, polling: PollingPolicy | undefined): PollingPolicy {
   return polling ?? (mode === 'webhook' ? DEFAULT_WEBHOOK_FALLBACK_POLLING : DEFAULT_POLLING);
 }
 

@@ -6,7 +6,7 @@ import {
   generateWebmRequestSchema,
   hasAvatarIvSpeech,
 } from '../heygen/schemas/video';
-import { pollingSchema, waitModeSchema } from './polling';
+import { pollingSchema, waitModeSchema } from './pollingSchema';
 
 /** Avatar IV from an image key, or from a photo on the worker's disk (uploaded first). */
 export const avatarIvInputSchema = avatarIvFieldsSchema

@@ -2,12 +2,15 @@ import { z } from 'zod';
 import type { BatchItemOutcome, BatchProgress, RenderBatchResult } from './batch';
 import type { JobEvent } from './events';
 import type { LifecycleResult } from './lifecycle';
+import type { PollingPolicy, WaitModeName } from './polling';
+import { pollingSchema, waitModeSchema } from './pollingSchema';
 import type { FailureInfo, StageTiming } from './progress';
 import type { RenderVideoResult } from './render';
 
 /**
  * Schemas of what workflows return, report and receive, for the language-neutral contract (JSON Schema files in
- * contracts/json-schema/). The compile-time checks below keep them identical to the TypeScript types.
+ * contracts/json-schema/). The compile-time checks below keep them (and the zod-free types workflows use) identical
+ * to the TypeScript types.
  */
 export const lifecycleResultSchema = z.object({
   groupId: z.string(),
@@ -85,5 +88,7 @@ const checks: [
   Same<z.infer<typeof stageTimingSchema>, StageTiming>,
   Same<z.infer<typeof failureInfoSchema>, FailureInfo>,
   Same<z.infer<typeof jobEventSchema>, JobEvent>,
-] = [true, true, true, true, true, true, true, true];
+  Same<z.infer<typeof pollingSchema>, PollingPolicy>,
+  Same<z.infer<typeof waitModeSchema>, WaitModeName>,
+] = [true, true, true, true, true, true, true, true, true, true];
 void checks;

@@ -1,14 +1,14 @@
 import { continueAsNew, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
-import {
-  renderBatchRunSchema,
-  type BatchItemOutcome,
-  type BatchProgress,
-  type RenderBatchRunInput,
-  type RenderBatchResult,
+import type {
+  BatchItemOutcome,
+  BatchProgress,
+  RenderBatchRunInput,
+  RenderBatchResult,
 } from '../contracts/batch';
-import { InputValidationError, parseInput } from '../contracts/validation';
+import { InputValidationError } from '../contracts/validation';
 import { batchProgressQuery } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
+import { validInput } from './inputValidation';
 import { renderVideo } from './renderVideo';
 
 export const DEFAULT_MAX_PARALLEL = 20;
@@ -21,9 +21,22 @@ export const DEFAULT_ITEMS_PER_RUN = 50;
  * continues as new, carrying the outcomes, so its history stays small however large the batch.
  */
 export async function renderBatch(rawInput: RenderBatchRunInput): Promise<RenderBatchResult> {
+  let items: RenderBatchRunInput['items'] = [];
+  let outcomes: BatchItemOutcome[] = [];
+  let running = 0;
+  let run = 0;
+  setHandler(batchProgressQuery, (): BatchProgress => ({
+    total: items.length,
+    completed: outcomes.filter((o) => o.status === 'completed').length,
+    failed: outcomes.filter((o) => o.status === 'failed').length,
+    running,
+    pending: items.length - outcomes.length - running,
+    run,
+  }));
+
   let input: RenderBatchRunInput;
   try {
-    input = parseInput(renderBatchRunSchema, rawInput);
+    input = await validInput('batch', rawInput);
     // Progress is carried only by continue-as-new: a first run given some was started with forged state.
     const continued = Boolean(workflowInfo().continuedFromExecutionRunId);
     for (const key of ['next', 'outcomes'] as const) {
@@ -38,23 +51,13 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
     throw toWorkflowFailure(err, describeFailure(err, 'validating'));
   }
   const { workflowId } = workflowInfo();
-  const items = input.items;
-  const outcomes: BatchItemOutcome[] = input.outcomes ?? [];
+  items = input.items;
+  outcomes = input.outcomes ?? [];
   const maxParallel = input.maxParallel ?? DEFAULT_MAX_PARALLEL;
   const itemsPerRun = input.itemsPerRun ?? DEFAULT_ITEMS_PER_RUN;
   let next = input.next ?? 0;
-  let running = 0;
   const stopAt = Math.min(items.length, next + itemsPerRun);
-  const run = Math.floor((input.next ?? 0) / itemsPerRun);
-
-  setHandler(batchProgressQuery, (): BatchProgress => ({
-    total: items.length,
-    completed: outcomes.filter((o) => o.status === 'completed').length,
-    failed: outcomes.filter((o) => o.status === 'failed').length,
-    running,
-    pending: items.length - outcomes.length - running,
-    run,
-  }));
+  run = Math.floor((input.next ?? 0) / itemsPerRun);
 
   const renderOne = async (index: number): Promise<void> => {
     const item = items[index]!;

@@ -8,13 +8,7 @@ import {
 } from '@temporalio/workflow';
 import { DEFAULT_POLLING, pollingFor } from '../contracts/polling';
 import type { RenderProgress, RenderStage } from '../contracts/progress';
-import {
-  renderVideoInputSchema,
-  type RenderKind,
-  type RenderVideoInput,
-  type RenderVideoResult,
-} from '../contracts/render';
-import { parseInput } from '../contracts/validation';
+import type { RenderKind, RenderVideoInput, RenderVideoResult } from '../contracts/render';
 import { creates, deliveries, reads, transfers } from './activityOptions';
 import {
   jobEventSignal,
@@ -24,6 +18,7 @@ import {
   renderSlotGrantedSignal,
 } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
+import { validInput } from './inputValidation';
 import { StageTracker } from './stages';
 import { Visibility } from './visibility';
 import { JobInbox, waitForJob } from './waiting';
@@ -70,7 +65,7 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
   };
 
   try {
-    const input = parseInput(renderVideoInputSchema, rawInput);
+    const input = await validInput('render', rawInput);
     const { workflowId } = workflowInfo();
     const kind: RenderKind = input.video ? 'v2' : input.avatarIv ? 'avatar_iv' : 'webm';
     // Only v2 renders carry a callback_id that webhook events name; the other kinds are followed by polling.

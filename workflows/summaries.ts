@@ -26,6 +26,7 @@ const SUMMARIES: { [K in keyof Activities]: (input: Input<K>) => string } = {
   downloadVideo: (i) => `Download video ${i.videoId} before its URL expires`,
   registerJobRoute: (i) => `Route webhook events of ${i.kind} ${i.resourceId} to this run`,
   acquireRenderSlot: () => 'Ask for a render slot (plan concurrency)',
+  validateWorkflowInput: (i) => `Validate the ${i.contract} input against its contract`,
 };
 
 export function activitySummary(name: string, args: unknown[]): string | undefined {

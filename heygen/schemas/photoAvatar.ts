@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_LOOKS_PER_ADD } from '../limits';
 
 /** Attribute values: the notes' lists and the seeds' shorter lists are both accepted. */
 export const photoAgeSchema = z.enum([
@@ -72,7 +73,6 @@ export const createGroupRequestSchema = z.object({
 });
 export type CreateGroupRequest = z.infer<typeof createGroupRequestSchema>;
 
-export const MAX_LOOKS_PER_ADD = 4;
 export const addLooksRequestSchema = z.object({
   group_id: z.string().min(1),
   name: z.string().trim().min(1).max(200),
@@ -136,3 +136,5 @@ export const avatarGroupListSchema = z.looseObject({
 });
 
 export const groupLooksSchema = z.looseObject({ avatar_list: z.array(photoAvatarLookSchema) });
+
+export { MAX_LOOKS_PER_ADD };

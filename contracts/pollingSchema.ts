@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/**
+ * Validates a caller's `polling`. The type and defaults live in polling.ts, which workflows import without zod;
+ * results.ts checks at compile time that these schemas and those types describe the same values.
+ */
+export const pollingSchema = z
+  .object({
+    initialSeconds: z.number().min(0.05).max(3600),
+    maxSeconds: z.number().min(0.05).max(3600),
+    /** Factor between successive delays (default 2) */
+    backoff: z.number().min(1).max(10).optional(),
+  })
+  .strict()
+  .refine((p) => p.maxSeconds >= p.initialSeconds, {
+    message: 'maxSeconds must be at least initialSeconds',
+    path: ['maxSeconds'],
+  });
+
+export const waitModeSchema = z.enum(['poll', 'webhook']);
