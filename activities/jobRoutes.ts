@@ -13,7 +13,7 @@ export function jobRouteActivities({ temporal }: ActivityDeps) {
     registerJobRoute: async (input: {
       kind: JobKind;
       resourceId: string;
-    }): Promise<{ registered: boolean }> => {
+    }): Promise<{ registered: boolean; kind: JobKind; resourceId: string }> => {
       if (!temporal) {
         throw ApplicationFailure.nonRetryable(
           'This worker has no Temporal client for webhook routing',
@@ -32,7 +32,8 @@ export function jobRouteActivities({ temporal }: ActivityDeps) {
         },
         { workflowId },
       );
-      return { registered: outcome === 'accepted' };
+      // The job is echoed in the result: a local activity's marker records its result, not its input.
+      return { registered: outcome === 'accepted', kind: input.kind, resourceId: input.resourceId };
     },
   };
 }

@@ -1,4 +1,11 @@
-import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import {
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_TYPES } from '../contracts/failures';
 import { activitySummary } from './summaries';
@@ -39,21 +46,49 @@ const downloads: ActivityOptions = {
  * Activity stubs whose every call carries a one-line summary (see summaries.ts) for the Temporal UI. A summary is
  * user metadata on the schedule command: it is not part of what replay compares.
  */
-function summarized(options: ActivityOptions): Activities {
-  const plain = proxyActivities<Activities>(options);
+function summarized(stubs: (summary?: string) => Activities): Activities {
+  const plain = stubs();
   return new Proxy(plain, {
     get(target, name) {
       if (typeof name !== 'string') return undefined;
       return (...args: unknown[]) => {
         const summary = activitySummary(name, args);
-        const stub = summary ? proxyActivities<Activities>({ ...options, summary }) : target;
+        const stub = summary ? stubs(summary) : target;
         return (stub[name as keyof Activities] as (...a: unknown[]) => Promise<unknown>)(...args);
       };
     },
   });
 }
 
-export const creates = summarized(calls);
-export const reads = summarized(statusReads);
-export const transfers = summarized(uploads);
-export const deliveries = summarized(downloads);
+const remote = (options: ActivityOptions) =>
+  summarized((summary) => proxyActivities<Activities>(summary ? { ...options, summary } : options));
+const local = (options: LocalActivityOptions) =>
+  summarized((summary) => proxyLocalActivities<Activities>(summary ? { ...options, summary } : options));
+
+/**
+ * Marks runs whose status reads and webhook-route registrations are local activities: they run inside the workflow
+ * task that asks for them (a marker in the history) instead of going through the task queue and back, which saves a
+ * workflow task and three history events per call. Both are idempotent, so the at-least-once of a local activity
+ * whose worker dies is harmless. Billable creates stay normal activities: their reconciliation relies on the
+ * attempt count, which a local activity restarts when its worker dies.
+ */
+export const LOCAL_ACTIVITIES_PATCH = 'local-reads-and-routes';
+
+/** Stubs that are local activities in runs carrying LOCAL_ACTIVITIES_PATCH, normal ones in runs started before. */
+function localOnceDeployed(before: Activities, after: Activities): Activities {
+  return new Proxy(before, {
+    get(_target, name) {
+      if (typeof name !== 'string') return undefined;
+      return (...args: unknown[]) => {
+        const stubs = patched(LOCAL_ACTIVITIES_PATCH) ? after : before;
+        return (stubs[name as keyof Activities] as (...a: unknown[]) => Promise<unknown>)(...args);
+      };
+    },
+  });
+}
+
+export const creates = remote(calls);
+export const reads = localOnceDeployed(remote(statusReads), local(statusReads));
+export const routes = localOnceDeployed(remote(calls), local(calls));
+export const transfers = remote(uploads);
+export const deliveries = remote(downloads);

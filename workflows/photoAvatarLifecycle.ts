@@ -1,14 +1,14 @@
 import { executeChild, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { lifecycleInputSchema, type LifecycleInput, type LifecycleResult } from '../contracts/lifecycle';
+import type { LifecycleInput, LifecycleResult } from '../contracts/lifecycle';
 import { LOOK_READY_POLLING, pollingFor, type PollingPolicy } from '../contracts/polling';
 import type { JobKind } from '../contracts/events';
 import type { LifecycleIds, LifecycleProgress, LifecycleStage } from '../contracts/progress';
 import type { RenderVideoInput } from '../contracts/render';
-import { parseInput } from '../contracts/validation';
-import { MAX_LOOKS_PER_ADD } from '../heygen/schemas/photoAvatar';
-import { creates, reads, transfers } from './activityOptions';
+import { MAX_LOOKS_PER_ADD } from '../heygen/limits';
+import { creates, reads, routes, transfers } from './activityOptions';
 import { jobEventSignal, lifecycleProgressQuery } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
+import { validInput } from './inputValidation';
 import { renderVideo } from './renderVideo';
 import { StageTracker } from './stages';
 import { Visibility } from './visibility';
@@ -59,7 +59,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
   };
 
   try {
-    const input = parseInput(lifecycleInputSchema, rawInput);
+    const input = await validInput('lifecycle', rawInput);
     visibility.avatarName(input.name);
     const waitMode = input.waitMode ?? 'poll';
     const webhooks = waitMode === 'webhook';
@@ -69,7 +69,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
     /** A wait that an event can end: with webhooks, route the job's event here and skip the first read. */
     const eventWait = async (kind: JobKind, resourceId: string) => {
       if (webhooks) {
-        const route = creates.registerJobRoute({ kind, resourceId });
+        const route = routes.registerJobRoute({ kind, resourceId });
         // The mailbox keeps an event that arrives before its route, so the wait need not wait for the route.
         if (overlap) {
           const settled = route.then(

@@ -50,6 +50,10 @@ interface HistoryEventLike {
     activityType?: { name?: string | null } | null;
     input?: { payloads?: PayloadLike[] | null } | null;
   } | null;
+  markerRecordedEventAttributes?: {
+    markerName?: string | null;
+    details?: Record<string, { payloads?: PayloadLike[] | null } | null> | null;
+  } | null;
   timerStartedEventAttributes?: { timerId?: string | null } | null;
   timerFiredEventAttributes?: { timerId?: string | null } | null;
 }
@@ -86,11 +90,20 @@ function parseHistory(events: HistoryEventLike[]): ParsedHistory {
       const ev = decode(sig.input?.payloads?.[0]) as { kind?: string; resourceId?: string } | undefined;
       if (ev?.kind && ev.resourceId) signals.add(`${ev.kind}:${ev.resourceId}`);
     }
+    // A route registration: a normal activity (runs started before the local-activities patch) or the marker
+    // of a local one, whose result names the job.
     const act = e.activityTaskScheduledEventAttributes;
-    if (act?.activityType?.name === 'registerJobRoute') {
-      const input = decode(act.input?.payloads?.[0]) as { kind?: JobKind; resourceId?: string } | undefined;
-      if (input?.kind && input.resourceId) routes.push({ kind: input.kind, resourceId: input.resourceId });
-    }
+    const marker = e.markerRecordedEventAttributes;
+    const job =
+      act?.activityType?.name === 'registerJobRoute'
+        ? decode(act.input?.payloads?.[0])
+        : marker?.markerName === 'core_local_activity' &&
+            (decode(marker.details?.data?.payloads?.[0]) as { activity_type?: string } | undefined)
+              ?.activity_type === 'registerJobRoute'
+          ? decode(marker.details?.result?.payloads?.[0])
+          : undefined;
+    const route = job as { kind?: JobKind; resourceId?: string } | undefined;
+    if (route?.kind && route.resourceId) routes.push({ kind: route.kind, resourceId: route.resourceId });
     const started = e.timerStartedEventAttributes;
     if (started?.timerId) {
       const summary = decode(e.userMetadata?.summary);
