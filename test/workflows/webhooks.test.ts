@@ -162,19 +162,37 @@ describe('webhook mode', () => {
     ).toBe(true);
   });
 
-  test('a replayed delivery reaches the run once', async () => {
+  test('a replayed delivery of an event routed by its mailbox reaches the run once', async () => {
     const { stack, env } = suite;
+    stack.sim.addWebhookFault({ eventType: 'photo_avatar_train.success', kind: 'duplicate' });
+    const { workflowId } = await stack.client.startLifecycle(
+      lifecycleInput({ waitMode: 'webhook', polling: NO_POLLING, looks: [] }),
+    );
+    const result = await stack.client.waitForLifecycle(workflowId);
+    expect(sink.events.filter((e) => e.kind === 'training' && e.resourceId === result.groupId).length).toBe(
+      2,
+    );
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const signals = (history.events ?? []).filter(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'heygenJobEvent',
+    );
+    expect(signals.filter((e) => JSON.stringify(e).includes(result.groupId))).toHaveLength(1);
+  });
+
+  test('a replayed render event (signalled straight to the render) changes nothing: no extra status read', async () => {
+    const { stack } = suite;
     stack.sim.addWebhookFault({ eventType: 'avatar_video.success', kind: 'duplicate' });
     const { workflowId } = await stack.client.startLifecycle(
       lifecycleInput({ waitMode: 'webhook', polling: NO_POLLING, looks: [] }),
     );
     const result = await stack.client.waitForLifecycle(workflowId);
     expect(sink.events.filter((e) => e.kind === 'render' && e.resourceId === result.videoId).length).toBe(2);
-    const history = await env.client.workflow.getHandle(`${workflowId}/render`).fetchHistory();
-    const signals = (history.events ?? []).filter(
-      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'heygenJobEvent',
+    const reads = readsOf(
+      stack.sim.log(),
+      (e) => e.path === '/v1/video_status.get' && e.query.video_id === result.videoId,
     );
-    expect(signals).toHaveLength(1);
+    // The wait's read after the first event, and the download's read for a fresh URL: the duplicate adds none.
+    expect(reads).toHaveLength(2);
   });
 
   test('Temporal unreachable: the receiver answers 5xx, HeyGen redelivers, and the run completes', async () => {
@@ -241,7 +259,7 @@ describe('webhook mode', () => {
     ).toBe(true);
   });
 
-  test('an event for a run that has already finished is accepted and dropped, not an error', async () => {
+  test('an event naming a run that has already finished is dropped as a duplicate, not an error', async () => {
     const { stack, env } = suite;
     const target = `finished-${Date.now()}`;
     const handle = await env.client.workflow.start('jobEventMailbox', {
@@ -250,28 +268,53 @@ describe('webhook mode', () => {
       args: [{ kind: 'render', resourceId: 'nothing' }],
     });
     await handle.terminate('finished before its event');
-    const outcome = await sink.inner.deliver({
-      kind: 'render',
+    const late = {
+      kind: 'render' as const,
       resourceId: `late-${target}`,
-      outcome: 'success',
+      outcome: 'success' as const,
       eventType: 'avatar_video.success',
       route: target,
       eventId: target,
+    };
+    // Signalled directly (the event names its run): a closed run is a duplicate (answered 200), and no mailbox
+    // workflow is started for an event that names its run.
+    expect(await sink.inner.deliver(late)).toBe('duplicate');
+    expect(await sink.inner.deliver(late)).toBe('duplicate');
+    await expect(
+      env.client.workflow.getHandle(`heygen-event/render/late-${target}`).describe(),
+    ).rejects.toThrow(/not found/i);
+  });
+
+  test('a render event is signalled straight to the render workflow its callback_id names', async () => {
+    const { stack, env } = suite;
+    // Any open workflow stands in for the render here: what matters is where the signal lands.
+    const target = `render-target-${Date.now()}`;
+    const handle = await env.client.workflow.start('jobEventMailbox', {
+      taskQueue: stack.config.temporal.taskQueue,
+      workflowId: target,
+      args: [{ kind: 'render', resourceId: 'waiting' }],
     });
-    expect(outcome).toBe('accepted');
-    const mailbox = env.client.workflow.getHandle(`heygen-event/render/late-${target}`);
-    expect(await mailbox.result()).toMatchObject({ delivered: false, to: target });
-    // A redelivery of the same event finds the mailbox closed: a duplicate, answered 200 by the receiver.
-    expect(
-      await sink.inner.deliver({
-        kind: 'render',
-        resourceId: `late-${target}`,
-        outcome: 'success',
-        eventType: 'avatar_video.success',
-        route: target,
-        eventId: target,
-      }),
-    ).toBe('duplicate');
+    const event = {
+      kind: 'render' as const,
+      resourceId: `vid-${target}`,
+      outcome: 'success' as const,
+      eventType: 'avatar_video.success',
+      route: target,
+      eventId: target,
+    };
+    expect(await sink.inner.deliver(event)).toBe('accepted');
+    // A signal that arrives during a workflow task is written to the history when that task completes.
+    let signals: Array<{ workflowExecutionSignaledEventAttributes?: { signalName?: string | null } | null }> =
+      [];
+    for (let i = 0; i < 50 && signals.length === 0; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      const history = await handle.fetchHistory();
+      signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
+    }
+    expect(signals.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)).toEqual([
+      'heygenJobEvent',
+    ]);
+    await handle.terminate('done');
   });
 
   test('an event nobody routes waits 1 h for a route, a route waits 6 h for its event', async () => {
