@@ -32,13 +32,14 @@ describe('replay', () => {
   test('fresh runs of every workflow replay deterministically (and are recorded on request)', async () => {
     const { stack, env } = suite;
     // Current versions: a lifecycle (its render carries the render-slots patch marker), one in webhook mode (route
-    // registration overlapping its waits; no receiver here, so its short polling ends the waits), and a batch.
+    // registration overlapping its waits; no receiver here, so its short polling ends the waits), and a batch. Since
+    // v4 / webhook-v2 / batch-v3: input validated by a local activity, status reads and routes as local activities.
     const { workflowId } = await stack.client.startLifecycle(lifecycleInput(), {
-      workflowId: 'recorded-lifecycle-v3',
+      workflowId: 'recorded-lifecycle-v4',
     });
     await stack.client.waitForLifecycle(workflowId);
     const webhook = await stack.client.startLifecycle(lifecycleInput({ waitMode: 'webhook' }), {
-      workflowId: 'recorded-lifecycle-webhook-v1',
+      workflowId: 'recorded-lifecycle-webhook-v2',
     });
     await stack.client.waitForLifecycle(webhook.workflowId);
     const batch = await stack.client.startBatch(
@@ -59,7 +60,7 @@ describe('replay', () => {
           },
         })),
       },
-      { workflowId: 'recorded-batch-v2' },
+      { workflowId: 'recorded-batch-v3' },
     );
     await stack.client.waitForBatch(batch.workflowId);
     for (const id of [workflowId, `${workflowId}/render`, webhook.workflowId, batch.workflowId]) {
