@@ -18,7 +18,7 @@ import {
   renderSlotGrantedSignal,
 } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
-import { validInput } from './inputValidation';
+import { VALIDATE_IN_ACTIVITY_PATCH, validInput } from './inputValidation';
 import { StageTracker } from './stages';
 import { Visibility } from './visibility';
 import { JobInbox, waitForJob } from './waiting';
@@ -64,6 +64,10 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
       .catch(() => undefined); // the slots workflow reclaims leases anyway
   };
 
+  // Runs that validate in a local activity decide on render slots first: a patch marker written right after that
+  // local activity made legacy queries (which replay a run that is not cached) fail with a nondeterminism error in
+  // the SDK core. Older runs decide where they always did, after validating.
+  const decidedEarly = patched(VALIDATE_IN_ACTIVITY_PATCH) ? patched(RENDER_SLOTS_PATCH) : undefined;
   try {
     const input = await validInput('render', rawInput);
     const { workflowId } = workflowInfo();
@@ -73,7 +77,7 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
     const polling = kind === 'v2' ? pollingFor(waitMode, input.polling) : (input.polling ?? DEFAULT_POLLING);
 
     tracker.enter('submitting');
-    if (patched(RENDER_SLOTS_PATCH)) {
+    if (decidedEarly ?? patched(RENDER_SLOTS_PATCH)) {
       const { limited } = await creates.acquireRenderSlot();
       if (limited) {
         await condition(() => slotGranted);

@@ -448,7 +448,8 @@ describe('simulator media options (what bench:download uses to make big files)',
         sizes.push(result.bytes);
       });
     }
-    expect(sizes[1]).toBeGreaterThan(5 * (sizes[0] ?? 0));
+    // Ten keyframes at 30 fps against one: measured 4.6× to well over 5× (frame content varies), never near 1×.
+    expect(sizes[1]).toBeGreaterThan(3 * (sizes[0] ?? 0));
 
     expect(
       simulatorOptionsFromEnv({ SIM_MEDIA_KEYFRAME_INTERVAL_SECONDS: '0.5', SIM_MEDIA_FPS: '30' }),

@@ -179,9 +179,18 @@ describe('Temporal Web UI in a real browser', () => {
 
     // What really ran, from the event history: the UI must show each of these activities.
     const { events } = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    // Normal activities (scheduled events) and local ones (status reads, route registrations, input validation:
+    // a marker whose data names the activity), in history order.
     const ranActivities = (events ?? []).flatMap((e) => {
       const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
-      return type ? [type] : [];
+      if (type) return [type];
+      const marker = e.markerRecordedEventAttributes;
+      const data =
+        marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : null;
+      if (!data) return [];
+      const local = (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string })
+        .activity_type;
+      return local ? [local] : [];
     });
     for (const [stage, activities] of Object.entries(STAGE_ACTIVITIES)) {
       const missing = activities.filter((a) => !ranActivities.includes(a));

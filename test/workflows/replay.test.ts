@@ -95,7 +95,11 @@ describe('replay', () => {
     expect(files.length).toBeGreaterThanOrEqual(5);
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowBundle: suite.bundle }, history, workflowIdOf(file));
+      await Worker.runReplayHistory({ workflowBundle: suite.bundle }, history, workflowIdOf(file)).catch(
+        (err: unknown) => {
+          throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+        },
+      );
     }
   });
 });
