@@ -42,10 +42,13 @@ import {
 import { benchLifecycleInput, criticalPathMs, durationProfile, LOOK_POLLING_NOTE } from './support/profiles';
 import { fixed, machineLine, ms, progress, ratio, sec, table, type Cell } from './support/report';
 import { callsByEndpointTable, PROCESS_HEADERS, processRows } from './support/tables';
+import { jobTimesPerLifecycle } from './support/jobTime';
 import { writeWorkflowBundle } from './support/workers';
 
 interface NaiveRun {
   n: number;
+  /** Simulated job time of each lifecycle (bench/support/jobTime.ts) */
+  jobMs: number[];
   wallMs: number;
   lifecycleMs: number[];
   failures: string[];
@@ -54,6 +57,8 @@ interface NaiveRun {
 
 interface ProductRun {
   mode: WaitMode;
+  /** Simulated job time of each lifecycle (bench/support/jobTime.ts) */
+  jobMs: number[];
   outcome: RunOutcome;
   calls: CallCounts;
   procs: SampledProc[];
@@ -99,7 +104,15 @@ async function runNaive(
         progress(`  naive sequential: ${i + 1}/${n} done`);
       }
     }
-    return { n, wallMs: Date.now() - started, lifecycleMs, failures, calls: counter.read() };
+    const wallMs = Date.now() - started;
+    return {
+      n,
+      wallMs,
+      lifecycleMs,
+      failures,
+      calls: counter.read(),
+      jobMs: jobTimesPerLifecycle(sim.snapshot()),
+    };
   } finally {
     counter.stop();
     await sim.close();
@@ -118,6 +131,7 @@ async function main(): Promise<void> {
     'warmup',
     'timeout-min',
     'budget-min',
+    'jitter',
   ]);
   const n = args.num('n', 100);
   const seqN = args.num('seq-n', 3);
@@ -155,6 +169,7 @@ async function main(): Promise<void> {
         await warmUp(stack, mode, profile, warmup * workers);
         stack.sim.setDurations(profile.durations);
         stack.counter.reset();
+        const warmUpGroups = new Set(stack.sim.snapshot().groups.map((g) => g.id));
         const sampler = new ProcSampler(stack.processes()).start();
         // Leave time for the naive Promise.all group (its lifecycles take the critical path plus polling lag).
         const reserveMs = criticalPathMs(profile.durations) * 1.3 + 60_000;
@@ -165,7 +180,13 @@ async function main(): Promise<void> {
           () => benchLifecycleInput(mode, profile),
           Math.min(timeoutMs, Math.max(60_000, left)),
         );
-        products.push({ mode, outcome, procs: sampler.stop(), calls: stack.counter.read() });
+        products.push({
+          mode,
+          outcome,
+          procs: sampler.stop(),
+          calls: stack.counter.read(),
+          jobMs: jobTimesPerLifecycle(stack.sim.snapshot(), warmUpGroups),
+        });
         progress(`  ${outcome.completed}/${n} completed in ${sec(outcome.spanMs / 1000)}`);
       } finally {
         await stack.close();
@@ -233,6 +254,12 @@ function printReport(r: {
     const o = summarize(values.map((v) => v - cp));
     return [ms(w.p50), ms(w.p99), ms(o.p50), ms(o.p99)];
   };
+  // No run of lifecycles started at once ends before its slowest lifecycle's jobs do (one after another: their sum).
+  const bound = (jobMs: number[], wallMs: number, sequential = false): Cell[] => {
+    if (jobMs.length === 0) return ['–', '–'];
+    const b = sequential ? jobMs.reduce((a, v) => a + v, 0) : Math.max(...jobMs);
+    return [sec(b / 1000), sec((wallMs - b) / 1000)];
+  };
   const callsCell = (c: CallCounts, lifecycles: number) =>
     `${fixed(c.total / lifecycles, 1)} (${fixed(c.writes / lifecycles, 1)} w + ${fixed(c.reads / lifecycles, 1)} r)`;
   const rows: Cell[][] = [];
@@ -242,6 +269,7 @@ function printReport(r: {
       `product, ${p.mode} mode, ${n} at once`,
       `${p.outcome.completed}/${n}`,
       sec(p.outcome.spanMs / 1000),
+      ...bound(p.jobMs, p.outcome.spanMs),
       ...perLifecycle(
         done.map((t) => t.wallMs),
         productCp,
@@ -253,6 +281,7 @@ function printReport(r: {
     `naive, Promise.all over ${n}`,
     `${naiveAll.lifecycleMs.length}/${n}`,
     sec(naiveAll.wallMs / 1000),
+    ...bound(naiveAll.jobMs, naiveAll.wallMs),
     ...perLifecycle(naiveAll.lifecycleMs, naiveCp),
     callsCell(naiveAll.calls, naiveAll.n),
   ]);
@@ -260,6 +289,7 @@ function printReport(r: {
     `naive, sequential, ${naiveSeq.n} measured`,
     `${naiveSeq.lifecycleMs.length}/${naiveSeq.n}`,
     sec(naiveSeq.wallMs / 1000),
+    ...bound(naiveSeq.jobMs, naiveSeq.wallMs, true),
     ...perLifecycle(naiveSeq.lifecycleMs, naiveCp),
     callsCell(naiveSeq.calls, naiveSeq.n),
   ]);
@@ -267,6 +297,8 @@ function printReport(r: {
     `naive, sequential, ${n} — **extrapolated** linearly from ${naiveSeq.lifecycleMs.length}`,
     '–',
     `**${sec(seqExtrapolated / 1000, 0)}** (extrapolated)`,
+    '–',
+    '–',
     '–',
     '–',
     '–',
@@ -279,6 +311,8 @@ function printReport(r: {
         'approach',
         'completed',
         'wall time, all lifecycles',
+        'job time of the slowest lifecycle (nothing ends sooner; sequential: the sum)',
+        'wall − that',
         'lifecycle wall p50',
         'p99',
         'overhead p50 (wall − simulated critical path)',

@@ -88,6 +88,8 @@ export interface Video {
   test: boolean;
   /** Spoken text per scene (captions). */
   scripts: string[];
+  /** Photo-avatar looks the scenes use (talking_photo_id) */
+  lookIds?: string[];
   failure: VideoFailure | null;
   finalized: boolean;
 }
@@ -545,6 +547,8 @@ export class SimState {
         ...(g.groupId !== undefined ? { groupId: g.groupId } : {}),
         status: generationStatus(g, now),
         createdAt: g.createdAt,
+        durationMs: g.durationMs,
+        imageKeys: g.imageHexes.map(imageKeyOf),
       })),
       groups: [...this.groups.values()].map((g) => ({
         id: g.id,
@@ -552,6 +556,7 @@ export class SimState {
         createdAt: g.createdAt,
         trainStatus: groupTrainStatus(g, now),
         trainingsStarted: g.trainings.length,
+        ...(g.trainings.length > 0 ? { trainingMs: g.trainings[g.trainings.length - 1]!.durationMs } : {}),
       })),
       looks: [...this.looks.values()].map((l) => ({
         id: l.id,
@@ -560,6 +565,7 @@ export class SimState {
         imageKey: l.imageKey,
         status: lookStatus(l, now),
         businessType: l.businessType,
+        processingMs: l.processingMs,
       })),
       videos: [...this.videos.values()].map((v) => ({
         id: v.id,
@@ -569,6 +575,8 @@ export class SimState {
         ...(v.title !== undefined ? { title: v.title } : {}),
         durationSeconds: v.durationSeconds,
         createdAt: v.createdAt,
+        renderMs: v.renderMs,
+        lookIds: v.lookIds ?? [],
       })),
       assets: [...this.assets.values()].map((a) => ({
         id: a.id,

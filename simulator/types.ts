@@ -185,6 +185,9 @@ export interface SimulatorSnapshot {
     groupId?: string;
     status: string;
     createdAt: number;
+    /** How long the job takes (after jitter) */
+    durationMs: number;
+    imageKeys: string[];
   }>;
   groups: Array<{
     id: string;
@@ -192,6 +195,8 @@ export interface SimulatorSnapshot {
     createdAt: number;
     trainStatus: string;
     trainingsStarted: number;
+    /** How long the latest training takes (after jitter) */
+    trainingMs?: number;
   }>;
   looks: Array<{
     id: string;
@@ -200,6 +205,7 @@ export interface SimulatorSnapshot {
     imageKey: string;
     status: string;
     businessType: string;
+    processingMs: number;
   }>;
   videos: Array<{
     id: string;
@@ -209,6 +215,9 @@ export interface SimulatorSnapshot {
     title?: string;
     durationSeconds: number;
     createdAt: number;
+    renderMs: number;
+    /** Photo-avatar looks the render uses */
+    lookIds: string[];
   }>;
   assets: Array<{
     id: string;

@@ -192,6 +192,7 @@ export function videoRoutes(state: SimState): ApiRoute[] {
         let duration = 0;
         let preFailure: VideoFailure | null = null;
         const scripts: string[] = [];
+        const lookIds: string[] = [];
         for (const [i, scene] of body.video_inputs.entries()) {
           const at = `video_inputs[${i}]`;
           const character = scene.character;
@@ -213,6 +214,7 @@ export function videoRoutes(state: SimState): ApiRoute[] {
                 `talking photo ${character.talking_photo_id} not found`,
               );
             }
+            lookIds.push(look.id);
             const status = lookStatus(look, ctx.now);
             if (status !== 'completed' && preFailure === null) {
               const message = `Talking photo ${look.id} is not ready (status: ${status}); wait until it is completed`;
@@ -263,6 +265,7 @@ export function videoRoutes(state: SimState): ApiRoute[] {
             caption: body.caption ?? false,
             test: body.test ?? false,
             scripts,
+            lookIds,
           },
           preFailure,
         );

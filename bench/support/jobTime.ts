@@ -1,0 +1,42 @@
+import type { SimulatorSnapshot } from '../../simulator/types';
+
+/**
+ * The simulated job time each lifecycle waited through, read from the simulator's own records (durations after
+ * jitter): photo generation + training + look generation + processing of the generated look + render. One
+ * lifecycle = one avatar group, for the product and the naive script alike; groups without a render are skipped.
+ * When every lifecycle starts at once, the slowest of these bounds the wall time of all of them from below: no
+ * orchestration can finish before its jobs do.
+ */
+export function jobTimesPerLifecycle(
+  snapshot: SimulatorSnapshot,
+  skipGroups: ReadonlySet<string> = new Set(),
+): number[] {
+  const photoByImage = new Map<string, number>();
+  for (const g of snapshot.photoGenerations) {
+    if (g.kind === 'photo') for (const key of g.imageKeys) photoByImage.set(key, g.durationMs);
+  }
+  const looksByGroup = new Map<string, SimulatorSnapshot['looks']>();
+  for (const l of snapshot.looks) looksByGroup.set(l.groupId, [...(looksByGroup.get(l.groupId) ?? []), l]);
+  const renderByLook = new Map<string, number>();
+  for (const v of snapshot.videos) for (const id of v.lookIds) renderByLook.set(id, v.renderMs);
+
+  const out: number[] = [];
+  for (const group of snapshot.groups) {
+    if (skipGroups.has(group.id)) continue; // e.g. warm-up lifecycles
+    const looks = looksByGroup.get(group.id) ?? [];
+    const render = looks.map((l) => renderByLook.get(l.id)).find((ms) => ms !== undefined);
+    if (render === undefined) continue;
+    const photo = looks.map((l) => photoByImage.get(l.imageKey)).find((ms) => ms !== undefined) ?? 0;
+    // The look generation(s) of the group and the processing of the looks made from their images.
+    let lookGeneration = 0;
+    let lookProcessing = 0;
+    for (const g of snapshot.photoGenerations) {
+      if (g.kind !== 'look' || g.groupId !== group.id) continue;
+      lookGeneration = Math.max(lookGeneration, g.durationMs);
+      for (const l of looks)
+        if (g.imageKeys.includes(l.imageKey)) lookProcessing = Math.max(lookProcessing, l.processingMs);
+    }
+    out.push(photo + (group.trainingMs ?? 0) + lookGeneration + lookProcessing + render);
+  }
+  return out;
+}
