@@ -205,7 +205,7 @@ async function main(): Promise<void> {
     machine,
     profileDescription:
       jitter > 0
-        ? `${profile.description}; each job's duration drawn from ±${Math.round(jitter * 100)} % of it (seeded, same for every approach; \`--jitter 0\` for exact durations)`
+        ? `${profile.description}; each job's duration drawn from ±${Math.round(jitter * 100)} % of it (one seeded stream per kind of job: the k-th photo generation, training, render... of every approach lasts the same; \`--jitter 0\` for exact durations)`
         : profile.description,
     durations: profile.durations,
     n,

@@ -49,6 +49,14 @@ export interface Training {
   finalized: boolean;
 }
 
+const JOB_KINDS: ReadonlyArray<keyof JobDurations> = [
+  'photoGenerationMs',
+  'lookGenerationMs',
+  'lookProcessingMs',
+  'trainingMs',
+  'renderMs',
+];
+
 export interface Group {
   id: string;
   name: string;
@@ -211,20 +219,26 @@ export class SimState {
   /** Receives every event a finished job produces (wired to the webhook dispatcher). */
   onEvent: (event: EmittedEvent) => void = () => undefined;
 
-  private jitterState: number;
+  /** One seeded stream per kind of job: the k-th job of a kind gets the same duration whatever else runs. */
+  private readonly jitterStates = new Map<keyof JobDurations, number>();
 
   constructor(readonly options: ResolvedOptions) {
     this.durations = { ...options.durations };
-    this.jitterState = options.durationJitterSeed >>> 0;
     this.signer = new UrlSigner(() => this.options.urlTtlSeconds);
   }
 
-  /** A job's duration: the configured one, spread by the jitter option (mulberry32, seeded: reproducible). */
-  private jobMs(base: number): number {
+  /**
+   * A job's duration: the configured one, spread by the jitter option (mulberry32, seeded: reproducible). Each kind
+   * of job draws from its own stream, so runs that create the same jobs in a different interleaving (the product and
+   * the naive script in bench:baseline) get the same durations for the k-th photo generation, training, render...
+   */
+  private jobMs(kind: keyof JobDurations): number {
+    const base = this.durations[kind];
     const j = this.options.durationJitter;
     if (j === 0 || base === 0) return base;
-    this.jitterState = (this.jitterState + 0x6d2b79f5) >>> 0;
-    let t = this.jitterState;
+    const start = (this.options.durationJitterSeed ^ Math.imul(JOB_KINDS.indexOf(kind) + 1, 0x9e3779b9)) >>> 0;
+    let t = ((this.jitterStates.get(kind) ?? start) + 0x6d2b79f5) >>> 0;
+    this.jitterStates.set(kind, t);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -346,9 +360,7 @@ export class SimState {
       prompt: input.prompt,
       name: input.name,
       createdAt: input.now,
-      durationMs: this.jobMs(
-        input.kind === 'photo' ? this.durations.photoGenerationMs : this.durations.lookGenerationMs,
-      ),
+      durationMs: this.jobMs(input.kind === 'photo' ? 'photoGenerationMs' : 'lookGenerationMs'),
       failure: outcome ? (outcome.message ?? 'Image generation failed, please try again') : null,
       imageHexes: [hexId(), hexId(), hexId(), hexId()],
       width: input.width,
@@ -427,7 +439,7 @@ export class SimState {
       imageKey: imageKeyOf(input.imageHex),
       imageHex: input.imageHex,
       createdAt: input.now,
-      processingMs: this.jobMs(this.durations.lookProcessingMs),
+      processingMs: this.jobMs('lookProcessingMs'),
       businessType: input.businessType,
     };
     this.looks.set(look.id, look);
@@ -445,7 +457,7 @@ export class SimState {
     const t: Training = {
       id: hexId(),
       createdAt: now,
-      durationMs: this.jobMs(this.durations.trainingMs),
+      durationMs: this.jobMs('trainingMs'),
       failure: outcome ? (outcome.message ?? 'Training failed, please try again later') : null,
       finalized: false,
     };
@@ -495,7 +507,7 @@ export class SimState {
     const v: Video = {
       ...input,
       id: hexId(),
-      renderMs: this.jobMs(this.durations.renderMs),
+      renderMs: this.jobMs('renderMs'),
       failure,
       finalized: false,
     };

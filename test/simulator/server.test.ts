@@ -848,4 +848,35 @@ describe('simulator: options', () => {
       expect(photos.urls[0]).toMatch(/^https:\/\/sim\.example\.test\/image\//);
     });
   });
+
+  it('jitter: seeded per kind of job, so the k-th job of a kind lasts the same whatever the interleaving', async () => {
+    const options: SimulatorOptions = {
+      durations: { photoGenerationMs: 20_000, renderMs: 60_000 },
+      durationJitter: 0.2,
+      durationJitterSeed: 42,
+    };
+    const photo = (sim: RunningSimulator) =>
+      call(sim, 'POST', '/v2/photo_avatar/photo/generate', { body: PHOTO });
+    const video = (sim: RunningSimulator) =>
+      call(sim, 'POST', '/v2/video/generate', { body: { video_inputs: [SCENE] } });
+    const durations = async (order: Array<'p' | 'v'>) => {
+      let out: { photos: number[]; renders: number[] } = { photos: [], renders: [] };
+      await withSim(options, async (sim) => {
+        for (const kind of order) expect((await (kind === 'p' ? photo(sim) : video(sim))).status).toBe(200);
+        const snap = sim.snapshot();
+        out = {
+          // The snapshot lists jobs in creation order.
+          photos: snap.photoGenerations.map((g) => g.durationMs),
+          renders: snap.videos.map((v) => v.renderMs),
+        };
+      });
+      return out;
+    };
+    const a = await durations(['p', 'p', 'p', 'v', 'v', 'v']);
+    const b = await durations(['v', 'p', 'v', 'p', 'v', 'p']);
+    expect(b).toEqual(a);
+    for (const ms of a.photos) expect(ms >= 16_000 && ms <= 24_000).toBe(true);
+    for (const ms of a.renders) expect(ms >= 48_000 && ms <= 72_000).toBe(true);
+    expect(new Set(a.photos).size).toBe(3); // spread, not one value
+  });
 });
