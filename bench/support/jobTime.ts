@@ -5,12 +5,13 @@ import type { SimulatorSnapshot } from '../../simulator/types';
  * jitter): photo generation + training + look generation + processing of the generated look + render. One
  * lifecycle = one avatar group, for the product and the naive script alike; groups without a render are skipped.
  * When every lifecycle starts at once, the slowest of these bounds the wall time of all of them from below: no
- * orchestration can finish before its jobs do.
+ * orchestration can finish before its jobs do. Keyed by group name: the product names a group
+ * `<name> [<workflowId>]`, the naive script by its lifecycle's name.
  */
 export function jobTimesPerLifecycle(
   snapshot: SimulatorSnapshot,
   skipGroups: ReadonlySet<string> = new Set(),
-): number[] {
+): Map<string, number> {
   const photoByImage = new Map<string, number>();
   for (const g of snapshot.photoGenerations) {
     if (g.kind === 'photo') for (const key of g.imageKeys) photoByImage.set(key, g.durationMs);
@@ -20,7 +21,8 @@ export function jobTimesPerLifecycle(
   const renderByLook = new Map<string, number>();
   for (const v of snapshot.videos) for (const id of v.lookIds) renderByLook.set(id, v.renderMs);
 
-  const out: number[] = [];
+  /** By group name: the product names a group `<name> [<workflowId>]`, the naive script by its lifecycle name */
+  const out = new Map<string, number>();
   for (const group of snapshot.groups) {
     if (skipGroups.has(group.id)) continue; // e.g. warm-up lifecycles
     const looks = looksByGroup.get(group.id) ?? [];
@@ -36,7 +38,7 @@ export function jobTimesPerLifecycle(
       for (const l of looks)
         if (g.imageKeys.includes(l.imageKey)) lookProcessing = Math.max(lookProcessing, l.processingMs);
     }
-    out.push(photo + (group.trainingMs ?? 0) + lookGeneration + lookProcessing + render);
+    out.set(group.name, photo + (group.trainingMs ?? 0) + lookGeneration + lookProcessing + render);
   }
   return out;
 }
