@@ -12,8 +12,10 @@
  * webhook mode waits on a timer (10 min fallback) and a mailbox route per job.
  *
  * --preload (an experiment, not the shipped configuration) builds the workflow bundle with the SDK's
- * `preloadModules`, e.g. `--preload zod` or `--preload zod,./dist/contracts/index.js`: those modules are then
- * evaluated once per worker instead of once per cached workflow run.
+ * `preloadModules`, e.g. `--preload zod`: those modules are then evaluated once per worker instead of once per
+ * cached workflow run. What it showed led elsewhere: preloading zod alone saved heap but no RSS or CPU, and the
+ * contract schemas cannot be preloaded (the SDK freezes preloaded modules; zod defines methods on first use); the
+ * product instead keeps zod out of the sandbox (inputs validated by a local activity).
  */
 import type { WaitMode } from '../contracts/events';
 import { ZERO_DURATIONS } from '../simulator';
