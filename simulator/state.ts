@@ -236,7 +236,8 @@ export class SimState {
     const base = this.durations[kind];
     const j = this.options.durationJitter;
     if (j === 0 || base === 0) return base;
-    const start = (this.options.durationJitterSeed ^ Math.imul(JOB_KINDS.indexOf(kind) + 1, 0x9e3779b9)) >>> 0;
+    const start =
+      (this.options.durationJitterSeed ^ Math.imul(JOB_KINDS.indexOf(kind) + 1, 0x9e3779b9)) >>> 0;
     let t = ((this.jitterStates.get(kind) ?? start) + 0x6d2b79f5) >>> 0;
     this.jitterStates.set(kind, t);
     t = Math.imul(t ^ (t >>> 15), t | 1);
