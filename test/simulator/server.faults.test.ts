@@ -235,6 +235,7 @@ describe('simulator: call log and snapshot', () => {
       imageKey: status.json.data.image_key_list[0],
       status: 'completed',
       businessType: 'generated',
+      processingMs: 0,
     });
     expect(snap.videos.at(-1)).toEqual({
       id: expect.any(String),
@@ -244,6 +245,8 @@ describe('simulator: call log and snapshot', () => {
       title: 'Snap video',
       durationSeconds: 2,
       createdAt: expect.any(Number),
+      renderMs: expect.any(Number),
+      lookIds: [group.json.data.id],
     });
     expect(snap.webhookEndpoints).toEqual([]);
   });
