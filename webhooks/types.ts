@@ -20,7 +20,10 @@ export interface RoutedJobEvent {
   eventId: string;
 }
 
-/** Where verified events go. The Temporal implementation signals the run an event names, else the job's mailbox workflow; tests use fakes. */
+/**
+ * Where verified events go. The Temporal implementation signals the run an event names, else the job's mailbox
+ * workflow; tests use fakes.
+ */
 export interface JobEventSink {
   /**
    * Hands over one event. Resolves once it is durably accepted (or recognised as a duplicate). Rejects when it
