@@ -259,38 +259,10 @@ describe('webhook mode', () => {
     ).toBe(true);
   });
 
-  test('an event naming a run that has already finished is dropped as a duplicate, not an error', async () => {
-    const { stack, env } = suite;
-    const target = `finished-${Date.now()}`;
-    const handle = await env.client.workflow.start('jobEventMailbox', {
-      taskQueue: stack.config.temporal.taskQueue,
-      workflowId: target,
-      args: [{ kind: 'render', resourceId: 'nothing' }],
-    });
-    await handle.terminate('finished before its event');
-    const late = {
-      kind: 'render' as const,
-      resourceId: `late-${target}`,
-      outcome: 'success' as const,
-      eventType: 'avatar_video.success',
-      route: target,
-      eventId: target,
-    };
-    // Signalled directly (the event names its run): a closed run is a duplicate (answered 200), and no mailbox
-    // workflow is started for an event that names its run.
-    expect(await sink.inner.deliver(late)).toBe('duplicate');
-    expect(await sink.inner.deliver(late)).toBe('duplicate');
-    await expect(
-      env.client.workflow.getHandle(`heygen-event/render/late-${target}`).describe(),
-    ).rejects.toThrow(/not found/i);
-  });
-
-  test('a render event is signalled straight to the render workflow its callback_id names', async () => {
-    const { stack, env } = suite;
-    // Any open workflow stands in for the render here: what matters is where the signal lands.
-    const target = `render-target-${Date.now()}`;
-    const handle = await env.client.workflow.start('jobEventMailbox', {
-      taskQueue: stack.config.temporal.taskQueue,
+  /** An open workflow standing in for a render (what matters is where the signal lands), and its video event. */
+  const renderTarget = async (target: string) => {
+    const handle = await suite.env.client.workflow.start('jobEventMailbox', {
+      taskQueue: suite.stack.config.temporal.taskQueue,
       workflowId: target,
       args: [{ kind: 'render', resourceId: 'waiting' }],
     });
@@ -302,6 +274,24 @@ describe('webhook mode', () => {
       route: target,
       eventId: target,
     };
+    return { handle, event };
+  };
+
+  test('an event naming a run that has already finished is dropped as a duplicate, not an error', async () => {
+    const target = `finished-${Date.now()}`;
+    const { handle, event: late } = await renderTarget(target);
+    await handle.terminate('finished before its event');
+    // Signalled directly (the event names its run): a closed run is a duplicate (answered 200), and no mailbox
+    // workflow is started for an event that names its run.
+    expect(await sink.inner.deliver(late)).toBe('duplicate');
+    expect(await sink.inner.deliver(late)).toBe('duplicate');
+    await expect(
+      suite.env.client.workflow.getHandle(`heygen-event/render/${late.resourceId}`).describe(),
+    ).rejects.toThrow(/not found/i);
+  });
+
+  test('a render event is signalled straight to the render workflow its callback_id names', async () => {
+    const { handle, event } = await renderTarget(`render-target-${Date.now()}`);
     expect(await sink.inner.deliver(event)).toBe('accepted');
     // A signal that arrives during a workflow task is written to the history when that task completes.
     let signals: Array<{ workflowExecutionSignaledEventAttributes?: { signalName?: string | null } | null }> =
