@@ -1,19 +1,7 @@
-import net from 'node:net';
 import path from 'node:path';
 import { startTemporalDevServer, type DevServer } from '../../cli/temporalDevServer';
+import { freeLoopbackPort } from '../../lib/net';
 import { descendants } from '../support/proc';
-
-/** A free TCP port on the loopback interface (bound, read, released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The Temporal dev server as `dev` runs it (startTemporalDevServer: SQLite database file, the product's dynamic
@@ -35,8 +23,8 @@ export class RestartableTemporal {
     const t = new RestartableTemporal(
       cliPath,
       path.join(dir, 'temporal.db'),
-      await freePort(),
-      await freePort(),
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
     );
     await t.up();
     return t;

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Page } from 'playwright-core';
 import { DEV_SERVER_ARGS } from '../../cli/temporalDevServer';
+import { freeLoopbackPort } from '../../lib/net';
 import type { LifecycleResult } from '../../contracts/lifecycle';
 import { launchBrowser, type BrowserSession } from '../support/browser';
 import { findRuns, lifecycleInput } from '../support/inputs';
@@ -42,18 +42,6 @@ let env: TestWorkflowEnvironment | undefined;
 let stack: Stack | undefined;
 let session: BrowserSession | undefined;
 let uiUrl = '';
-
-/** A loopback port nobody listens on right now (the dev server binds it a moment later). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Resolves once the UI server answers its own API (it starts with the dev server, but not necessarily first). */
 async function waitForUi(url: string, timeoutMs = 60_000): Promise<void> {
@@ -127,7 +115,7 @@ function quotesLoose(text: string): RegExp {
 beforeAll(async () => {
   // Worker and core logs only on errors, like the other workflow suites (must precede any worker or server).
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const uiPort = await freePort();
+  const uiPort = await freeLoopbackPort();
   const [createdEnv, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {
