@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { HeyGenError } from '../heygen/errors';
+import { HeyGenError, RETRY_AFTER_CAP_MS } from '../heygen/errors';
 import { FAILURE_TYPES, NON_RETRYABLE_TYPES } from '../contracts/failures';
 import { InputValidationError } from '../contracts/validation';
 
@@ -39,7 +39,9 @@ export function toActivityFailure(err: unknown): unknown {
       message: `${err.operation}: ${err.message}${code}${status}`,
       nonRetryable: !err.retryable,
       nextRetryDelay:
-        err.kind === 'RateLimited' && err.retryAfterMs !== undefined ? err.retryAfterMs : undefined,
+        err.kind === 'RateLimited' && err.retryAfterMs !== undefined
+          ? Math.min(err.retryAfterMs, RETRY_AFTER_CAP_MS)
+          : undefined,
       details: [details],
       cause: err,
     });

@@ -1,40 +1,56 @@
 import { z } from 'zod';
-import { imageKeySchema, lookSpecSchema, photoAttributesSchema } from '../heygen/schemas/photoAvatar';
-import { backgroundSchema, dimensionSchema, MAX_SCRIPT_CHARS } from '../heygen/schemas/video';
+import type { ApiVersion } from './apiVersion';
+import {
+  backgroundSchema,
+  dimensionSchema,
+  idSchema,
+  imageKeySchema,
+  lookSpecSchema,
+  photoAttributesSchema,
+  promptSchema,
+  scriptSchema,
+  titleSchema,
+} from './fields';
 import { pollingSchema, waitModeSchema } from './pollingSchema';
 
 export const MAX_IMAGES = 20;
 export const MAX_LOOKS = 10;
 
-/** Exactly one photo source: generate from attributes, existing image keys, or local files to upload. */
+/**
+ * Exactly one photo source: AI photos from the eight attributes (`generate`) or from free text (`prompt`), photos
+ * HeyGen already holds (`imageKeys`: v2 image keys, v3 asset ids), or local files to upload.
+ */
 export const photoSourceSchema = z
   .object({
     generate: photoAttributesSchema.strict().optional(),
+    prompt: promptSchema.optional(),
     imageKeys: z.array(imageKeySchema).min(1).max(MAX_IMAGES).optional(),
     files: z.array(z.string().trim().min(1).max(4096)).min(1).max(MAX_IMAGES).optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
-    const given = [p.generate, p.imageKeys, p.files].filter((v) => v !== undefined).length;
+    const given = [p.generate, p.prompt, p.imageKeys, p.files].filter((v) => v !== undefined).length;
     if (given !== 1) {
-      ctx.addIssue({ code: 'custom', message: 'give exactly one of generate, imageKeys or files' });
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of generate, prompt, imageKeys or files' });
     }
   });
 export type PhotoSource = z.infer<typeof photoSourceSchema>;
 
 export const lifecycleVideoSchema = z
   .object({
-    script: z.string().trim().min(1).max(MAX_SCRIPT_CHARS),
-    voiceId: z.string().trim().min(1).max(200),
-    title: z.string().max(200).optional(),
+    script: scriptSchema,
+    voiceId: idSchema,
+    title: titleSchema.optional(),
+    /** v2 only: a free, watermarked render. v3 has no test mode (it would bill), so a v3 run refuses it. */
     test: z.boolean().optional(),
     caption: z.boolean().optional(),
     dimension: dimensionSchema.optional(),
     background: backgroundSchema.optional(),
   })
   .strict();
+export type LifecycleVideo = z.infer<typeof lifecycleVideoSchema>;
 
-/** The JSON contract of `photoAvatarLifecycle` (documented in the README). */
+/** The JSON contract of `photoAvatarLifecycle` (docs/contract.md). */
 export const lifecycleInputSchema = z
   .object({
     name: z.string().trim().min(1).max(100),
@@ -55,4 +71,6 @@ export interface LifecycleResult {
   videoPath: string;
   sha256: string;
   durationSeconds: number;
+  /** The HeyGen API generation this run spoke, fixed for its whole life */
+  apiVersion: ApiVersion;
 }

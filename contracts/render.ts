@@ -1,40 +1,83 @@
 import { z } from 'zod';
+import type { ApiVersion } from './apiVersion';
 import {
-  AVATAR_IV_SPEECH_ISSUE,
-  avatarIvFieldsSchema,
-  generateVideoRequestSchema,
-  generateWebmRequestSchema,
-  hasAvatarIvSpeech,
-} from '../heygen/schemas/video';
+  characterSchema,
+  dimensionSchema,
+  idSchema,
+  imageKeySchema,
+  MAX_SCENES,
+  sceneSchema,
+  speechSchema,
+  titleSchema,
+} from './fields';
 import { pollingSchema, waitModeSchema } from './pollingSchema';
 
-/** Avatar IV from an image key, or from a photo on the worker's disk (uploaded first). */
-export const avatarIvInputSchema = avatarIvFieldsSchema
-  .extend({
-    image_key: z.string().trim().min(1).max(500).optional(),
-    /** A JPEG or PNG inside the worker's INPUT_DIR */
-    photo_file: z.string().trim().min(1).max(4096).optional(),
+/** A video of 1–50 scenes, each a character speaking over an optional background. */
+export const scenesVideoSchema = z
+  .object({
+    scenes: z.array(sceneSchema).min(1).max(MAX_SCENES),
+    title: titleSchema.optional(),
+    /** v2 only: a free, watermarked render (v3 has none and would bill: refused on v3) */
+    test: z.boolean().optional(),
+    /** Captions: v2 burns them in and gives a caption file; v3 gives an SRT file */
+    caption: z.boolean().optional(),
+    dimension: dimensionSchema.optional(),
+  })
+  .strict();
+export type ScenesVideo = z.infer<typeof scenesVideoSchema>;
+
+/** Avatar IV: a photo speaks (v2 `/v2/video/av4/generate`, v3 `type: image`). Text or audio speech only. */
+export const avatarIvInputSchema = z
+  .object({
+    title: titleSchema.min(1),
+    /** A photo HeyGen holds (v2 image key, v3 asset id) ... */
+    imageKey: imageKeySchema.optional(),
+    /** ... or a JPEG or PNG inside the worker's INPUT_DIR, uploaded first */
+    photoFile: z.string().trim().min(1).max(4096).optional(),
+    speech: speechSchema,
+    orientation: z.enum(['portrait', 'landscape', 'square']).optional(),
+    fit: z.enum(['cover', 'contain']).optional(),
+    motionPrompt: z.string().max(1000).optional(),
+    /** v2 only */
+    enhanceMotionPrompt: z.boolean().optional(),
   })
   .strict()
-  .refine((v) => Boolean(v.image_key) !== Boolean(v.photo_file), {
-    message: 'give exactly one of image_key or photo_file',
-    path: ['image_key'],
+  .refine((v) => Boolean(v.imageKey) !== Boolean(v.photoFile), {
+    message: 'give exactly one of imageKey or photoFile',
+    path: ['imageKey'],
   })
-  .refine(hasAvatarIvSpeech, AVATAR_IV_SPEECH_ISSUE);
+  .refine((v) => v.speech.type !== 'silence', {
+    message: 'Avatar IV speaks a script or an audio file',
+    path: ['speech', 'type'],
+  });
 export type AvatarIvInput = z.infer<typeof avatarIvInputSchema>;
 
+/** A transparent-background WebM of a HeyGen studio avatar (v2 `/v1/video.webm`, v3 `output_format: webm`). */
+export const webmInputSchema = z
+  .object({
+    avatarId: idSchema,
+    avatarStyle: z.enum(['normal', 'closeUp']).optional(),
+    speech: speechSchema,
+    dimension: dimensionSchema.optional(),
+    title: titleSchema.optional(),
+  })
+  .strict()
+  .refine((v) => v.speech.type !== 'silence', {
+    message: 'a WebM video speaks a script or an audio file',
+    path: ['speech', 'type'],
+  });
+export type WebmInput = z.infer<typeof webmInputSchema>;
+
 /**
- * Input of the `renderVideo` workflow: exactly one kind of video, each in HeyGen's own request shape —
- * `video` (POST /v2/video/generate: 1–50 scenes, avatars or talking photos, text/audio/silence voices, colour/image/
- * video backgrounds, captions, dimension, test), `avatarIv` (POST /v2/video/av4/generate) or `webm` (POST
- * /v1/video.webm: transparent background, HeyGen studio avatars only) — plus how to wait for it. For `video`,
- * `callback_id` is set by the workflow (it identifies the waiting workflow for webhooks).
+ * Input of the `renderVideo` workflow, in the product's own words (each adapter maps it to its API, and refuses
+ * before any call a field its API cannot honour): exactly one kind of video — `video` (scenes), `avatarIv` (a
+ * photo speaks) or `webm` (transparent background) — plus how to wait for it.
  */
 export const renderVideoInputSchema = z
   .object({
-    video: generateVideoRequestSchema.optional(),
+    video: scenesVideoSchema.optional(),
     avatarIv: avatarIvInputSchema.optional(),
-    webm: generateWebmRequestSchema.optional(),
+    webm: webmInputSchema.optional(),
     polling: pollingSchema.optional(),
     /** 'webhook': waits end on job events, polling only as a slow fallback. Default 'poll'. */
     waitMode: waitModeSchema.optional(),
@@ -56,14 +99,18 @@ export const renderVideoInputSchema = z
   });
 export type RenderVideoInput = z.infer<typeof renderVideoInputSchema>;
 
-export type RenderKind = 'v2' | 'avatar_iv' | 'webm';
+export { characterSchema, sceneSchema, speechSchema };
+
+export type RenderKind = 'scenes' | 'avatar_iv' | 'webm';
 
 export interface RenderVideoResult {
   videoId: string;
-  kind?: RenderKind;
+  kind: RenderKind;
   /** Absolute path of the downloaded file on the worker's storage */
   videoPath: string;
   sha256: string;
   bytes: number;
   durationSeconds: number;
+  /** The HeyGen API generation this run spoke */
+  apiVersion: ApiVersion;
 }

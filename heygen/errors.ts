@@ -7,8 +7,16 @@ export type HeyGenErrorKind =
   | 'InvalidRequest'
   /** 401: missing or wrong API key */
   | 'Unauthorized'
-  /** 403: forbidden or out of credits */
+  /** 403: forbidden (v2 also says "out of credits" this way) */
   | 'Forbidden'
+  /** v3 402 `insufficient_credit`: the account has no credits left; add credits, then start the run again */
+  | 'InsufficientCredit'
+  /** v3 409 `request_in_progress`: the same Idempotency-Key is still being processed; retry after a backoff */
+  | 'InProgress'
+  /** 409 other than request_in_progress: the resource's state refuses the request */
+  | 'Conflict'
+  /** The chosen API version has no such operation or cannot honour a field (refused before any call) */
+  | 'Unsupported'
   /** 404: unknown id */
   | 'NotFound'
   /** 413: payload too large */
@@ -48,6 +56,7 @@ export interface HeyGenErrorInit {
 
 const RETRYABLE: ReadonlySet<HeyGenErrorKind> = new Set<HeyGenErrorKind>([
   'RateLimited',
+  'InProgress',
   'ServerError',
   'Timeout',
   'Network',
@@ -98,13 +107,21 @@ export class HeyGenError extends Error {
 export function kindForHttpStatus(status: number): HeyGenErrorKind {
   if (status === 400 || status === 422) return 'InvalidRequest';
   if (status === 401) return 'Unauthorized';
+  if (status === 402) return 'InsufficientCredit';
   if (status === 403) return 'Forbidden';
+  if (status === 409) return 'Conflict';
   if (status === 404) return 'NotFound';
   if (status === 413) return 'PayloadTooLarge';
   if (status === 429) return 'RateLimited';
   if (status >= 500) return 'ServerError';
   return 'InvalidRequest';
 }
+
+/**
+ * The longest a Retry-After is honoured: a server asking for an hour (or a day) must not park a run that long on
+ * one answer; the activity retries after this and asks again (heygen-cli clamps at 30 s for the same reason).
+ */
+export const RETRY_AFTER_CAP_MS = 60_000;
 
 /** Parses a Retry-After header (delta seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {
