@@ -3,7 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { sniffContentType } from '../heygen/contentType';
-import { activitySignal } from './context';
+import { callOptions } from './context';
 import type { ActivityDeps } from './deps';
 import { classified, FAILURE_TYPES } from './errors';
 
@@ -24,8 +24,9 @@ export function resolveInputPath(inputDir: string, file: string): string {
 }
 
 /**
- * Uploads a local photo (streamed, never held whole in memory) and returns the image key groups take. The type is
- * detected from the file's bytes. An upload creates nothing billable, so a retried upload only leaves a spare asset.
+ * Uploads a local photo (streamed, never held whole in memory) and returns the reference avatar creation and Avatar
+ * IV take (v2 `image_key`, v3 asset id). The type is detected from the file's bytes. An upload bills nothing; on v3 it
+ * still carries the step's Idempotency-Key, so a retry does not even leave a spare asset.
  */
 export function assetActivities({ heygen, inputDir }: ActivityDeps) {
   return {
@@ -50,11 +51,12 @@ export function assetActivities({ heygen, inputDir }: ActivityDeps) {
           throw fileError(`${input.file} is not a JPEG or PNG photo (detected: ${type ?? 'unknown'})`);
         }
         const asset = await heygen.uploadAsset(createReadStream(file), type, {
+          ...callOptions({ billable: true }),
           contentLength: size,
-          signal: activitySignal(),
+          fileName: path.basename(file),
         });
-        if (!asset.image_key) throw fileError(`HeyGen returned no image_key for ${input.file}`);
-        return { imageKey: asset.image_key, assetId: asset.id };
+        if (!asset.photoRef) throw fileError(`HeyGen returned no photo reference for ${input.file}`);
+        return { imageKey: asset.photoRef, assetId: asset.assetId };
       },
     ),
   };

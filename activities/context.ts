@@ -1,4 +1,6 @@
 import { Context } from '@temporalio/activity';
+import type { CallOptions } from '../heygen/port';
+import { idempotencyKeyFor } from './idempotency';
 
 /** The running activity's cancellation signal, so HTTP calls stop when Temporal cancels the activity. */
 export function activitySignal(): AbortSignal | undefined {
@@ -18,13 +20,31 @@ export function heartbeat(details?: unknown): void {
 }
 
 /**
- * True when this is a retry of the activity (attempt > 1), or when called outside an activity. Only a retry can
- * follow a request HeyGen accepted without our seeing the answer, so only a retry needs to look for it first.
+ * Options for the HeyGen calls of the running activity: its cancellation signal, its attempt (v2 reconciles on a
+ * retry) and, for billable creates, the step's Idempotency-Key (v3 replays the first answer instead of creating
+ * again). Outside an activity (unit tests) only an attempt that forces reconciliation is given.
  */
-export function isRetry(): boolean {
+export function callOptions(opts: { billable?: boolean } = {}): CallOptions {
+  let ctx: Context;
   try {
-    return Context.current().info.attempt > 1;
+    ctx = Context.current();
   } catch {
-    return true;
+    return { attempt: 2 };
   }
+  const { info } = ctx;
+  const run = info.workflowExecution;
+  return {
+    signal: ctx.cancellationSignal,
+    attempt: info.attempt,
+    ...(opts.billable && run
+      ? {
+          idempotencyKey: idempotencyKeyFor({
+            workflowId: run.workflowId,
+            runId: run.runId,
+            activityId: info.activityId,
+            step: info.activityType,
+          }),
+        }
+      : {}),
+  };
 }

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../contracts/failures';
 import { downloadToStorage, type DownloadOptions } from '../heygen/download';
 import { HeyGenError } from '../heygen/errors';
+import type { RenderStatus } from '../heygen/port';
 import { safeSegment, StorageError, storageKey, type StoredObject } from '../storage';
 import { activitySignal, heartbeat } from './context';
 import type { ActivityDeps } from './deps';
@@ -72,14 +73,10 @@ interface ExtraSpec {
   extension: (contentType: string | undefined) => string;
 }
 
-function extrasOf(status: {
-  caption_url?: string | null;
-  thumbnail_url?: string | null;
-  gif_url?: string | null;
-}): ExtraSpec[] {
+function extrasOf(media: RenderStatus['media']): ExtraSpec[] {
   const out: ExtraSpec[] = [];
-  if (status.caption_url) {
-    const url = status.caption_url;
+  if (media.captions) {
+    const url = media.captions;
     out.push({
       kind: 'captions',
       url,
@@ -87,8 +84,8 @@ function extrasOf(status: {
         (type && CAPTION_EXTENSIONS[type]) || urlExtension(url, ['vtt', 'srt', 'ass']) || 'vtt',
     });
   }
-  if (status.thumbnail_url) {
-    const url = status.thumbnail_url;
+  if (media.thumbnail) {
+    const url = media.thumbnail;
     out.push({
       kind: 'thumbnail',
       url,
@@ -96,7 +93,7 @@ function extrasOf(status: {
         (type && IMAGE_EXTENSIONS[type]) || urlExtension(url, ['png', 'jpg', 'webp']) || 'png',
     });
   }
-  if (status.gif_url) out.push({ kind: 'gif', url: status.gif_url, extension: () => 'gif' });
+  if (media.gif) out.push({ kind: 'gif', url: media.gif, extension: () => 'gif' });
   return out;
 }
 
@@ -135,12 +132,13 @@ export function deliveryActivities({ heygen, storage }: ActivityDeps) {
       // noticed after the heartbeat timeout, not after the whole start-to-close.
       heartbeat({ phase: 'status' });
       const signal = activitySignal();
-      const status = await heygen.getVideoStatus(input.videoId, { signal });
-      if (status.status.toLowerCase() !== 'completed' || !status.video_url) {
+      const status = await heygen.getRender(input.videoId, { signal });
+      const videoUrl = status.media.video;
+      if (status.state !== 'completed' || !videoUrl) {
         throw new HeyGenError({
           kind: 'InvalidResponse',
           operation: 'video.status',
-          message: `Video ${input.videoId} is ${status.status} without a downloadable URL`,
+          message: `Video ${input.videoId} is ${status.rawStatus} without a downloadable URL`,
         });
       }
       const directory = safeSegment(input.directory);
@@ -162,7 +160,7 @@ export function deliveryActivities({ heygen, storage }: ActivityDeps) {
 
       let video;
       try {
-        video = await downloadToStorage(status.video_url, storage, videoKey, progress('video'));
+        video = await downloadToStorage(videoUrl, storage, videoKey, progress('video'));
       } catch (err) {
         throw storageFailure(err);
       }
@@ -176,7 +174,7 @@ export function deliveryActivities({ heygen, storage }: ActivityDeps) {
 
       const extras: NonNullable<DownloadVideoResult['extras']> = {};
       const missing: ExtraKind[] = [];
-      for (const extra of extrasOf(status)) {
+      for (const extra of extrasOf(status.media)) {
         const keyFor = (contentType: string | undefined): string => {
           const ext = extra.extension(contentType);
           const key = storageKey(directory, `${stem(fileName)}.${ext}`);

@@ -1,13 +1,11 @@
 import { assetActivities } from './assets';
-import { avatarGroupActivities } from './avatarGroups';
+import { avatarActivities } from './avatars';
 import { deliveryActivities } from './delivery';
 import type { ActivityDeps } from './deps';
 import { inputValidationActivities } from './inputValidation';
 import { jobRouteActivities } from './jobRoutes';
-import { lookGenerationActivities } from './lookGeneration';
-import { photoGenerationActivities } from './photoGeneration';
+import { photoActivities } from './photos';
 import { renderSlotActivities } from './renderSlots';
-import { trainingActivities } from './training';
 import { videoActivities } from './videos';
 
 export type { ActivityDeps } from './deps';
@@ -15,16 +13,14 @@ export type { ActivityDeps } from './deps';
 /** Every activity the worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...photoGenerationActivities(deps),
+    ...photoActivities(deps),
     ...assetActivities(deps),
-    ...avatarGroupActivities(deps),
-    ...trainingActivities(deps),
-    ...lookGenerationActivities(deps),
+    ...avatarActivities(deps),
     ...videoActivities(deps),
     ...deliveryActivities(deps),
     ...jobRouteActivities(deps),
     ...renderSlotActivities(deps),
-    ...inputValidationActivities(),
+    ...inputValidationActivities(deps),
   };
 }
 

@@ -1,8 +1,18 @@
 import type { z } from 'zod';
+import type { ApiVersion } from '../contracts/apiVersion';
 import { renderBatchRunSchema, type RenderBatchRunInput } from '../contracts/batch';
 import { lifecycleInputSchema, type LifecycleInput } from '../contracts/lifecycle';
 import { renderVideoInputSchema, type RenderVideoInput } from '../contracts/render';
+import {
+  lifecycleInputPath,
+  lifecycleScenes,
+  renderInputPath,
+  renderKindOf,
+  renderRequestOf,
+} from '../contracts/renderRequest';
 import { InputValidationError, parseInput } from '../contracts/validation';
+import type { HeyGenPort, UnsupportedField } from '../heygen/port';
+import type { ActivityDeps } from './deps';
 import { classified } from './errors';
 
 /** What each workflow takes as input, by contract name. */
@@ -13,29 +23,92 @@ export interface WorkflowInputs {
 }
 export type WorkflowContract = keyof WorkflowInputs;
 
+/** A validated input and the HeyGen API generation the run speaks (recorded once, fixed for the run's life). */
+export interface ValidatedInput<C extends WorkflowContract = WorkflowContract> {
+  input: WorkflowInputs[C];
+  apiVersion: ApiVersion;
+}
+
 const SCHEMAS = {
   lifecycle: lifecycleInputSchema,
   render: renderVideoInputSchema,
   batch: renderBatchRunSchema,
 } as const;
 
+/** Fields of `input` the configured API cannot honour, named by the caller's own paths. */
+export function unsupportedFields(
+  heygen: HeyGenPort,
+  contract: WorkflowContract,
+  input: unknown,
+): UnsupportedField[] {
+  if (contract === 'render') return unsupportedInRender(heygen, input as RenderVideoInput, '');
+  if (contract === 'batch') {
+    return (input as RenderBatchRunInput).items.flatMap((item, index) =>
+      unsupportedInRender(heygen, item.render, `items.${index}.render.`),
+    );
+  }
+  const lifecycle = input as LifecycleInput;
+  const found: UnsupportedField[] = [];
+  const { generate, prompt } = lifecycle.photo;
+  if (generate || prompt) {
+    const source = generate ? { attributes: generate } : { prompt: prompt ?? '' };
+    found.push(
+      ...heygen.unsupported({ kind: 'photos', source }).map((u) => ({ ...u, field: `photo.${u.field}` })),
+    );
+  }
+  (lifecycle.looks ?? []).forEach((look, index) => {
+    found.push(
+      ...heygen
+        .unsupported({ kind: 'look', look })
+        .map((u) => ({ ...u, field: `looks.${index}.${u.field}` })),
+    );
+  });
+  const { video } = lifecycle;
+  const request = {
+    kind: 'scenes' as const,
+    scenes: lifecycleScenes(video, 'look'),
+    ...(video.test !== undefined ? { test: video.test } : {}),
+    ...(video.caption !== undefined ? { caption: video.caption } : {}),
+    ...(video.dimension ? { dimension: video.dimension } : {}),
+  };
+  found.push(
+    ...heygen
+      .unsupported({ kind: 'render', request })
+      .map((u) => ({ ...u, field: lifecycleInputPath(u.field) })),
+  );
+  return found;
+}
+
+function unsupportedInRender(
+  heygen: HeyGenPort,
+  input: RenderVideoInput,
+  prefix: string,
+): UnsupportedField[] {
+  const kind = renderKindOf(input);
+  const request = renderRequestOf(input, { photo: 'photo', callbackId: 'callback' });
+  return heygen
+    .unsupported({ kind: 'render', request })
+    .map((u) => ({ ...u, field: `${prefix}${renderInputPath(kind, u.field)}` }));
+}
+
 /**
  * Validates a workflow's input with its contract's zod schema, for runs started by any Temporal SDK with raw JSON
- * (the typed client, the CLI and the HTTP API have validated it already). It runs as a local activity at the start
- * of each run, on the worker's main thread where zod and the schemas are loaded once, instead of in the workflow
- * sandbox, which evaluates its modules again for every run. Returns the parsed input (strings trimmed); bad input
- * fails with `InvalidInput` naming the field, never retried.
+ * (the typed client, the CLI and the HTTP API have validated it already), then refuses any field the configured
+ * HeyGen API cannot honour (named with the version), before any HeyGen call. It runs as a local activity at the
+ * start of each run, on the worker's main thread where zod and the schemas are loaded once, instead of in the
+ * workflow sandbox, which evaluates its modules again for every run. Returns the parsed input (strings trimmed) and
+ * the API version, which the run then keeps for its whole life (the local activity's result is in its history).
  */
-export function inputValidationActivities() {
+export function inputValidationActivities({ heygen }: Pick<ActivityDeps, 'heygen'>) {
   return {
     validateWorkflowInput: classified(
-      (request: {
-        contract: WorkflowContract;
-        input: unknown;
-      }): Promise<WorkflowInputs[WorkflowContract]> => {
+      (request: { contract: WorkflowContract; input: unknown }): Promise<ValidatedInput> => {
         const schema: z.ZodType<WorkflowInputs[WorkflowContract]> | undefined = SCHEMAS[request.contract];
         if (!schema) throw new InputValidationError('contract', `unknown: ${String(request.contract)}`);
-        return Promise.resolve(parseInput(schema, request.input));
+        const input = parseInput(schema, request.input);
+        const [refused] = unsupportedFields(heygen, request.contract, input);
+        if (refused) throw new InputValidationError(refused.field, refused.reason);
+        return Promise.resolve({ input, apiVersion: heygen.version });
       },
     ),
   };

@@ -24,7 +24,14 @@ export const imageKeySchema = z.string().trim().min(1).max(500);
 // ---- AI photo attributes (v2 takes them as fields; v3 composes them into its prompt, see docs/heygen.md) ----
 
 /** Attribute values: HeyGen's documented lists and the seeds' shorter lists are both accepted. */
-export const PHOTO_AGES = ['Young Adult', 'Early Middle Age', 'Late Middle Age', 'Senior', 'Unspecified', 'Adult'] as const;
+export const PHOTO_AGES = [
+  'Young Adult',
+  'Early Middle Age',
+  'Late Middle Age',
+  'Senior',
+  'Unspecified',
+  'Adult',
+] as const;
 export const PHOTO_GENDERS = ['Woman', 'Man', 'Unspecified'] as const;
 export const PHOTO_ETHNICITIES = [
   'White',
@@ -41,7 +48,16 @@ export const PHOTO_ETHNICITIES = [
 ] as const;
 export const ORIENTATIONS = ['square', 'horizontal', 'vertical'] as const;
 export const POSES = ['half_body', 'close_up', 'full_body', 'headshot'] as const;
-export const PHOTO_STYLES = ['Realistic', 'Pixar', 'Cinematic', 'Vintage', 'Noir', 'Cyberpunk', 'Unspecified', 'Artistic'] as const;
+export const PHOTO_STYLES = [
+  'Realistic',
+  'Pixar',
+  'Cinematic',
+  'Vintage',
+  'Noir',
+  'Cyberpunk',
+  'Unspecified',
+  'Artistic',
+] as const;
 
 export const orientationSchema = z.enum(ORIENTATIONS);
 export const poseSchema = z.enum(POSES);
@@ -91,7 +107,9 @@ const oneOf = <T extends z.ZodObject>(schema: T, a: string, b: string) =>
 export const backgroundSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('color'), color: hexColorSchema }).strict(),
   oneOf(
-    z.object({ type: z.literal('image'), url: mediaUrlSchema.optional(), assetId: idSchema.optional() }).strict(),
+    z
+      .object({ type: z.literal('image'), url: mediaUrlSchema.optional(), assetId: idSchema.optional() })
+      .strict(),
     'url',
     'assetId',
   ),
@@ -125,7 +143,9 @@ export const speechSchema = z.discriminatedUnion('type', [
     })
     .strict(),
   oneOf(
-    z.object({ type: z.literal('audio'), url: mediaUrlSchema.optional(), assetId: idSchema.optional() }).strict(),
+    z
+      .object({ type: z.literal('audio'), url: mediaUrlSchema.optional(), assetId: idSchema.optional() })
+      .strict(),
     'url',
     'assetId',
   ),

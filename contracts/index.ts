@@ -1,4 +1,6 @@
+export * from './apiVersion';
 export * from './batch';
+export * from './fields';
 export * from './events';
 export * from './failures';
 export * from './lifecycle';
@@ -6,6 +8,7 @@ export * from './polling';
 export * from './pollingSchema';
 export * from './progress';
 export * from './render';
+export * from './renderRequest';
 export * from './validation';
 export * from './jsonSchemas';
 export * from './results';

@@ -1,3 +1,5 @@
+import type { ApiVersion } from './apiVersion';
+
 /** Stages of the photo-avatar lifecycle, in order. */
 export const LIFECYCLE_STAGES = [
   'validating',
@@ -19,6 +21,8 @@ export interface StageTiming {
   /** ISO timestamps (workflow time) */
   startedAt: string;
   endedAt?: string;
+  /** What the stage means in this run, when not obvious (v3's training stage only waits for the looks) */
+  note?: string;
 }
 
 export interface FailureInfo {
@@ -47,6 +51,8 @@ export interface LifecycleProgress {
   stage: LifecycleStage;
   stages: StageTiming[];
   ids: LifecycleIds;
+  /** The HeyGen API generation the run speaks, once validated */
+  apiVersion?: ApiVersion;
   failure?: FailureInfo;
 }
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ApiVersion } from './apiVersion';
 import {
-  characterSchema,
   dimensionSchema,
   idSchema,
   imageKeySchema,
@@ -81,6 +80,12 @@ export const renderVideoInputSchema = z
     polling: pollingSchema.optional(),
     /** 'webhook': waits end on job events, polling only as a slow fallback. Default 'poll'. */
     waitMode: waitModeSchema.optional(),
+    /**
+     * Set by renderBatch for its items in poll mode on an API with bulk status reads (v3): the render reports its
+     * video id to the batch, which reads every item's status in one call per poll and wakes the render when its
+     * video ends. Without a parent batch it is ignored (the render polls on its own).
+     */
+    reportToBatch: z.boolean().optional(),
     /** File name (without directory) for the downloaded video; default `<video_id>.mp4` (`.webm` for WebM). */
     fileName: z
       .string()
@@ -99,7 +104,6 @@ export const renderVideoInputSchema = z
   });
 export type RenderVideoInput = z.infer<typeof renderVideoInputSchema>;
 
-export { characterSchema, sceneSchema, speechSchema };
 
 export type RenderKind = 'scenes' | 'avatar_iv' | 'webm';
 

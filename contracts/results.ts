@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_VERSIONS } from './apiVersion';
 import type { BatchItemOutcome, BatchProgress, RenderBatchResult } from './batch';
 import type { JobEvent } from './events';
 import type { LifecycleResult } from './lifecycle';
@@ -12,6 +13,8 @@ import type { RenderVideoResult } from './render';
  * contracts/json-schema/). The compile-time checks below keep them (and the zod-free types workflows use) identical
  * to the TypeScript types.
  */
+const apiVersionSchema = z.enum(API_VERSIONS);
+
 export const lifecycleResultSchema = z.object({
   groupId: z.string(),
   lookIds: z.array(z.string()),
@@ -19,15 +22,17 @@ export const lifecycleResultSchema = z.object({
   videoPath: z.string(),
   sha256: z.string(),
   durationSeconds: z.number(),
+  apiVersion: apiVersionSchema,
 });
 
 export const renderVideoResultSchema = z.object({
   videoId: z.string(),
-  kind: z.enum(['v2', 'avatar_iv', 'webm']).optional(),
+  kind: z.enum(['scenes', 'avatar_iv', 'webm']),
   videoPath: z.string(),
   sha256: z.string(),
   bytes: z.number(),
   durationSeconds: z.number(),
+  apiVersion: apiVersionSchema,
 });
 
 export const batchItemOutcomeSchema = z.object({
@@ -61,6 +66,7 @@ export const stageTimingSchema = z.object({
   stage: z.string(),
   startedAt: z.string(),
   endedAt: z.string().optional(),
+  note: z.string().optional(),
 });
 export const failureInfoSchema = z.object({
   stage: z.string(),

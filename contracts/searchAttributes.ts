@@ -12,13 +12,13 @@ export const SEARCH_ATTRIBUTES = {
   avatarName: defineSearchAttributeKey('HeyGenAvatarName', SearchAttributeType.KEYWORD),
   failureCode: defineSearchAttributeKey('HeyGenFailureCode', SearchAttributeType.KEYWORD),
   reference: defineSearchAttributeKey('CallerReference', SearchAttributeType.KEYWORD),
+  apiVersion: defineSearchAttributeKey('HeyGenApiVersion', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Name and Temporal type of each, as `temporal server start-dev --search-attribute NAME=TYPE` takes them. */
-export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList'> = {
-  HeyGenStage: 'Keyword',
-  HeyGenIds: 'KeywordList',
-  HeyGenAvatarName: 'Keyword',
-  HeyGenFailureCode: 'Keyword',
-  CallerReference: 'Keyword',
-};
+export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList'> = Object.fromEntries(
+  Object.values(SEARCH_ATTRIBUTES).map((key) => [
+    key.name,
+    key.type === SearchAttributeType.KEYWORD_LIST ? 'KeywordList' : 'Keyword',
+  ]),
+);

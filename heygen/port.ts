@@ -1,14 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ApiCapabilities, ApiVersion } from '../contracts/apiVersion';
-import type {
-  Background,
-  Character,
-  Dimension,
-  LookSpec,
-  PhotoAttributes,
-  Scene,
-  Speech,
-} from '../contracts/fields';
+import type { RenderRequest } from '../contracts/renderRequest';
+import type { Background, Character, LookSpec, PhotoAttributes, Scene, Speech } from '../contracts/fields';
 
 /**
  * The product's own view of HeyGen: the operations workflows and activities need, in neutral types. Two adapters
@@ -56,7 +49,10 @@ export interface HeyGenPort {
    */
   generateLook(request: GenerateLookRequest, opts?: CallOptions): Promise<GeneratedLook>;
   /** v2: the looks a look generation produced, once they exist and are completed. */
-  findGeneratedLooks(request: FindGeneratedLooksRequest, opts?: CallOptions): Promise<JobState<{ lookIds: string[] }>>;
+  findGeneratedLooks(
+    request: FindGeneratedLooksRequest,
+    opts?: CallOptions,
+  ): Promise<JobState<{ lookIds: string[] }>>;
   /** The looks of one avatar (group), with their readiness. Every cursor page. */
   listGroupLooks(groupId: string, opts?: CallOptions): Promise<Look[]>;
   /** The account's own avatars (groups). Every cursor page. */
@@ -99,7 +95,10 @@ export interface HeyGenPort {
   listWebhookEndpoints(opts?: CallOptions): Promise<WebhookEndpoint[]>;
   deleteWebhookEndpoint(endpointId: string, opts?: CallOptions): Promise<void>;
   /** v3 only: a new signing secret; HeyGen invalidates the old one at once. */
-  rotateWebhookSecret(endpointId: string, opts?: CallOptions): Promise<{ endpointId: string; secret: string }>;
+  rotateWebhookSecret(
+    endpointId: string,
+    opts?: CallOptions,
+  ): Promise<{ endpointId: string; secret: string }>;
   /** v3 only: the history of delivered events, newest first, one page. */
   listWebhookEvents(query?: WebhookEventQuery, opts?: CallOptions): Promise<WebhookEventPage>;
 }
@@ -149,7 +148,11 @@ export type CreateAvatarRequest = {
   /** Unique per run (the workflow id is part of it): v2 reconciles lost answers by it */
   name: string;
 } & (
-  | { source: 'photo'; photo: string; /** v2: the photo generation the photo came from */ generationId?: string }
+  | {
+      source: 'photo';
+      photo: string;
+      /** v2: the photo generation the photo came from */ generationId?: string;
+    }
   | ({ source: 'prompt' } & PhotoPrompt)
 );
 
@@ -178,7 +181,10 @@ export interface GenerateLookRequest {
 }
 
 export type GeneratedLook =
-  | { generationId: string; /** the group's looks before the generation (v2 tells new looks by them) */ lookIdsBefore: string[] }
+  | {
+      generationId: string;
+      /** the group's looks before the generation (v2 tells new looks by them) */ lookIdsBefore: string[];
+    }
   | { lookIds: string[] };
 
 export interface FindGeneratedLooksRequest {
@@ -215,38 +221,8 @@ export interface AvatarGroup {
 
 // ---- videos ----
 
-/** A render request in the product's words (the renderVideo contract with its references resolved). */
-export type RenderRequest =
-  | {
-      kind: 'scenes';
-      scenes: Scene[];
-      title?: string;
-      test?: boolean;
-      caption?: boolean;
-      dimension?: Dimension;
-      callbackId?: string;
-    }
-  | {
-      kind: 'avatar_iv';
-      /** A photo HeyGen holds (v2 image key, v3 asset id) */
-      photo: string;
-      title: string;
-      speech: Speech;
-      orientation?: 'portrait' | 'landscape' | 'square';
-      fit?: 'cover' | 'contain';
-      motionPrompt?: string;
-      enhanceMotionPrompt?: boolean;
-      callbackId?: string;
-    }
-  | {
-      kind: 'webm';
-      avatarId: string;
-      avatarStyle?: 'normal' | 'closeUp';
-      speech: Speech;
-      dimension?: Dimension;
-      title?: string;
-      callbackId?: string;
-    };
+/** A render request in the product's words (contracts/renderRequest.ts: the renderVideo contract, references resolved). */
+export type { RenderRequest };
 
 export type { Background, Character, Scene, Speech };
 
@@ -273,7 +249,13 @@ export interface RenderSummary {
 
 // ---- assets ----
 
-export const ASSET_CONTENT_TYPES = ['image/jpeg', 'image/png', 'video/mp4', 'video/webm', 'audio/mpeg'] as const;
+export const ASSET_CONTENT_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'video/mp4',
+  'video/webm',
+  'audio/mpeg',
+] as const;
 export type AssetContentType = (typeof ASSET_CONTENT_TYPES)[number];
 
 export interface UploadedAsset {

@@ -2,8 +2,8 @@ import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { connectTemporalClient, connectTemporalNative } from '../client/connection';
 import { createActivities } from '../activities';
-import { HeyGenClient } from '../heygen/client';
 import type { HeyGenPort } from '../heygen/port';
+import { createHeyGenPort } from '../heygen/select';
 import { LocalDirectoryStorage } from '../storage';
 import type { WorkerConfig } from './config';
 
@@ -11,7 +11,7 @@ export interface CreateWorkerOptions {
   config: WorkerConfig;
   /** Defaults to a connection to config.temporal.address */
   connection?: NativeConnection;
-  /** Defaults to the v1/v2 HeyGen client built from config.heygen */
+  /** Defaults to the adapter of config.heygen.apiVersion (v3 unless HEYGEN_API_VERSION=v2) */
   heygen?: HeyGenPort;
   /** Client used by the webhook-routing activity; defaults to a new connection to config.temporal.address */
   client?: Client;
@@ -26,7 +26,7 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { config } = options;
   const connection = options.connection ?? (await connectTemporalNative(config.temporal));
-  const heygen = options.heygen ?? new HeyGenClient(config.heygen);
+  const heygen = options.heygen ?? createHeyGenPort(config.heygen);
   const client = options.client ?? (await connectTemporalClient(config.temporal));
   return Worker.create({
     connection,

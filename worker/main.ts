@@ -54,9 +54,10 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     metrics = await startMetricsServer({ port: config.metricsPort, temporalMetricsUrl });
   }
   log.info(
-    `worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address}/${config.temporal.namespace}`,
+    `worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address}/${config.temporal.namespace}, HeyGen API ${config.heygen.apiVersion}`,
     {
       taskQueue: config.temporal.taskQueue,
+      heygenApiVersion: config.heygen.apiVersion,
       heygen: config.heygen.apiBaseUrl,
       outputDir: config.outputDir,
       ...(metrics ? { metrics: metrics.url } : {}),

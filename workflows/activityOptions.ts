@@ -1,5 +1,4 @@
 import {
-  patched,
   proxyActivities,
   proxyLocalActivities,
   type ActivityOptions,
@@ -66,29 +65,14 @@ const local = (options: LocalActivityOptions) =>
   summarized((summary) => proxyLocalActivities<Activities>(summary ? { ...options, summary } : options));
 
 /**
- * Marks runs whose status reads and webhook-route registrations are local activities: they run inside the workflow
- * task that asks for them (a marker in the history) instead of going through the task queue and back, which saves a
- * workflow task and three history events per call. Both are idempotent, so the at-least-once of a local activity
- * whose worker dies is harmless. Billable creates stay normal activities: their reconciliation relies on the
- * attempt count, which a local activity restarts when its worker dies.
+ * Status reads and webhook-route registrations are local activities: they run inside the workflow task that asks for
+ * them (a marker in the history) instead of going through the task queue and back, which saves a workflow task and
+ * three history events per call. Both are idempotent, so the at-least-once of a local activity whose worker dies is
+ * harmless. Billable creates stay normal activities: their Idempotency-Key (v3) is derived from the activity id, and
+ * v2's reconciliation from the attempt, both of which a normal activity keeps across worker deaths.
  */
-export const LOCAL_ACTIVITIES_PATCH = 'local-reads-and-routes';
-
-/** Stubs that are local activities in runs carrying LOCAL_ACTIVITIES_PATCH, normal ones in runs started before. */
-function localOnceDeployed(before: Activities, after: Activities): Activities {
-  return new Proxy(before, {
-    get(_target, name) {
-      if (typeof name !== 'string') return undefined;
-      return (...args: unknown[]) => {
-        const stubs = patched(LOCAL_ACTIVITIES_PATCH) ? after : before;
-        return (stubs[name as keyof Activities] as (...a: unknown[]) => Promise<unknown>)(...args);
-      };
-    },
-  });
-}
-
 export const creates = remote(calls);
-export const reads = localOnceDeployed(remote(statusReads), local(statusReads));
-export const routes = localOnceDeployed(remote(calls), local(calls));
+export const reads = local(statusReads);
+export const routes = local(calls);
 export const transfers = remote(uploads);
 export const deliveries = remote(downloads);

@@ -12,6 +12,10 @@ export const lifecycleProgressQuery = defineQuery<LifecycleProgress>('progress')
 export const renderProgressQuery = defineQuery<RenderProgress>('progress');
 export const batchProgressQuery = defineQuery<BatchProgress>('progress');
 
+/** Sent by a batch item's render to its batch once HeyGen accepted the render (the batch polls in bulk). */
+export const renderSubmittedSignal =
+  defineSignal<[{ workflowId: string; videoId: string }]>('renderSubmitted');
+
 /** Sent to a job's mailbox by the webhook receiver. */
 export const deliverJobEventSignal = defineSignal<[MailboxDelivery]>('deliverJobEvent');
 /** Sent to a job's mailbox on behalf of the workflow waiting for that job. */

@@ -1,4 +1,4 @@
-import { condition, getExternalWorkflowHandle, patched, setHandler } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import type { JobEvent, JobKind } from '../contracts/events';
 import { deliverJobEventSignal, jobEventSignal, routeJobEventSignal } from './definitions';
 
@@ -36,7 +36,7 @@ export async function jobEventMailbox(job: { kind: JobKind; resourceId: string }
   });
 
   // The starting signal has been applied by now (signal-with-start): an event alone gets the shorter wait.
-  const ttl = patched('unclaimed-event-ttl') && event && !route ? UNCLAIMED_EVENT_TTL_MS : MAILBOX_TTL_MS;
+  const ttl = event && !route ? UNCLAIMED_EVENT_TTL_MS : MAILBOX_TTL_MS;
   const ready = await condition(() => event !== undefined && route !== undefined, ttl);
   if (!ready || !event || !route) {
     return { delivered: false, reason: event ? `no route for ${job.kind} ${job.resourceId}` : 'no event' };

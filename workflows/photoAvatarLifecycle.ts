@@ -1,10 +1,12 @@
-import { executeChild, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import { API_CAPABILITIES } from '../contracts/apiVersion';
+import type { JobKind } from '../contracts/events';
 import type { LifecycleInput, LifecycleResult } from '../contracts/lifecycle';
 import { LOOK_READY_POLLING, pollingFor, type PollingPolicy } from '../contracts/polling';
-import type { JobKind } from '../contracts/events';
 import type { LifecycleIds, LifecycleProgress, LifecycleStage } from '../contracts/progress';
 import type { RenderVideoInput } from '../contracts/render';
-import { MAX_LOOKS_PER_ADD } from '../heygen/limits';
+import { lifecycleRenderInput } from '../contracts/renderRequest';
+import type { PhotoPrompt } from '../heygen/port';
 import { creates, reads, routes, transfers } from './activityOptions';
 import { jobEventSignal, lifecycleProgressQuery } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
@@ -23,72 +25,89 @@ export const STAGE_DEADLINES_MS = {
   lookGeneration: 30 * MINUTE,
 } as const;
 
+/** What the UI and `progress` say of the training stage on an API without a train step. */
+export const NO_TRAINING_NOTE = 'HeyGen API v3 has no training step: waiting for the looks to be ready';
+
 /** The HeyGen group name: the caller's name plus the workflow id, unique per run and stable across retries. */
 export function groupNameFor(name: string, workflowId: string): string {
   return `${name} [${workflowId}]`.slice(0, 200);
 }
 
 /**
- * photoAvatarLifecycle: photos → group → extra looks → train → wait → generate looks → wait → render (child
- * workflow `renderVideo`) → download. Every HeyGen call is an activity; every wait ends on a job event signal or by
- * polling with capped backoff under a per-stage deadline; `progress` answers with the stage, its timings and every
- * HeyGen id known so far.
+ * photoAvatarLifecycle: photos → avatar (group) → extra looks → ready (v2: train and wait; v3: wait for the looks) →
+ * generate looks → wait → render (child workflow `renderVideo`) → download. Every HeyGen call is an activity through
+ * the API-neutral port; the API version comes from the validation step and is fixed for the run's life. Every wait
+ * ends on a job event signal or by polling with capped backoff under a per-stage deadline; `progress` answers with
+ * the stage, its timings, the API version and every HeyGen id known so far.
  */
 export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<LifecycleResult> {
   const visibility = new Visibility();
-  const tracker = new StageTracker<Exclude<LifecycleStage, 'failed'>>('validating', (stage) =>
-    visibility.stage(stage),
+  const tracker = new StageTracker<Exclude<LifecycleStage, 'failed'>>('validating', (stage, note) =>
+    visibility.stage(stage, note),
   );
   const inbox = new JobInbox();
   const ids: LifecycleIds = { imageKeys: [], addedLookIds: [], lookGenerationIds: [], generatedLookIds: [] };
+  let version: LifecycleProgress['apiVersion'];
   setHandler(jobEventSignal, (event) => inbox.record(event));
   setHandler(lifecycleProgressQuery, (): LifecycleProgress => ({
     stage: tracker.stage,
     stages: tracker.stages,
     ids,
+    ...(version ? { apiVersion: version } : {}),
     ...(tracker.failure ? { failure: tracker.failure } : {}),
   }));
 
-  // Runs started since this marker overlap work that older runs did in sequence: webhook routes are registered while
-  // the wait begins, and training starts while the added looks are still being processed (which only the video needs).
-  const overlap = patched('overlap-waits');
-  /** Route registrations still in flight (overlap): awaited at the end of each wait, so a failure is not lost. */
+  /** Route registrations still in flight: awaited at the end of each wait, so a failure is not lost. */
   const routing: Array<Promise<{ error?: Error }>> = [];
   const routed = async () => {
     for (const { error } of await Promise.all(routing.splice(0))) if (error) throw error;
   };
 
   try {
-    const input = await validInput('lifecycle', rawInput);
+    const { input, apiVersion } = await validInput('lifecycle', rawInput);
+    version = apiVersion;
+    const api = API_CAPABILITIES[apiVersion];
+    visibility.apiVersion(apiVersion);
     visibility.avatarName(input.name);
     const waitMode = input.waitMode ?? 'poll';
     const webhooks = waitMode === 'webhook';
     const polling: PollingPolicy = pollingFor(waitMode, input.polling);
+    // Looks becoming ready send no event: with webhooks, these waits keep a short cadence of their own.
     const lookPolling: PollingPolicy = webhooks ? LOOK_READY_POLLING : polling;
     const { workflowId } = workflowInfo();
     /** A wait that an event can end: with webhooks, route the job's event here and skip the first read. */
-    const eventWait = async (kind: JobKind, resourceId: string) => {
+    const eventWait = (kind: JobKind, resourceId: string) => {
       if (webhooks) {
-        const route = routes.registerJobRoute({ kind, resourceId });
         // The mailbox keeps an event that arrives before its route, so the wait need not wait for the route.
-        if (overlap) {
-          const settled = route.then(
+        routing.push(
+          routes.registerJobRoute({ kind, resourceId }).then(
             () => ({}),
             (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }),
-          );
-          routing.push(settled);
-        } else await route;
+          ),
+        );
       }
       return { event: { inbox, kind, resourceId }, pollFirst: !webhooks };
     };
+    const looksReady = (lookIds: string[], what: string) =>
+      waitForJob({
+        what,
+        poll: () => reads.checkLooksReady({ groupId: ids.groupId ?? '', lookIds }),
+        polling: lookPolling,
+        deadlineMs: STAGE_DEADLINES_MS.looksReady,
+      });
     const groupName = groupNameFor(input.name, workflowId);
+    const prompt: PhotoPrompt | undefined = input.photo.generate
+      ? { attributes: input.photo.generate }
+      : input.photo.prompt !== undefined
+        ? { prompt: input.photo.prompt }
+        : undefined;
 
-    // 1. Photos: generated from the eight attributes, given as image keys, or uploaded from local files.
+    // 1. Photos: AI photos (v2: a generation job; v3: made with the avatar itself, next stage), photos HeyGen
+    // already holds, or local files uploaded.
     tracker.enter('photos');
     let generationId: string | undefined;
-    if (input.photo.generate) {
-      generationId = (await creates.generatePhotos({ name: input.name, attributes: input.photo.generate }))
-        .generationId;
+    if (prompt && !api.promptCreatesAvatar) {
+      generationId = (await creates.generatePhotos({ name: input.name, prompt })).generationId;
       ids.photoGenerationId = generationId;
       visibility.heygenIds(generationId);
       const gid = generationId;
@@ -97,7 +116,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
         poll: () => reads.checkGeneration({ generationId: gid, what: 'Photo generation' }),
         polling,
         deadlineMs: STAGE_DEADLINES_MS.photoGeneration,
-        ...(await eventWait('photo_generation', gid)),
+        ...eventWait('photo_generation', gid),
       });
       await routed();
       ids.imageKeys.push(...images.imageKeys);
@@ -109,100 +128,118 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
       }
     }
     const [firstImage, ...otherImages] = ids.imageKeys;
-    if (!firstImage) throw new Error('no image to create the group from');
 
-    // 2. The group, from the first image (reconciled by its run-unique name).
+    // 2. The avatar (HeyGen group) with its first look, from the prompt (v3) or the first photo. Made safe against
+    // lost answers by the adapter: v3's Idempotency-Key, v2's reconciliation by the run-unique name.
     tracker.enter('group');
-    const group = await creates.createAvatarGroup({ name: groupName, imageKey: firstImage, generationId });
+    const group =
+      prompt && api.promptCreatesAvatar
+        ? await creates.createAvatar({ name: groupName, source: 'prompt', ...prompt })
+        : await creates.createAvatar({
+            name: groupName,
+            source: 'photo',
+            photo: firstImage ?? '',
+            ...(generationId ? { generationId } : {}),
+          });
     ids.groupId = group.groupId;
     ids.addedLookIds.push(group.firstLookId);
     visibility.heygenIds(group.groupId, group.firstLookId);
 
-    // 3. The other images as looks, at most four a call (each call reconciled by its name within the group).
+    // 3. The other photos as looks, as many a call as the API takes (each call made safe like the group).
     tracker.enter('adding_looks');
-    for (let i = 0; i * MAX_LOOKS_PER_ADD < otherImages.length; i++) {
-      const batch = otherImages.slice(i * MAX_LOOKS_PER_ADD, (i + 1) * MAX_LOOKS_PER_ADD);
+    const perCall = api.maxPhotosPerAdd;
+    for (let i = 0; i * perCall < otherImages.length; i++) {
       const added = await creates.addLooks({
         groupId: group.groupId,
         name: `${input.name} look ${i + 1}`,
-        imageKeys: batch,
+        photos: otherImages.slice(i * perCall, (i + 1) * perCall),
       });
       ids.addedLookIds.push(...added.lookIds);
       visibility.heygenIds(...added.lookIds);
     }
-    const looksReady = () =>
-      waitForJob({
-        what: `Looks of group ${group.groupId}`,
-        poll: () => reads.checkLooksReady({ groupId: group.groupId, lookIds: ids.addedLookIds }),
-        polling: lookPolling,
-        deadlineMs: STAGE_DEADLINES_MS.looksReady,
+    const addedReady = () => looksReady([...ids.addedLookIds], `Looks of avatar ${group.groupId}`);
+
+    // 4. Ready. v2: train the group (started once, even across lost answers) while the added looks finish processing
+    // (a video needs them completed; training does not wait for them). v3 has no train step: the looks' own status
+    // says when they are ready, and the stage says so.
+    if (api.training) {
+      tracker.enter('training');
+      await creates.startTraining({ groupId: group.groupId });
+      const trained = waitForJob({
+        what: `Training of group ${group.groupId}`,
+        poll: () => reads.checkTraining({ groupId: group.groupId }),
+        polling,
+        deadlineMs: STAGE_DEADLINES_MS.training,
+        ...eventWait('training', group.groupId),
       });
-    if (!overlap) await looksReady();
+      await Promise.all([trained, addedReady(), routed()]);
+    } else {
+      tracker.enter('training', NO_TRAINING_NOTE);
+      await addedReady();
+    }
 
-    // 4. Training (reconciled by the group's training status), then wait until ready. The added looks finish
-    // processing meanwhile (a video needs them completed; training does not wait for them).
-    tracker.enter('training');
-    await creates.startTraining({ groupId: group.groupId });
-    const trained = waitForJob({
-      what: `Training of group ${group.groupId}`,
-      poll: () => reads.checkTraining({ groupId: group.groupId }),
-      polling,
-      deadlineMs: STAGE_DEADLINES_MS.training,
-      ...(await eventWait('training', group.groupId)),
-    });
-    if (overlap) await Promise.all([trained, looksReady(), routed()]);
-    else await trained;
-
-    // 5. New looks, generated concurrently; each is ready once its images exist as completed looks in the group.
+    // 5. New looks from prompts, generated concurrently from the avatar's first look.
     tracker.enter('generating_looks');
+    const claimed: string[] = [];
     await Promise.all(
       (input.looks ?? []).map(async (look, index) => {
-        const { generationId: lookGenerationId } = await creates.generateLook({
+        const generated = await creates.generateLook({
           groupId: group.groupId,
+          baseLookId: group.firstLookId,
+          name: `${input.name} generated look ${index + 1}`,
           look,
         });
+        if ('lookIds' in generated) {
+          // v3: the new look exists at once; wait for it to be ready.
+          visibility.heygenIds(...generated.lookIds);
+          await looksReady(generated.lookIds, `Generated look of avatar ${group.groupId}`);
+          claimed.push(...generated.lookIds);
+          return generated.lookIds;
+        }
+        // v2: a generation job, then its images appear as looks of the group.
+        const { generationId: lookGenerationId, lookIdsBefore } = generated;
         ids.lookGenerationIds[index] = lookGenerationId;
         visibility.heygenIds(lookGenerationId);
-        const images = await waitForJob({
+        await waitForJob({
           what: `Look generation ${lookGenerationId}`,
           poll: () => reads.checkGeneration({ generationId: lookGenerationId, what: 'Look generation' }),
           polling,
           deadlineMs: STAGE_DEADLINES_MS.lookGeneration,
-          ...(await eventWait('photo_generation', lookGenerationId)),
+          ...eventWait('photo_generation', lookGenerationId),
         });
         await routed();
-        const looks = await waitForJob({
-          what: `Looks of generation ${lookGenerationId}`,
-          poll: () => reads.findLooksForImages({ groupId: group.groupId, imageKeys: images.imageKeys }),
-          polling: lookPolling,
-          deadlineMs: STAGE_DEADLINES_MS.looksReady,
-        });
-        return looks.lookIds;
+        // Concurrent generations of this run land in the same group: a look is claimed by one of them only.
+        for (;;) {
+          const taken = [...claimed];
+          const found = await waitForJob({
+            what: `Looks of generation ${lookGenerationId}`,
+            poll: () =>
+              reads.findGeneratedLooks({
+                groupId: group.groupId,
+                generationId: lookGenerationId,
+                lookIdsBefore,
+                claimedLookIds: taken,
+              }),
+            polling: lookPolling,
+            deadlineMs: STAGE_DEADLINES_MS.looksReady,
+          });
+          if (found.lookIds.some((id) => claimed.includes(id))) continue; // claimed meanwhile: look again
+          claimed.push(...found.lookIds);
+          return found.lookIds;
+        }
       }),
     ).then((perLook) => {
       ids.generatedLookIds.push(...perLook.flat());
       visibility.heygenIds(...perLook.flat());
     });
 
-    // 6. Render with the first generated look (else the group's first look), as a child workflow.
+    // 6. Render with the first generated look (else the avatar's first look), as a child workflow.
     tracker.enter('rendering');
     const lookId = ids.generatedLookIds[0] ?? group.firstLookId;
     const renderWorkflowId = `${workflowId}/render`;
     ids.renderWorkflowId = renderWorkflowId;
     const renderInput: RenderVideoInput = {
-      video: {
-        video_inputs: [
-          {
-            character: { type: 'talking_photo', talking_photo_id: lookId },
-            voice: { type: 'text', voice_id: input.video.voiceId, input_text: input.video.script },
-            ...(input.video.background ? { background: input.video.background } : {}),
-          },
-        ],
-        title: input.video.title ?? input.name,
-        ...(input.video.test !== undefined ? { test: input.video.test } : {}),
-        ...(input.video.caption !== undefined ? { caption: input.video.caption } : {}),
-        ...(input.video.dimension ? { dimension: input.video.dimension } : {}),
-      },
+      video: lifecycleRenderInput(input.video, lookId, input.name),
       polling,
       waitMode,
     };
@@ -222,6 +259,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
       videoPath: video.videoPath,
       sha256: video.sha256,
       durationSeconds: video.durationSeconds,
+      apiVersion,
     };
   } catch (err) {
     const info = describeFailure(err, tracker.currentStage);

@@ -1,4 +1,12 @@
-import { continueAsNew, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  executeChild,
+  getExternalWorkflowHandle,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { API_CAPABILITIES } from '../contracts/apiVersion';
 import type {
   BatchItemOutcome,
   BatchProgress,
@@ -6,7 +14,9 @@ import type {
   RenderBatchResult,
 } from '../contracts/batch';
 import { InputValidationError } from '../contracts/validation';
-import { batchProgressQuery } from './definitions';
+import { DEFAULT_POLLING } from '../contracts/polling';
+import { reads } from './activityOptions';
+import { batchProgressQuery, jobEventSignal, renderSubmittedSignal } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
 import { validInput } from './inputValidation';
 import { renderVideo } from './renderVideo';
@@ -25,6 +35,11 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
   let outcomes: BatchItemOutcome[] = [];
   let running = 0;
   let run = 0;
+  /** Renders HeyGen accepted and that have not ended yet, by video id → the item's workflow (bulk polling) */
+  const inFlight = new Map<string, string>();
+  setHandler(renderSubmittedSignal, ({ workflowId, videoId }) => {
+    inFlight.set(videoId, workflowId);
+  });
   setHandler(batchProgressQuery, (): BatchProgress => ({
     total: items.length,
     completed: outcomes.filter((o) => o.status === 'completed').length,
@@ -35,8 +50,13 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
   }));
 
   let input: RenderBatchRunInput;
+  let bulk = false;
   try {
-    input = await validInput('batch', rawInput);
+    const validated = await validInput('batch', rawInput);
+    input = validated.input;
+    // On an API with bulk status reads, items that would poll report their video to the batch instead, and the
+    // batch reads every render's status in one call per poll.
+    bulk = API_CAPABILITIES[validated.apiVersion].bulkRenderStatus;
     // Progress is carried only by continue-as-new: a first run given some was started with forged state.
     const continued = Boolean(workflowInfo().continuedFromExecutionRunId);
     for (const key of ['next', 'outcomes'] as const) {
@@ -64,9 +84,10 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
     const childId = `${workflowId}/item-${index}`;
     running++;
     try {
+      const polls = (item.render.waitMode ?? 'poll') === 'poll';
       const result = await executeChild(renderVideo, {
         workflowId: childId,
-        args: [item.render],
+        args: [bulk && polls ? { ...item.render, reportToBatch: true } : item.render],
         staticSummary: `Batch item ${index + 1} of ${items.length}${item.ref ? ` (${item.ref})` : ''}`,
       });
       outcomes.push({
@@ -98,7 +119,11 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
   const lanes = Array.from({ length: Math.min(maxParallel, stopAt - next) }, async () => {
     while (next < stopAt) await renderOne(next++);
   });
+  let lanesDone = false;
+  const poller = bulk ? pollInFlight(inFlight, () => lanesDone) : Promise.resolve();
   await Promise.all(lanes);
+  lanesDone = true;
+  await poller;
 
   if (next < items.length) {
     // Every child of this run has finished: nothing is left behind by continuing as new.
@@ -111,4 +136,40 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
     failed: outcomes.filter((o) => o.status === 'failed').length,
     items: outcomes,
   };
+}
+
+/**
+ * The batch's poll: every render in flight in one status read (v3 `GET /v3/videos/statuses`, up to 100 ids a call),
+ * with the default capped backoff restarted whenever new renders join. A render that ended is woken by the same
+ * signal a webhook would send; it then reads its own status once, so this read only decides *when* it looks.
+ */
+async function pollInFlight(inFlight: Map<string, string>, done: () => boolean): Promise<void> {
+  let delayMs = DEFAULT_POLLING.initialSeconds * 1000;
+  let known = 0;
+  for (;;) {
+    if (inFlight.size > known) delayMs = DEFAULT_POLLING.initialSeconds * 1000;
+    known = inFlight.size;
+    if (await condition(done, delayMs)) return;
+    delayMs = Math.min(delayMs * (DEFAULT_POLLING.backoff ?? 2), DEFAULT_POLLING.maxSeconds * 1000);
+    if (inFlight.size === 0) continue;
+    const summaries = await reads.checkVideos({ videoIds: [...inFlight.keys()] });
+    for (const summary of summaries) {
+      const target = inFlight.get(summary.videoId);
+      if (
+        !target ||
+        (summary.state !== 'completed' && summary.state !== 'failed' && summary.state !== 'not_found')
+      )
+        continue;
+      inFlight.delete(summary.videoId);
+      known = inFlight.size;
+      await getExternalWorkflowHandle(target)
+        .signal(jobEventSignal, {
+          kind: 'render',
+          resourceId: summary.videoId,
+          outcome: summary.state === 'completed' ? 'success' : 'fail',
+          eventType: 'batch.poll',
+        })
+        .catch(() => undefined); // the render has ended on its own meanwhile
+    }
+  }
 }

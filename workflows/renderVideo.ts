@@ -2,13 +2,14 @@ import {
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
-  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { DEFAULT_POLLING, pollingFor } from '../contracts/polling';
+import { API_CAPABILITIES } from '../contracts/apiVersion';
+import { DEFAULT_POLLING, DEFAULT_WEBHOOK_FALLBACK_POLLING, pollingFor } from '../contracts/polling';
 import type { RenderProgress, RenderStage } from '../contracts/progress';
-import type { RenderKind, RenderVideoInput, RenderVideoResult } from '../contracts/render';
+import type { RenderVideoInput, RenderVideoResult } from '../contracts/render';
+import { renderKindOf, renderRequestOf } from '../contracts/renderRequest';
 import { creates, deliveries, reads, transfers } from './activityOptions';
 import {
   jobEventSignal,
@@ -16,23 +17,22 @@ import {
   RENDER_SLOTS_WORKFLOW_ID,
   renderProgressQuery,
   renderSlotGrantedSignal,
+  renderSubmittedSignal,
 } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
-import { VALIDATE_IN_ACTIVITY_PATCH, validInput } from './inputValidation';
+import { validInput } from './inputValidation';
 import { StageTracker } from './stages';
 import { Visibility } from './visibility';
 import { JobInbox, waitForJob } from './waiting';
 
 /** Renders take 5–15 minutes, over 20 at peak: give them two hours before giving up. */
 export const RENDER_DEADLINE_MS = 2 * 60 * 60 * 1000;
-/** Marks histories recorded after render slots (plan concurrency) were introduced. */
-export const RENDER_SLOTS_PATCH = 'render-slots';
 
 /**
- * Renders one video with HeyGen — v2 (scenes), Avatar IV or transparent WebM — waits for it (webhook signal or
- * polling), and stores the file. When a plan concurrency is configured, the render first takes one of the
- * namespace's render slots and gives it back as soon as HeyGen has finished the video. Runs on its own, in batches,
- * or as the last step of `photoAvatarLifecycle`.
+ * Renders one video with HeyGen — scenes, Avatar IV or transparent WebM — waits for it (webhook signal, its batch's
+ * bulk poll, or its own polling), and stores the file. When a plan concurrency is configured, the render first takes
+ * one of the namespace's render slots and gives it back as soon as HeyGen has finished the video. Runs on its own, in
+ * batches, or as the last step of `photoAvatarLifecycle`.
  */
 export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVideoResult> {
   const visibility = new Visibility();
@@ -64,39 +64,43 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
       .catch(() => undefined); // the slots workflow reclaims leases anyway
   };
 
-  // Runs that validate in a local activity decide on render slots first: a patch marker written right after that
-  // local activity made legacy queries (which replay a run that is not cached) fail with a nondeterminism error in
-  // the SDK core. Older runs decide where they always did, after validating.
-  const decidedEarly = patched(VALIDATE_IN_ACTIVITY_PATCH) ? patched(RENDER_SLOTS_PATCH) : undefined;
   try {
-    const input = await validInput('render', rawInput);
-    const { workflowId } = workflowInfo();
-    const kind: RenderKind = input.video ? 'v2' : input.avatarIv ? 'avatar_iv' : 'webm';
-    // Only v2 renders carry a callback_id that webhook events name; the other kinds are followed by polling.
-    const waitMode = kind === 'v2' ? (input.waitMode ?? 'poll') : 'poll';
-    const polling = kind === 'v2' ? pollingFor(waitMode, input.polling) : (input.polling ?? DEFAULT_POLLING);
+    const { input, apiVersion } = await validInput('render', rawInput);
+    visibility.apiVersion(apiVersion);
+    const capabilities = API_CAPABILITIES[apiVersion];
+    const { workflowId, parent } = workflowInfo();
+    const kind = renderKindOf(input);
+    // Webhook events name the run by callback_id: every video type on v3, scene videos only on v2.
+    const evented = kind === 'scenes' || capabilities.callbackForEveryRender;
+    const batched = Boolean(input.reportToBatch && parent);
+    const waitMode = evented ? (input.waitMode ?? 'poll') : 'poll';
+    const polling = batched
+      ? DEFAULT_WEBHOOK_FALLBACK_POLLING // the batch's bulk read is the poll; this is the fallback
+      : evented
+        ? pollingFor(waitMode, input.polling)
+        : (input.polling ?? DEFAULT_POLLING);
 
     tracker.enter('submitting');
-    if (decidedEarly ?? patched(RENDER_SLOTS_PATCH)) {
-      const { limited } = await creates.acquireRenderSlot();
-      if (limited) {
-        await condition(() => slotGranted);
-        slotHeld = true;
-      }
+    const { limited } = await creates.acquireRenderSlot();
+    if (limited) {
+      await condition(() => slotGranted);
+      slotHeld = true;
     }
-    let submitted: { videoId: string };
-    if (input.video) {
-      // callback_id identifies this workflow in HeyGen's status reads and webhook events.
-      submitted = await creates.submitVideo({ request: { ...input.video, callback_id: workflowId } });
-    } else if (input.avatarIv) {
-      const { photo_file, image_key, ...fields } = input.avatarIv;
-      const key = image_key ?? (await transfers.uploadPhotoFile({ file: photo_file ?? '' })).imageKey;
-      submitted = await creates.submitAvatarIvVideo({ request: { ...fields, image_key: key } });
-    } else {
-      submitted = await creates.submitWebmVideo({ request: input.webm! });
-    }
+    const photo =
+      input.avatarIv?.photoFile !== undefined
+        ? (await transfers.uploadPhotoFile({ file: input.avatarIv.photoFile })).imageKey
+        : undefined;
+    // callback_id identifies this workflow in HeyGen's status reads and webhook events.
+    const request = renderRequestOf(input, { ...(photo ? { photo } : {}), callbackId: workflowId });
+    const submitted = await creates.submitRender({ request });
     videoId = submitted.videoId;
     visibility.heygenIds(videoId);
+    if (batched && parent) {
+      await getExternalWorkflowHandle(parent.workflowId).signal(renderSubmittedSignal, {
+        workflowId,
+        videoId: submitted.videoId,
+      });
+    }
 
     tracker.enter('rendering');
     const id = submitted.videoId;
@@ -105,9 +109,10 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
       poll: () => reads.checkVideo({ videoId: id }),
       polling,
       deadlineMs: RENDER_DEADLINE_MS,
-      // The render's event names this workflow (callback_id), so no route needs registering.
+      // The render's event names this workflow (callback_id), so no route needs registering; a batch's bulk poll
+      // sends the same signal.
       event: { inbox, kind: 'render', resourceId: id },
-      pollFirst: waitMode !== 'webhook',
+      pollFirst: !batched && waitMode !== 'webhook',
       onStatus: (status) => (heygenStatus = status),
     });
     heygenStatus = 'completed';
@@ -120,11 +125,12 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
     tracker.finish('completed');
     return {
       videoId: id,
-      ...(kind !== 'v2' ? { kind } : {}),
+      kind,
       videoPath: file.path,
       sha256: file.sha256,
       bytes: file.bytes,
       durationSeconds: rendered.durationSeconds,
+      apiVersion,
     };
   } catch (err) {
     await CancellationScope.nonCancellable(releaseSlot);

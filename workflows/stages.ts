@@ -42,22 +42,23 @@ export class StageTracker<S extends string> {
   /** `onEnter` runs on every stage change (the UI's search attributes and current details follow it). */
   constructor(
     first: S,
-    private readonly onEnter: (stage: S) => void = () => undefined,
+    private readonly onEnter: (stage: S, note?: string) => void = () => undefined,
   ) {
     this.stage = first;
     this.stages.push({ stage: first, startedAt: now() });
     onEnter(first);
   }
 
-  enter(stage: S): void {
+  /** `note` says what the stage means in this run when that is not obvious (e.g. a training stage without training). */
+  enter(stage: S, note?: string): void {
     const current = this.stages[this.stages.length - 1];
     if (current && !current.endedAt) {
       current.endedAt = now();
       ended(current, 'ok');
     }
     this.stage = stage;
-    this.stages.push({ stage, startedAt: now() });
-    this.onEnter(stage);
+    this.stages.push({ stage, startedAt: now(), ...(note ? { note } : {}) });
+    this.onEnter(stage, note);
   }
 
   finish(stage: S): void {

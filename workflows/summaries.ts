@@ -12,22 +12,25 @@ const SUMMARIES: { [K in keyof Activities]: (input: Input<K>) => string } = {
   generatePhotos: (i) => `Generate AI photos for "${short(i.name)}" (billable)`,
   checkGeneration: (i) => `${i.what} ${i.generationId}: read status`,
   uploadPhotoFile: (i) => `Upload ${short(i.file)}`,
-  createAvatarGroup: (i) => `Create photo-avatar group "${short(i.name)}"`,
-  addLooks: (i) => `Add ${i.imageKeys.length} look(s) to group ${i.groupId}`,
-  checkLooksReady: (i) => `Looks of group ${i.groupId}: read status (${i.lookIds.length})`,
-  findLooksForImages: (i) => `Group ${i.groupId}: find the looks of ${i.imageKeys.length} generated image(s)`,
-  startTraining: (i) => `Train group ${i.groupId}`,
+  createAvatar: (i) =>
+    `Create avatar "${short(i.name)}" from ${i.source === 'prompt' ? 'a prompt' : 'a photo'} (billable)`,
+  addLooks: (i) => `Add ${i.photos.length} look(s) to avatar ${i.groupId} (billable)`,
+  checkLooksReady: (i) => `Looks of avatar ${i.groupId}: read status (${i.lookIds.length})`,
+  startTraining: (i) => `Train group ${i.groupId} (billable)`,
   checkTraining: (i) => `Training of group ${i.groupId}: read status`,
-  generateLook: (i) => `Generate look "${short(i.look.prompt, 40)}" in group ${i.groupId} (billable)`,
-  submitVideo: (i) => `Render video "${short(i.request.title ?? 'untitled', 40)}" (billable)`,
-  submitAvatarIvVideo: (i) => `Render Avatar IV video "${short(i.request.video_title, 40)}" (billable)`,
-  submitWebmVideo: (i) => `Render WebM video of avatar ${i.request.avatar_pose_id} (billable)`,
+  generateLook: (i) => `Generate look "${short(i.look.prompt, 40)}" in avatar ${i.groupId} (billable)`,
+  findGeneratedLooks: (i) => `Avatar ${i.groupId}: find the looks of generation ${i.generationId}`,
+  submitRender: (i) =>
+    `Render ${RENDER_NAMES[i.request.kind]} "${short(i.request.title ?? 'untitled', 40)}" (billable)`,
   checkVideo: (i) => `Video ${i.videoId}: read status`,
+  checkVideos: (i) => `Read the status of ${i.videoIds.length} video(s) in one call`,
   downloadVideo: (i) => `Download video ${i.videoId} before its URL expires`,
   registerJobRoute: (i) => `Route webhook events of ${i.kind} ${i.resourceId} to this run`,
   acquireRenderSlot: () => 'Ask for a render slot (plan concurrency)',
   validateWorkflowInput: (i) => `Validate the ${i.contract} input against its contract`,
 };
+
+const RENDER_NAMES = { scenes: 'video', avatar_iv: 'Avatar IV video', webm: 'WebM video' } as const;
 
 export function activitySummary(name: string, args: unknown[]): string | undefined {
   const describe = (SUMMARIES as Record<string, ((input: unknown) => string) | undefined>)[name];
