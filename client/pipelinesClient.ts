@@ -5,7 +5,12 @@ import {
   WorkflowIdReusePolicy,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { lifecycleInputSchema, type LifecycleInput, type LifecycleResult } from '../contracts/lifecycle';
+import {
+  lifecycleInputSchema,
+  type LifecycleInput,
+  type LifecycleResult,
+  type PhotoSource,
+} from '../contracts/lifecycle';
 import type { LifecycleProgress, RenderProgress } from '../contracts/progress';
 import { renderVideoInputSchema, type RenderVideoInput, type RenderVideoResult } from '../contracts/render';
 import { SEARCH_ATTRIBUTES } from '../contracts/searchAttributes';
@@ -76,10 +81,29 @@ function assertPayloadSize(input: unknown): void {
   }
 }
 
+/** How the Temporal UI summary names a lifecycle's photo source. */
+function photoSourceLabel(photo: PhotoSource): string {
+  if (photo.generate) return 'AI photos from attributes';
+  if (photo.prompt !== undefined) return 'AI photo from a prompt';
+  if (photo.imageKeys) return `${photo.imageKeys.length} photo(s) HeyGen holds`;
+  return `${photo.files?.length ?? 0} uploaded file(s)`;
+}
+
+/** A render's title (for its workflow id and summary) and what kind of video it is. */
+function renderLabel(input: RenderVideoInput): { title: string; label: string } {
+  if (input.video) {
+    return { title: input.video.title ?? 'video', label: `${input.video.scenes.length} scene(s)` };
+  }
+  if (input.avatarIv) return { title: input.avatarIv.title, label: 'Avatar IV' };
+  return { title: input.webm?.title ?? 'webm', label: 'transparent WebM' };
+}
+
 /**
- * Typed entry point for other TypeScript services: start, follow, query, signal and cancel runs. Inputs are
- * validated here, at the edge, with the same schemas the workflows use: a bad input throws an
- * InputValidationError naming the field, and no workflow (hence no HeyGen call) is started.
+ * Typed entry point for other TypeScript services: start, follow, query, signal and cancel runs. Inputs are the
+ * product's API-neutral contract (contracts/), validated here, at the edge, with the same schemas the workflows
+ * use: a bad input throws an InputValidationError naming the field, and no workflow (hence no HeyGen call) is
+ * started. Which HeyGen API a run speaks is the worker's setting (HEYGEN_API_VERSION): the worker refuses, before
+ * any HeyGen call, a field that API cannot honour, and every result names the version in `apiVersion`.
  */
 export class PipelinesClient {
   /** `defaultWaitMode` applies to inputs that do not set `waitMode` (webhook when a receiver is registered). */
@@ -98,24 +122,14 @@ export class PipelinesClient {
 
   async startLifecycle(input: LifecycleInput, opts: StartOptions = {}): Promise<RunRef> {
     const valid = { waitMode: this.defaultWaitMode, ...parseInput(lifecycleInputSchema, input) };
-    const photo = valid.photo.generate
-      ? 'generated photos'
-      : valid.photo.imageKeys
-        ? 'image keys'
-        : 'uploaded files';
-    const summary = `Photo-avatar lifecycle "${valid.name}": ${photo}, ${valid.looks?.length ?? 0} new look(s), ${valid.waitMode} mode`;
+    const summary = `Photo-avatar lifecycle "${valid.name}": ${photoSourceLabel(valid.photo)}, ${valid.looks?.length ?? 0} new look(s), ${valid.waitMode} mode`;
     return this.start(WORKFLOW_TYPES.lifecycle, 'lifecycle', valid.name, valid, opts, summary);
   }
 
   async startRender(input: RenderVideoInput, opts: StartOptions = {}): Promise<RunRef> {
     const valid = { waitMode: this.defaultWaitMode, ...parseInput(renderVideoInputSchema, input) };
-    const title = valid.video?.title ?? valid.avatarIv?.video_title ?? (valid.webm ? 'webm' : 'video');
-    const kind = valid.video
-      ? `${valid.video.video_inputs.length} scene(s)`
-      : valid.avatarIv
-        ? 'Avatar IV'
-        : 'WebM';
-    return this.start(WORKFLOW_TYPES.render, 'render', title, valid, opts, `Render "${title}" (${kind})`);
+    const { title, label } = renderLabel(valid);
+    return this.start(WORKFLOW_TYPES.render, 'render', title, valid, opts, `Render "${title}" (${label})`);
   }
 
   /** Starts a batch of renders; `waitMode` defaults apply to every item that does not set its own. */
