@@ -1,20 +1,25 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { deliverToMailbox } from '../../client/mailbox';
+import { mailboxWorkflowId } from '../../contracts/events';
+import { RENDER_SLOTS_WORKFLOW_ID } from '../../workflows/definitions';
+import { lifecycleInputFor, sceneRender } from '../support/versions';
+import { testedApiVersions, versionedWorkflowSuite } from '../support/stack';
 import { temporalCliPath } from '../support/temporal';
-import { workflowSuite } from '../support/stack';
-import { FAST_POLLING, lifecycleInput, VOICE_ID } from '../support/inputs';
 
 /**
- * Determinism guard: histories recorded from earlier versions of the workflows (test/histories/*.json) must replay
- * on the current code. A change that alters the sequence of commands fails here, in CI, before it can break runs
- * in flight. Re-record deliberately with RECORD_HISTORIES=1 (and keep the old files if old runs may still be open).
+ * Determinism guard: histories recorded from the workflows (test/histories/*.json) must replay on the current code.
+ * A change that alters the sequence of commands fails here, in CI, before it can break runs in flight (see
+ * workflows/patches.ts for how to make such a change). Re-record deliberately with RECORD_HISTORIES=1, which writes
+ * the histories of the runs below (one or more per workflow type and API version) and removes no file: keep old
+ * files while runs that predate a change may still be open.
  */
 const HISTORIES = path.join(__dirname, '..', 'histories');
 
-const suite = workflowSuite();
+const suite = versionedWorkflowSuite({}, { startWorker: false });
 
 /** History files are named after their workflow id ('/' written as '__'): replay needs the original id. */
 function fileFor(workflowId: string): string {
@@ -29,43 +34,59 @@ async function recordedHistories(): Promise<string[]> {
 }
 
 describe('replay', () => {
-  test('fresh runs of every workflow replay deterministically (and are recorded on request)', async () => {
-    const { stack, env } = suite;
-    // Current versions: a lifecycle (its render carries the render-slots patch marker), one in webhook mode (route
-    // registration overlapping its waits; no receiver here, so its short polling ends the waits), and a batch. Since
-    // v4 / webhook-v2 / batch-v3: input validated by a local activity, status reads and routes as local activities.
-    const { workflowId } = await stack.client.startLifecycle(lifecycleInput(), {
-      workflowId: 'recorded-lifecycle-v4',
-    });
-    await stack.client.waitForLifecycle(workflowId);
-    const webhook = await stack.client.startLifecycle(lifecycleInput({ waitMode: 'webhook' }), {
-      workflowId: 'recorded-lifecycle-webhook-v2',
-    });
-    await stack.client.waitForLifecycle(webhook.workflowId);
-    const batch = await stack.client.startBatch(
+  test('fresh runs of every workflow type replay deterministically (and are recorded on request)', async () => {
+    const recorded: string[] = [];
+    for (const version of testedApiVersions()) {
+      const stack = suite.stacks[version];
+      // One render at a time: the renders take slots, so the render-slots workflow runs and is recorded too.
+      await stack.startWorker({ maxConcurrentRenders: 1 });
+      const lifecycle = `recorded-${version}-lifecycle`;
+      await stack.client.waitForLifecycle(
+        (await stack.client.startLifecycle(lifecycleInputFor(version), { workflowId: lifecycle })).workflowId,
+      );
+      // Webhook mode without a receiver: its fallback polling (short here) ends the waits; routes are registered.
+      const webhook = `recorded-${version}-lifecycle-webhook`;
+      await stack.client.waitForLifecycle(
+        (
+          await stack.client.startLifecycle(lifecycleInputFor(version, { waitMode: 'webhook' }), {
+            workflowId: webhook,
+          })
+        ).workflowId,
+      );
+      const batch = `recorded-${version}-batch`;
+      await stack.client.waitForBatch(
+        (
+          await stack.client.startBatch(
+            { items: [0, 1].map((i) => ({ ref: `r${i}`, render: sceneRender(`Replay ${i}`) })) },
+            { workflowId: batch },
+          )
+        ).workflowId,
+      );
+      recorded.push(lifecycle, `${lifecycle}/render`, webhook, batch, `${batch}/item-0`);
+    }
+    // A mailbox that receives an event and its route, delivers and closes; the render-slots semaphore as it stands.
+    const stack = suite.stacks[testedApiVersions()[0]!];
+    const target = {
+      client: suite.env.client,
+      taskQueue: stack.config.temporal.taskQueue,
+      kind: 'render' as const,
+    };
+    await deliverToMailbox(
+      { ...target, resourceId: 'replay-video' },
       {
-        items: [0, 1].map((i) => ({
-          ref: `r${i}`,
-          render: {
-            video: {
-              dimension: { width: 128, height: 128 },
-              video_inputs: [
-                {
-                  character: { type: 'avatar' as const, avatar_id: 'Angela-inblackskirt-20220820' },
-                  voice: { type: 'text' as const, voice_id: VOICE_ID, input_text: `Replay ${i}` },
-                },
-              ],
-            },
-            polling: FAST_POLLING,
-          },
-        })),
+        event: { kind: 'render', resourceId: 'replay-video', outcome: 'success' },
+        route: 'recorded-no-such-run',
       },
-      { workflowId: 'recorded-batch-v3' },
     );
-    await stack.client.waitForBatch(batch.workflowId);
-    for (const id of [workflowId, `${workflowId}/render`, webhook.workflowId, batch.workflowId]) {
-      const file = fileFor(id);
-      const history = await env.client.workflow.getHandle(id).fetchHistory();
+    const mailbox = mailboxWorkflowId('render', 'replay-video');
+    await suite.env.client.workflow.getHandle(mailbox).result();
+    recorded.push(mailbox, RENDER_SLOTS_WORKFLOW_ID);
+
+    if (process.env.RECORD_HISTORIES === '1') {
+      for (const file of await recordedHistories()) await rm(path.join(HISTORIES, file));
+    }
+    for (const id of recorded) {
+      const history = await suite.env.client.workflow.getHandle(id).fetchHistory();
       await Worker.runReplayHistory({ workflowBundle: suite.bundle }, history, id);
       if (process.env.RECORD_HISTORIES === '1') {
         // The CLI writes the canonical proto3 JSON that historyFromJSON (and every Temporal SDK) reads.
@@ -77,22 +98,23 @@ describe('replay', () => {
             '--workflow-id',
             id,
             '--address',
-            env.address,
+            suite.env.address,
             '--namespace',
             'default',
-            '--output',
-            'json',
-          ],
+          ].concat(['--output', 'json']),
           { encoding: 'utf8' },
         );
-        await writeFile(path.join(HISTORIES, file), json);
+        await writeFile(path.join(HISTORIES, fileFor(id)), json);
       }
     }
   });
 
   test('every recorded history replays on the current workflow code', async () => {
     const files = await recordedHistories();
-    expect(files.length).toBeGreaterThanOrEqual(5);
+    // Every workflow type is covered: lifecycles and their renders in both API versions, batches, a mailbox, slots.
+    for (const type of ['lifecycle', 'lifecycle__render', 'batch', 'heygen-event', 'heygen-render-slots']) {
+      expect(files.some((f) => f.includes(type))).toBe(true);
+    }
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8')));
       await Worker.runReplayHistory({ workflowBundle: suite.bundle }, history, workflowIdOf(file)).catch(
