@@ -7,17 +7,18 @@ import { FAST_POLLING, lifecycleInput, VOICE_ID } from './inputs';
 export const STUDIO_AVATAR_ID = 'Angela-inblackskirt-20220820';
 
 /**
- * The standard test lifecycle for an API version: v3 has no free test mode (a `test: true` render would be billed,
- * so v3 runs refuse it), so it is left out there.
+ * The standard test lifecycle for an API version. v3 has no free test mode (a `test: true` render would be billed,
+ * so v3 runs refuse it) and takes only sizes that map exactly to its resolutions and aspect ratios: there the video
+ * is a 720p render without `test`.
  */
 export function lifecycleInputFor(
   version: ApiVersion,
   overrides: Partial<LifecycleInput> = {},
 ): LifecycleInput {
   const input = lifecycleInput(overrides);
-  if (version === 'v3' && input.video.test !== undefined && overrides.video === undefined) {
+  if (version === 'v3' && overrides.video === undefined) {
     const { test: _test, ...video } = input.video;
-    return { ...input, video };
+    return { ...input, video: { ...video, dimension: { width: 1280, height: 720 } } };
   }
   return input;
 }
