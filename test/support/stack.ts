@@ -11,6 +11,7 @@ import {
   type RunningSimulator,
   type SimulatorOptions,
 } from '../../simulator';
+import type { HeyGenPort } from '../../heygen/port';
 import type { WorkerConfig } from '../../worker/config';
 import { createWorker } from '../../worker/createWorker';
 import { bundleWorkflows, createLocalEnv } from './temporal';
@@ -25,7 +26,11 @@ export interface Stack {
   config: WorkerConfig;
   outputDir: string;
   /** Starts a worker on this stack's task queue; stop it with `worker.shutdown()` */
-  startWorker(overrides?: Partial<WorkerConfig>): Promise<{ worker: Worker; done: Promise<void> }>;
+  /** `heygen`: a port of the test's own (e.g. an adapter with short client timeouts) instead of the configured one */
+  startWorker(
+    overrides?: Partial<WorkerConfig>,
+    opts?: { heygen?: HeyGenPort },
+  ): Promise<{ worker: Worker; done: Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -57,9 +62,10 @@ export async function createStack(
     client,
     config,
     outputDir,
-    async startWorker(overrides = {}) {
+    async startWorker(overrides = {}, opts = {}) {
       const worker = await createWorker({
         config: { ...config, ...overrides },
+        ...(opts.heygen ? { heygen: opts.heygen } : {}),
         connection: env.nativeConnection,
         client: env.client,
         workflowBundle: bundle,
