@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { HeyGenConfig } from './config';
 import { HeyGenError } from './errors';
 import { HeyGenHttp, type Operation, type Timeouts } from './http';
-import type { HeyGenPort } from './port';
 import {
   addLooksRequestSchema,
   addLooksResponseSchema,
@@ -244,11 +243,12 @@ export const OPERATIONS = {
 } as const;
 
 /**
- * Typed client for HeyGen's v1/v2 API: one method per endpoint of the specification. Requests are validated before
- * they are sent (an invalid request never reaches HeyGen), responses are parsed, and every failure is a HeyGenError.
- * It does not retry: the caller (a Temporal activity) owns retries.
+ * Typed client for HeyGen's v1/v2 API: one method per endpoint of the specification, in HeyGen's own shapes. The
+ * product talks to it only through the v2 adapter (heygen/v2/adapter.ts), which implements the neutral port. Requests
+ * are validated before they are sent (an invalid request never reaches HeyGen), responses are parsed, and every
+ * failure is a HeyGenError. It does not retry: the caller (a Temporal activity) owns retries.
  */
-export class HeyGenClient implements HeyGenPort {
+export class HeyGenClient {
   private readonly http: HeyGenHttp;
 
   /** `timeouts` overrides the per-operation defaults (TIMEOUTS in ./http). */
@@ -485,12 +485,16 @@ function idSchema(field: string) {
     .min(1, `${field} must not be empty`);
 }
 
-/** Validates a request before it is sent; the error names the offending field. */
-function validate<T>(operation: string, schema: z.ZodType<T>, value: unknown): T {
+/**
+ * Validates a request before it is sent; the error names the offending field (under `prefix`, when the value is
+ * one field of a larger request).
+ */
+export function validate<T>(operation: string, schema: z.ZodType<T>, value: unknown, prefix?: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'request';
+  const path = [...(prefix === undefined ? [] : [prefix]), ...(issue?.path ?? []).map(String)];
+  const field = path.length > 0 ? path.join('.') : 'request';
   throw new HeyGenError({
     kind: 'InvalidRequest',
     operation,

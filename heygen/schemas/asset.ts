@@ -1,14 +1,10 @@
 import { z } from 'zod';
+import { ASSET_CONTENT_TYPES, type AssetContentType } from '../port';
 
-export const ACCEPTED_ASSET_TYPES = [
-  'image/jpeg',
-  'image/png',
-  'video/mp4',
-  'video/webm',
-  'audio/mpeg',
-] as const;
+/** The content types an upload may carry (the port's list: both API generations take the same five). */
+export const ACCEPTED_ASSET_TYPES = ASSET_CONTENT_TYPES;
 export const assetContentTypeSchema = z.enum(ACCEPTED_ASSET_TYPES);
-export type AssetContentType = z.infer<typeof assetContentTypeSchema>;
+export type { AssetContentType };
 
 export const uploadedAssetSchema = z.looseObject({
   id: z.string().min(1),

@@ -1,73 +1,34 @@
 import { z } from 'zod';
+import {
+  imageKeySchema,
+  orientationSchema,
+  photoAttributesSchema,
+  photoStyleSchema,
+  poseSchema,
+  promptSchema,
+} from '../../contracts/fields';
 import { MAX_LOOKS_PER_ADD } from '../limits';
 
-/** Attribute values: the notes' lists and the seeds' shorter lists are both accepted. */
-export const photoAgeSchema = z.enum([
-  'Young Adult',
-  'Early Middle Age',
-  'Late Middle Age',
-  'Senior',
-  'Unspecified',
-  'Adult',
-]);
-export const photoGenderSchema = z.enum(['Woman', 'Man', 'Unspecified']);
-export const photoEthnicitySchema = z.enum([
-  'White',
-  'Black',
-  'Asian American',
-  'East Asian',
-  'South East Asian',
-  'South Asian',
-  'Middle Eastern',
-  'Pacific',
-  'Hispanic',
-  'Unspecified',
-  'Caucasian',
-]);
-export const orientationSchema = z.enum(['square', 'horizontal', 'vertical']);
-export const poseSchema = z.enum(['half_body', 'close_up', 'full_body', 'headshot']);
-export const photoStyleSchema = z.enum([
-  'Realistic',
-  'Pixar',
-  'Cinematic',
-  'Vintage',
-  'Noir',
-  'Cyberpunk',
-  'Unspecified',
-  'Artistic',
-]);
+// Request field rules are the product contract's (contracts/fields.ts); these schemas only give them v2's names.
 
-export const photoAttributesSchema = z.object({
-  age: photoAgeSchema,
-  gender: photoGenderSchema,
-  ethnicity: photoEthnicitySchema,
-  orientation: orientationSchema,
-  pose: poseSchema,
-  style: photoStyleSchema,
-  appearance: z.string().trim().min(1).max(1000),
-});
-export type PhotoAttributes = z.infer<typeof photoAttributesSchema>;
+const nameSchema = z.string().trim().min(1).max(200);
 
-export const generatePhotosRequestSchema = photoAttributesSchema.extend({
-  name: z.string().trim().min(1).max(200),
-});
+/** `POST /v2/photo_avatar/photo/generate`: all eight fields are required. */
+export const generatePhotosRequestSchema = photoAttributesSchema.extend({ name: nameSchema });
 export type GeneratePhotosRequest = z.infer<typeof generatePhotosRequestSchema>;
 
-export const lookSpecSchema = z.object({
-  prompt: z.string().trim().min(1).max(1000),
+/** `POST /v2/photo_avatar/look/generate`: v2 requires orientation, pose and style. */
+export const generateLookRequestSchema = z.object({
+  group_id: z.string().min(1),
+  prompt: promptSchema,
   orientation: orientationSchema,
   pose: poseSchema,
   style: photoStyleSchema,
 });
-export type LookSpec = z.infer<typeof lookSpecSchema>;
-
-export const generateLookRequestSchema = lookSpecSchema.extend({ group_id: z.string().min(1) });
 export type GenerateLookRequest = z.infer<typeof generateLookRequestSchema>;
 
-export const imageKeySchema = z.string().trim().min(1).max(500);
-
 export const createGroupRequestSchema = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: nameSchema,
   image_key: imageKeySchema,
   generation_id: z.string().min(1).optional(),
 });
@@ -75,7 +36,7 @@ export type CreateGroupRequest = z.infer<typeof createGroupRequestSchema>;
 
 export const addLooksRequestSchema = z.object({
   group_id: z.string().min(1),
-  name: z.string().trim().min(1).max(200),
+  name: nameSchema,
   image_keys: z.array(imageKeySchema).min(1).max(MAX_LOOKS_PER_ADD),
   generation_id: z.string().min(1).optional(),
 });
@@ -100,6 +61,11 @@ export const photoAvatarLookSchema = z.looseObject({
   name: z.string().nullish(),
   status: z.string().nullish(),
   image_url: z.string().nullish(),
+  /**
+   * Not in the documented look object (heygen-api-notes.md): read when HeyGen sends it, to tell which generation
+   * produced a look; without it looks are told apart by their ids, never by their image URL.
+   */
+  image_key: z.string().nullish(),
   created_at: z.number().nullish(),
   is_motion: z.boolean().nullish(),
   motion_preview_url: z.string().nullish(),

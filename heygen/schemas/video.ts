@@ -1,33 +1,45 @@
 import { z } from 'zod';
+import {
+  MAX_PROMPT_CHARS,
+  MAX_SCENES,
+  MAX_SCRIPT_CHARS,
+  VOICE_EMOTIONS,
+  dimensionSchema as contractDimensionSchema,
+  hexColorSchema,
+  idSchema,
+  mediaUrlSchema,
+  scriptSchema,
+  titleSchema,
+} from '../../contracts/fields';
 
-const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a hex colour like #FFFFFF');
-/** HeyGen ids are 32-character hex strings or short names; 200 leaves room without letting a field carry megabytes. */
-const id = z.string().trim().min(1).max(200);
-/** Media URLs HeyGen fetches: http(s) only (HeyGen refuses ftp:, file:, data: ... with 400175). */
-const mediaUrl = z.httpUrl().max(2048);
-/** Documented as 1500 or 5000 characters depending on the source; the larger bound is enforced here. */
-export const MAX_SCRIPT_CHARS = 5000;
+// Request field rules are the product contract's (contracts/fields.ts); these schemas only give them v1/v2's names.
+
+export { MAX_SCRIPT_CHARS };
 
 export const characterSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('avatar'),
-    avatar_id: id,
+    avatar_id: idSchema,
     avatar_style: z.enum(['normal', 'circle', 'closeUp']).optional(),
   }),
-  z.object({ type: z.literal('talking_photo'), talking_photo_id: id }),
+  z.object({ type: z.literal('talking_photo'), talking_photo_id: idSchema }),
 ]);
 
 export const voiceSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('text'),
-    voice_id: id,
-    input_text: z.string().trim().min(1).max(MAX_SCRIPT_CHARS),
+    voice_id: idSchema,
+    input_text: scriptSchema,
     speed: z.number().min(0.5).max(1.5).optional(),
     pitch: z.number().int().min(-50).max(50).optional(),
-    emotion: z.enum(['Excited', 'Friendly', 'Serious', 'Soothing', 'Broadcaster']).optional(),
+    emotion: z.enum(VOICE_EMOTIONS).optional(),
   }),
   z
-    .object({ type: z.literal('audio'), audio_url: mediaUrl.optional(), audio_asset_id: id.optional() })
+    .object({
+      type: z.literal('audio'),
+      audio_url: mediaUrlSchema.optional(),
+      audio_asset_id: idSchema.optional(),
+    })
     .refine((v) => Boolean(v.audio_url) !== Boolean(v.audio_asset_id), {
       message: 'exactly one of audio_url or audio_asset_id is required',
     }),
@@ -35,17 +47,17 @@ export const voiceSchema = z.discriminatedUnion('type', [
 ]);
 
 export const backgroundSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('color'), value: hexColor }),
+  z.object({ type: z.literal('color'), value: hexColorSchema }),
   z
-    .object({ type: z.literal('image'), url: mediaUrl.optional(), image_asset_id: id.optional() })
+    .object({ type: z.literal('image'), url: mediaUrlSchema.optional(), image_asset_id: idSchema.optional() })
     .refine((v) => Boolean(v.url) !== Boolean(v.image_asset_id), {
       message: 'exactly one of url or image_asset_id is required',
     }),
   z
     .object({
       type: z.literal('video'),
-      url: mediaUrl.optional(),
-      video_asset_id: id.optional(),
+      url: mediaUrlSchema.optional(),
+      video_asset_id: idSchema.optional(),
       play_style: z.enum(['fit_to_scene', 'freeze', 'loop', 'once']),
     })
     .refine((v) => Boolean(v.url) !== Boolean(v.video_asset_id), {
@@ -54,13 +66,8 @@ export const backgroundSchema = z.discriminatedUnion('type', [
 ]);
 export type Background = z.infer<typeof backgroundSchema>;
 
-const evenSide = z
-  .number()
-  .int()
-  .min(128)
-  .max(4096)
-  .refine((n) => n % 2 === 0, 'must be even');
-export const dimensionSchema = z.object({ width: evenSide, height: evenSide });
+/** The contract's size rule; unknown keys are dropped rather than refused, as v2 requests always did. */
+export const dimensionSchema = z.object(contractDimensionSchema.shape);
 export type Dimension = z.infer<typeof dimensionSchema>;
 
 export const videoInputSchema = z.object({
@@ -71,8 +78,8 @@ export const videoInputSchema = z.object({
 export type VideoInput = z.infer<typeof videoInputSchema>;
 
 export const generateVideoRequestSchema = z.object({
-  video_inputs: z.array(videoInputSchema).min(1).max(50),
-  title: z.string().max(200).optional(),
+  video_inputs: z.array(videoInputSchema).min(1).max(MAX_SCENES),
+  title: titleSchema.optional(),
   test: z.boolean().optional(),
   caption: z.boolean().optional(),
   callback_id: z.string().max(200).optional(),
@@ -82,15 +89,15 @@ export type GenerateVideoRequest = z.infer<typeof generateVideoRequestSchema>;
 
 /** Avatar IV fields without the photo; the request needs `image_key` (see below). */
 export const avatarIvFieldsSchema = z.object({
-  video_title: z.string().min(1).max(200),
-  script: z.string().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
-  voice_id: id,
+  video_title: titleSchema.min(1),
+  script: scriptSchema.optional(),
+  voice_id: idSchema,
   video_orientation: z.enum(['portrait', 'landscape', 'square']).optional(),
   fit: z.enum(['cover', 'contain']).optional(),
-  custom_motion_prompt: z.string().max(1000).optional(),
+  custom_motion_prompt: z.string().max(MAX_PROMPT_CHARS).optional(),
   enhance_custom_motion_prompt: z.boolean().optional(),
-  audio_url: mediaUrl.optional(),
-  audio_asset_id: id.optional(),
+  audio_url: mediaUrlSchema.optional(),
+  audio_asset_id: idSchema.optional(),
 });
 
 /** Avatar IV speaks a script or an audio file. */
@@ -102,17 +109,17 @@ export const AVATAR_IV_SPEECH_ISSUE = {
 };
 
 export const generateAvatarIvRequestSchema = avatarIvFieldsSchema
-  .extend({ image_key: id })
+  .extend({ image_key: idSchema })
   .refine(hasAvatarIvSpeech, AVATAR_IV_SPEECH_ISSUE);
 export type GenerateAvatarIvRequest = z.infer<typeof generateAvatarIvRequestSchema>;
 
 export const generateWebmRequestSchema = z
   .object({
-    avatar_pose_id: id,
+    avatar_pose_id: idSchema,
     avatar_style: z.enum(['normal', 'closeUp']).optional(),
-    input_text: z.string().trim().min(1).max(MAX_SCRIPT_CHARS).optional(),
-    voice_id: id.optional(),
-    input_audio: mediaUrl.optional(),
+    input_text: scriptSchema.optional(),
+    voice_id: idSchema.optional(),
+    input_audio: mediaUrlSchema.optional(),
     dimension: dimensionSchema.optional(),
   })
   .refine((v) => v.input_text || v.input_audio, {
