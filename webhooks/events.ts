@@ -1,26 +1,30 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { JobKind } from '../contracts/events';
+import { EVENT_ID_PATTERN } from './signature';
 import type { RoutedJobEvent } from './types';
 
 /**
- * Maps a verified HeyGen webhook body `{event_type, event_data}` to the job event it concerns.
+ * Maps a verified HeyGen webhook body to the job event it concerns. Two body shapes are accepted: v3's
+ * `{event_id, event_type, event_data}` and the legacy `{event_type, event_data}`.
  *
  * - `avatar_video.success|fail` -> 'render', resourceId = video_id, route = callback_id. Without a callback_id the
  *   render was not started by this service: ignored.
  * - `photo_avatar_generation.success|fail` -> 'photo_generation', resourceId = generation_id (or `id`).
  * - `photo_avatar_train.success|fail` -> 'training', resourceId = group_id (or `avatar_group_id`).
- * - Every other event type, known (gif, caption, add_motion, instant_avatar, video_translate) or not: ignored.
+ * - Every other event type, known (gif, caption, add_motion, instant_avatar, video_translate, batch...) or not:
+ *   ignored (acknowledged with 200, so HeyGen does not redeliver it).
  * - Not JSON / not UTF-8, no event_type or event_data, or a mapped event without its id: malformed.
  *
  * Unknown fields are tolerated everywhere. Fail events carry HeyGen's message (msg, error_msg, ...), capped in
- * length. eventId = the Heygen-Event-Id header when given, else the sha256 hex of the raw body (so a redelivery of
- * the same bytes has the same id).
+ * length. eventId = the Heygen-Event-Id header when given, else the body's event_id, else the sha256 hex of the raw
+ * body (so a redelivery of the same bytes has the same id). An event_id that is not visible ASCII (at most 200
+ * characters) is treated as absent: it is only a dedupe key, and nothing relies on it for correctness.
  */
 
 export type ParsedWebhookEvent =
-  | { kind: 'job'; event: RoutedJobEvent }
-  | { kind: 'ignored'; eventType: string; reason: string }
+  | { kind: 'job'; event: RoutedJobEvent; /** the body's event_id (v3), when usable */ bodyEventId?: string }
+  | { kind: 'ignored'; eventType: string; reason: string; bodyEventId?: string }
   | { kind: 'malformed'; reason: string };
 
 const MAX_ID_LENGTH = 512;
@@ -55,7 +59,7 @@ const training = (outcome: Mapping['outcome']): Mapping => ({
   needsRoute: false,
 });
 
-const MAPPINGS: ReadonlyMap<string, Mapping> = new Map([
+const MAPPINGS: ReadonlyMap<string, Mapping> = new Map<string, Mapping>([
   ['avatar_video.success', video('success')],
   ['avatar_video.fail', video('fail')],
   ['photo_avatar_generation.success', photo('success')],
@@ -64,9 +68,17 @@ const MAPPINGS: ReadonlyMap<string, Mapping> = new Map([
   ['photo_avatar_train.fail', training('fail')],
 ]);
 
+/**
+ * The event types this service acts on: the one list `webhooks register` subscribes an endpoint to (every one is
+ * in v3's event enum, notes §3.8, and in v2's).
+ */
+export const HANDLED_EVENT_TYPES: readonly string[] = [...MAPPINGS.keys()];
+
 const envelopeSchema = z.looseObject({
   event_type: z.string().min(1).max(MAX_EVENT_TYPE_LENGTH),
   event_data: z.record(z.string(), z.unknown()),
+  // Any value is tolerated here; only a usable one is kept (see eventIdOf).
+  event_id: z.unknown().optional(),
 });
 
 function hasControlCharacter(s: string): boolean {
@@ -112,7 +124,11 @@ function failureMessage(data: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-export function bodyEventId(rawBody: Buffer): string {
+function eventIdOf(value: unknown): string | undefined {
+  return typeof value === 'string' && EVENT_ID_PATTERN.test(value) ? value : undefined;
+}
+
+export function bodyHash(rawBody: Buffer): string {
   return createHash('sha256').update(rawBody).digest('hex');
 }
 
@@ -128,9 +144,13 @@ export function parseWebhookEvent(rawBody: Buffer, eventIdHeader?: string): Pars
     return { kind: 'malformed', reason: 'body lacks event_type (string) or event_data (object)' };
   }
   const { event_type: eventType, event_data: data } = envelope.data;
+  const fromBody = eventIdOf(envelope.data.event_id);
+  const withBodyId = fromBody === undefined ? {} : { bodyEventId: fromBody };
 
   const mapping = MAPPINGS.get(eventType);
-  if (!mapping) return { kind: 'ignored', eventType, reason: 'event type not handled by this service' };
+  if (!mapping) {
+    return { kind: 'ignored', eventType, reason: 'event type not handled by this service', ...withBodyId };
+  }
 
   const resourceId = firstId(data, mapping.idFields);
   if (resourceId === undefined) {
@@ -145,7 +165,12 @@ export function parseWebhookEvent(rawBody: Buffer, eventIdHeader?: string): Pars
     const callbackId = data.callback_id;
     const parsed = typeof callbackId === 'string' ? idSchema.safeParse(callbackId) : undefined;
     if (!parsed?.success) {
-      return { kind: 'ignored', eventType, reason: 'no callback_id: not started by this service' };
+      return {
+        kind: 'ignored',
+        eventType,
+        reason: 'no callback_id: not started by this service',
+        ...withBodyId,
+      };
     }
     route = parsed.data;
   }
@@ -155,12 +180,15 @@ export function parseWebhookEvent(rawBody: Buffer, eventIdHeader?: string): Pars
     resourceId,
     outcome: mapping.outcome,
     eventType,
-    eventId: eventIdHeader !== undefined && eventIdHeader.length > 0 ? eventIdHeader : bodyEventId(rawBody),
+    eventId:
+      eventIdHeader !== undefined && eventIdHeader.length > 0
+        ? eventIdHeader
+        : (fromBody ?? bodyHash(rawBody)),
   };
   if (mapping.outcome === 'fail') {
     const message = failureMessage(data);
     if (message !== undefined) event.message = message;
   }
   if (route !== undefined) event.route = route;
-  return { kind: 'job', event };
+  return { kind: 'job', event, ...withBodyId };
 }

@@ -16,11 +16,14 @@ const VERIFICATION_RESULTS: Record<string, (s: ReceiverStats) => number> = {
   bad_signature: (s) => s.rejected.bad_signature,
   stale_timestamp: (s) => s.rejected.stale_timestamp,
   bad_timestamp: (s) => s.rejected.bad_timestamp,
+  event_id_mismatch: (s) => s.rejected.event_id_mismatch,
 };
 
 const DELIVERY_OUTCOMES: Record<string, (s: ReceiverStats) => number> = {
   accepted: (s) => s.accepted,
-  duplicate: (s) => s.duplicate,
+  // Outcomes partition the POSTs: duplicates the sink reported, and those the receiver's memo answered itself.
+  duplicate: (s) => s.duplicate - s.recentDuplicates,
+  recent_duplicate: (s) => s.recentDuplicates,
   ignored: (s) => s.ignored,
   malformed: (s) => s.rejected.malformed,
   too_large: (s) => s.rejected.too_large,

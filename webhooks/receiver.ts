@@ -1,7 +1,16 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseWebhookEvent } from './events';
-import { verifySignature, type SignatureFailure } from './signature';
+import type { WebhookSecretSource } from './secrets';
+import {
+  checkSignatureSettings,
+  DEFAULT_SIGNATURE_SETTINGS,
+  DEFAULT_TOLERANCE_SECONDS,
+  verifySignature,
+  type SignatureFailure,
+  type SignatureResult,
+  type SignatureSettings,
+} from './signature';
 import type { JobEventSink, ReceiverLog } from './types';
 
 /**
@@ -12,16 +21,22 @@ import type { JobEventSink, ReceiverLog } from './types';
  *   other methods on `<path>` or `/healthz` -> 405; other paths -> 404.
  * - `POST <path>`: Content-Length over `maxBodyBytes` -> 413 without reading; the raw body is read with a hard
  *   limit (streaming past it -> 413, reading stops, the connection is closed); the signature is verified on the raw
- *   bytes BEFORE anything is parsed (any failure -> 401, the sink is never called); then the body is parsed:
- *   malformed -> 400, ignored -> 200 `{"status":"ignored"}`, job -> `sink.deliver()`:
+ *   bytes BEFORE anything is parsed (any failure -> 401, the sink is never called; a bad signature first makes the
+ *   secret source re-read its file, rate-limited, and is checked once more if the set changed); then the body is
+ *   parsed: a `Heygen-Event-Id` header that differs from the body's `event_id` -> 401 `event_id_mismatch`;
+ *   malformed -> 400, ignored -> 200 `{"status":"ignored"}`; a job event whose HeyGen event id was handed over
+ *   recently -> 200 `{"status":"duplicate"}` without calling the sink (a bounded in-memory memo that only saves
+ *   work: the sink's own duplicate handling is what makes redeliveries harmless); else `sink.deliver()`:
  *   'accepted' / 'duplicate' -> 200, sink throws (or takes longer than `sinkTimeoutMs`) -> 503 so HeyGen redelivers.
  * Every answer is JSON. Malformed HTTP, oversized headers and slow clients are answered by the `clientError` handler
  * (400 / 431 / 408, JSON) and the connection is closed; headers must arrive within 5 s and the whole request within
  * `requestTimeoutMs`.
  *
- * `secrets` is read at every request (never copied): the owner may add the secret HeyGen returns from
- * `endpoint.add` to the same array after the receiver is up (registration needs the OPTIONS probe to succeed first),
- * and add/remove entries when rotating. With no secret every POST is a 401.
+ * `secrets` is read at every request (never copied): either an array the owner may change (e.g. add the secret
+ * HeyGen returns from registration after the receiver is up: registration needs the OPTIONS probe to succeed first),
+ * or a WebhookSecretSource such as the watched secrets file (webhooks/secrets.ts), which swaps its set atomically on
+ * rotation. Each request verifies against the set it read, so a swap never affects a request already verified.
+ * With no secret every POST is a 401.
  */
 
 export interface ReceiverStats {
@@ -35,6 +50,8 @@ export interface ReceiverStats {
     bad_signature: number;
     stale_timestamp: number;
     bad_timestamp: number;
+    /** Heygen-Event-Id header and body event_id disagree */
+    event_id_mismatch: number;
     /** 400: verified but malformed */
     malformed: number;
     /** 413: Content-Length or streamed body over the limit */
@@ -44,8 +61,12 @@ export interface ReceiverStats {
   ignored: number;
   /** 200 accepted by the sink */
   accepted: number;
-  /** 200 duplicate, per the sink */
+  /** 200 duplicate: per the sink, or (counted here too) per the receiver's memo of recent event ids */
   duplicate: number;
+  /** Duplicates answered from the memo of recent HeyGen event ids, without calling the sink */
+  recentDuplicates: number;
+  /** Signatures that verified only after the secret source re-read its file */
+  reverified: number;
   /** 503: the sink failed or timed out */
   unavailable: number;
   /** POSTs whose body never arrived completely (client went away, request timeout): no answer possible */
@@ -69,7 +90,11 @@ export interface WebhookReceiverOptions {
   /** Events path. Default '/webhooks/heygen'. */
   path?: string;
   /** Endpoint secrets (rotation set). Read at every request: see above. */
-  secrets: readonly string[];
+  secrets: readonly string[] | WebhookSecretSource;
+  /** Accepted signature variants. Default: every variant seen (webhooks/signature.ts). */
+  signature?: SignatureSettings;
+  /** Recent HeyGen event ids remembered to skip repeats cheaply. Default 10 000; 0 turns the memo off. */
+  recentEventIds?: number;
   sink: JobEventSink;
   /** Body limit. Default 256 KiB. */
   maxBodyBytes?: number;
@@ -96,7 +121,7 @@ export interface RunningWebhookReceiver {
 const DEFAULT_PATH = '/webhooks/heygen';
 const HEALTH_PATH = '/healthz';
 const DEFAULT_MAX_BODY = 256 * 1024;
-const DEFAULT_TOLERANCE_S = 300;
+const DEFAULT_RECENT_EVENT_IDS = 10_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_SINK_TIMEOUT_MS = 8_000;
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -112,12 +137,15 @@ function emptyStats(): ReceiverStats {
       bad_signature: 0,
       stale_timestamp: 0,
       bad_timestamp: 0,
+      event_id_mismatch: 0,
       malformed: 0,
       too_large: 0,
     },
     ignored: 0,
     accepted: 0,
     duplicate: 0,
+    recentDuplicates: 0,
+    reverified: 0,
     unavailable: 0,
     aborted: 0,
     errors: 0,
@@ -222,6 +250,34 @@ function pathOf(rawUrl: string | undefined): string | undefined {
   }
 }
 
+const isSource = (s: readonly string[] | WebhookSecretSource): s is WebhookSecretSource => !Array.isArray(s);
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** A bounded set with least-recently-used eviction (a Map keeps insertion order). */
+class RecentIds {
+  private readonly ids = new Map<string, true>();
+  constructor(private readonly capacity: number) {}
+
+  has(id: string): boolean {
+    if (!this.ids.has(id)) return false;
+    this.ids.delete(id);
+    this.ids.set(id, true);
+    return true;
+  }
+
+  add(id: string): void {
+    if (this.capacity === 0) return;
+    this.ids.delete(id);
+    this.ids.set(id, true);
+    if (this.ids.size > this.capacity) {
+      const oldest = this.ids.keys().next();
+      if (!oldest.done) this.ids.delete(oldest.value);
+    }
+  }
+}
+
 export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promise<RunningWebhookReceiver> {
   const host = opts.host ?? '127.0.0.1';
   const eventsPath = opts.path ?? DEFAULT_PATH;
@@ -230,7 +286,7 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1)
     throw new Error('maxBodyBytes must be an integer >= 1');
-  const toleranceSeconds = opts.toleranceSeconds ?? DEFAULT_TOLERANCE_S;
+  const toleranceSeconds = opts.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0)
     throw new Error('toleranceSeconds must be >= 0');
   const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -239,10 +295,26 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   }
   const sinkTimeoutMs = opts.sinkTimeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
   if (!Number.isFinite(sinkTimeoutMs) || sinkTimeoutMs <= 0) throw new Error('sinkTimeoutMs must be > 0');
+  const settings = opts.signature ?? DEFAULT_SIGNATURE_SETTINGS;
+  const settingsProblem = checkSignatureSettings(settings);
+  if (settingsProblem) throw new Error(`signature schemes: ${settingsProblem}`);
+  const memoSize = opts.recentEventIds ?? DEFAULT_RECENT_EVENT_IDS;
+  if (!Number.isInteger(memoSize) || memoSize < 0) throw new Error('recentEventIds must be an integer >= 0');
   const log = opts.log ?? SILENT;
   const now = opts.now ?? Date.now;
   const { sink } = opts;
+  const source = opts.secrets;
   const stats = emptyStats();
+  const recent = new RecentIds(memoSize);
+
+  const secretsNow = (): readonly string[] => (isSource(source) ? source.current(now()) : source);
+  const verify = (rawBody: Buffer, headers: IncomingMessage['headers'], secrets: readonly string[]) => {
+    try {
+      return verifySignature({ rawBody, headers, secrets, nowMs: now(), toleranceSeconds, settings });
+    } catch {
+      return { ok: false, reason: 'bad_signature' } satisfies SignatureResult;
+    }
+  };
 
   const safeLog = (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => {
     try {
@@ -252,7 +324,11 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
     }
   };
 
-  const reject401 = (res: ServerResponse, reason: SignatureFailure, remote: string | undefined) => {
+  const reject401 = (
+    res: ServerResponse,
+    reason: SignatureFailure | 'event_id_mismatch',
+    remote: string | undefined,
+  ) => {
     stats.rejected[reason] += 1;
     safeLog('warn', 'webhook rejected: signature check failed', { reason, remote });
     send(res, 401, { status: 'unauthorized' });
@@ -285,25 +361,38 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
       return;
     }
 
-    let check: ReturnType<typeof verifySignature>;
-    try {
-      check = verifySignature({
-        rawBody: body.body,
-        headers: req.headers,
-        secrets: opts.secrets,
-        nowMs: now(),
-        toleranceSeconds,
-      });
-    } catch {
-      check = { ok: false, reason: 'bad_signature' };
+    const used = secretsNow();
+    let check = verify(body.body, req.headers, used);
+    if (!check.ok && check.reason === 'bad_signature' && isSource(source) && source.refresh) {
+      // Maybe signed with a secret just rotated in that the watcher has not picked up yet.
+      try {
+        await source.refresh();
+      } catch {
+        // The source keeps its current set; the request is judged on it.
+      }
+      const fresh = secretsNow();
+      if (!sameList(fresh, used)) {
+        check = verify(body.body, req.headers, fresh);
+        if (check.ok) stats.reverified += 1;
+      }
     }
     if (!check.ok) {
       reject401(res, check.reason, remote);
       return;
     }
-    stats.verified += 1;
 
     const parsed = parseWebhookEvent(body.body, check.eventIdHeader);
+    if (
+      parsed.kind !== 'malformed' &&
+      parsed.bodyEventId !== undefined &&
+      check.eventIdHeader !== undefined &&
+      parsed.bodyEventId !== check.eventIdHeader
+    ) {
+      reject401(res, 'event_id_mismatch', remote);
+      return;
+    }
+    stats.verified += 1;
+
     if (parsed.kind === 'malformed') {
       stats.rejected.malformed += 1;
       safeLog('warn', 'webhook rejected: malformed body', { reason: parsed.reason });
@@ -328,6 +417,19 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
       eventId: event.eventId,
       route: event.route,
     };
+    const heygenId = check.eventIdHeader ?? parsed.bodyEventId;
+    // The memo key names the event's target too: a reused id never hides an event about something else.
+    const memoKey =
+      heygenId === undefined
+        ? undefined
+        : `${heygenId}\u0000${event.eventType}\u0000${event.kind}\u0000${event.resourceId}\u0000${event.route ?? ''}`;
+    if (memoKey !== undefined && recent.has(memoKey)) {
+      stats.duplicate += 1;
+      stats.recentDuplicates += 1;
+      safeLog('info', 'webhook event was a duplicate (seen recently)', fields);
+      send(res, 200, { status: 'duplicate' });
+      return;
+    }
     let outcome: unknown;
     try {
       outcome = await withTimeout(
@@ -343,6 +445,7 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
       send(res, 503, { status: 'unavailable' }, { 'Retry-After': '5' });
       return;
     }
+    if ((outcome === 'accepted' || outcome === 'duplicate') && memoKey !== undefined) recent.add(memoKey);
     if (outcome === 'accepted') {
       stats.accepted += 1;
       safeLog('info', 'webhook event accepted', fields);

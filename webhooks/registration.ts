@@ -1,15 +1,11 @@
-import type { HeyGenPort } from '../heygen/port';
-import type { WebhookEndpoint } from '../heygen/schemas/webhook';
+import type { HeyGenPort, WebhookEndpoint } from '../heygen/port';
+import { HANDLED_EVENT_TYPES } from './events';
 
-/** The events the product's waits listen for. */
-export const PRODUCT_WEBHOOK_EVENTS = [
-  'avatar_video.success',
-  'avatar_video.fail',
-  'photo_avatar_generation.success',
-  'photo_avatar_generation.fail',
-  'photo_avatar_train.success',
-  'photo_avatar_train.fail',
-] as const;
+/**
+ * The events `webhooks register` subscribes to: exactly those the receiver acts on (webhooks/events.ts), the same
+ * list on v2 and v3 (v3's event enum, notes §3.8, has every one of them).
+ */
+export const PRODUCT_WEBHOOK_EVENTS: readonly string[] = HANDLED_EVENT_TYPES;
 
 export interface RegistrationResult {
   endpoint: WebhookEndpoint;
@@ -19,25 +15,30 @@ export interface RegistrationResult {
 
 /**
  * Registers `url` with HeyGen for `events`, idempotently: an endpoint with the same URL is reused (its events
- * widened when some are missing), never duplicated. The returned endpoint carries the signing secret: keep it in
- * the receiver's environment (HEYGEN_WEBHOOK_SECRETS) or a file, never in workflow inputs or history.
+ * widened when some are missing), never duplicated. A created endpoint carries the signing secret (v3 returns it
+ * at creation only; a reused one has none on v3): keep it in the receiver's secrets file or environment, never in
+ * workflow inputs or history.
  */
 export async function ensureWebhookEndpoint(
   heygen: HeyGenPort,
   url: string,
   events: readonly string[] = PRODUCT_WEBHOOK_EVENTS,
 ): Promise<RegistrationResult> {
+  // The URL is compared as the exact string registered: its shape means nothing here.
   const existing = (await heygen.listWebhookEndpoints()).find((e) => e.url === url);
-  if (!existing)
+  if (!existing) {
     return { endpoint: await heygen.addWebhookEndpoint({ url, events: [...events] }), action: 'created' };
+  }
   const current = existing.events ?? [];
   const missing = events.filter((e) => !current.includes(e));
   // No events listed means "all events" on HeyGen's side.
   if (current.length === 0 || missing.length === 0) return { endpoint: existing, action: 'reused' };
+  // v3's PATCH replaces the events array whole (notes §3.8): send the union, not only the missing ones.
   const updated = await heygen.updateWebhookEndpoint({
-    endpoint_id: existing.endpoint_id,
+    endpointId: existing.endpointId,
     url,
     events: [...current, ...missing],
   });
-  return { endpoint: { ...updated, secret: updated.secret ?? existing.secret }, action: 'updated' };
+  const secret = updated.secret ?? existing.secret;
+  return { endpoint: { ...updated, ...(secret !== undefined ? { secret } : {}) }, action: 'updated' };
 }
