@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { sniffContentType } from '../heygen/contentType';
 import { callOptions } from './context';
-import type { ActivityDeps } from './deps';
+import { portFor, type ActivityDeps, type Versioned } from './deps';
 import { classified, FAILURE_TYPES } from './errors';
 
 const PHOTO_TYPES = new Set(['image/jpeg', 'image/png']);
@@ -28,10 +28,11 @@ export function resolveInputPath(inputDir: string, file: string): string {
  * IV take (v2 `image_key`, v3 asset id). The type is detected from the file's bytes. An upload bills nothing; on v3 it
  * still carries the step's Idempotency-Key, so a retry does not even leave a spare asset.
  */
-export function assetActivities({ heygen, inputDir }: ActivityDeps) {
+export function assetActivities(deps: ActivityDeps) {
+  const { inputDir } = deps;
   return {
     uploadPhotoFile: classified(
-      async (input: { file: string }): Promise<{ imageKey: string; assetId: string }> => {
+      async (input: Versioned & { file: string }): Promise<{ imageKey: string; assetId: string }> => {
         const file = resolveInputPath(inputDir, input.file);
         let size: number;
         const head = Buffer.alloc(16);
@@ -50,7 +51,7 @@ export function assetActivities({ heygen, inputDir }: ActivityDeps) {
         if (!type || !PHOTO_TYPES.has(type)) {
           throw fileError(`${input.file} is not a JPEG or PNG photo (detected: ${type ?? 'unknown'})`);
         }
-        const asset = await heygen.uploadAsset(createReadStream(file), type, {
+        const asset = await portFor(deps, input.api).uploadAsset(createReadStream(file), type, {
           ...callOptions({ billable: true }),
           contentLength: size,
           fileName: path.basename(file),

@@ -2,7 +2,7 @@ import type { LookSpec } from '../contracts/fields';
 import type { PollResult } from '../contracts/polling';
 import type { CreateAvatarRequest, GeneratedLook } from '../heygen/port';
 import { callOptions } from './context';
-import type { ActivityDeps } from './deps';
+import { portFor, type ActivityDeps, type Versioned } from './deps';
 import { classified, jobFailed } from './errors';
 import { pollResultOf } from './jobState';
 
@@ -18,29 +18,32 @@ export interface GroupRef {
  * v3 sends the step's Idempotency-Key (a retry replays the first answer), v2 reconciles on a retry by the run-unique
  * group name and the call-unique look name.
  */
-export function avatarActivities({ heygen }: ActivityDeps) {
+export function avatarActivities(deps: ActivityDeps) {
+  const port = (input: Versioned) => portFor(deps, input.api);
   return {
-    createAvatar: classified(async (input: CreateAvatarRequest): Promise<GroupRef> => {
-      const created = await heygen.createAvatar(input, callOptions({ billable: true }));
+    createAvatar: classified(async (input: Versioned & CreateAvatarRequest): Promise<GroupRef> => {
+      const { api: _api, ...request } = input;
+      const created = await port(input).createAvatar(request, callOptions({ billable: true }));
       return { groupId: created.groupId, firstLookId: created.lookId, reused: created.reused ?? false };
     }),
 
     addLooks: classified(
-      async (input: {
-        groupId: string;
-        name: string;
-        photos: string[];
-      }): Promise<{ lookIds: string[]; reused: boolean }> => {
-        const added = await heygen.addLooks(input, callOptions({ billable: true }));
+      async (
+        input: Versioned & { groupId: string; name: string; photos: string[] },
+      ): Promise<{ lookIds: string[]; reused: boolean }> => {
+        const { api: _api, ...request } = input;
+        const added = await port(input).addLooks(request, callOptions({ billable: true }));
         return { lookIds: added.lookIds, reused: added.reused ?? false };
       },
     ),
 
     /** Done when every given look is `completed` (a video requested before that fails); a failed look is final. */
     checkLooksReady: classified(
-      async (input: { groupId: string; lookIds: string[] }): Promise<PollResult<{ lookIds: string[] }>> => {
+      async (
+        input: Versioned & { groupId: string; lookIds: string[] },
+      ): Promise<PollResult<{ lookIds: string[] }>> => {
         const looks = new Map(
-          (await heygen.listGroupLooks(input.groupId, callOptions())).map((l) => [l.id, l]),
+          (await port(input).listGroupLooks(input.groupId, callOptions())).map((l) => [l.id, l]),
         );
         const pending: string[] = [];
         for (const id of input.lookIds) {
@@ -61,44 +64,50 @@ export function avatarActivities({ heygen }: ActivityDeps) {
     ),
 
     /** v2 only: group training (billable; the adapter does not start a second job for a group that has one). */
-    startTraining: classified(async (input: { groupId: string }) =>
-      heygen.startTraining(input.groupId, callOptions({ billable: true })),
+    startTraining: classified(async (input: Versioned & { groupId: string }) =>
+      port(input).startTraining(input.groupId, callOptions({ billable: true })),
     ),
 
-    checkTraining: classified(async (input: { groupId: string }): Promise<PollResult<{ status: string }>> => {
-      const state = await heygen.getTraining(input.groupId, callOptions());
-      // A group whose training the API does not know yet (just started) is still pending.
-      const result = pollResultOf(
-        `Training of group ${input.groupId}`,
-        state ?? { state: 'running', status: 'pending' },
-      );
-      return result.done ? { done: true, value: { status: 'ready' } } : result;
-    }),
+    checkTraining: classified(
+      async (input: Versioned & { groupId: string }): Promise<PollResult<{ status: string }>> => {
+        const state = await port(input).getTraining(input.groupId, callOptions());
+        // A group whose training the API does not know yet (just started) is still pending.
+        const result = pollResultOf(
+          `Training of group ${input.groupId}`,
+          state ?? { state: 'running', status: 'pending' },
+        );
+        return result.done ? { done: true, value: { status: 'ready' } } : result;
+      },
+    ),
 
     /**
      * A new look from a prompt (billable). v3 returns the look at once (wait for it with checkLooksReady); v2 returns a
      * generation job whose looks are found with findGeneratedLooks.
      */
     generateLook: classified(
-      async (input: {
-        groupId: string;
-        baseLookId: string;
-        name: string;
-        look: LookSpec;
-      }): Promise<GeneratedLook> => heygen.generateLook(input, callOptions({ billable: true })),
+      async (
+        input: Versioned & { groupId: string; baseLookId: string; name: string; look: LookSpec },
+      ): Promise<GeneratedLook> => {
+        const { api: _api, ...request } = input;
+        return port(input).generateLook(request, callOptions({ billable: true }));
+      },
     ),
 
     findGeneratedLooks: classified(
-      async (input: {
-        groupId: string;
-        generationId: string;
-        lookIdsBefore: string[];
-        claimedLookIds?: string[];
-      }): Promise<PollResult<{ lookIds: string[] }>> =>
-        pollResultOf(
+      async (
+        input: Versioned & {
+          groupId: string;
+          generationId: string;
+          lookIdsBefore: string[];
+          claimedLookIds?: string[];
+        },
+      ): Promise<PollResult<{ lookIds: string[] }>> => {
+        const { api: _api, ...request } = input;
+        return pollResultOf(
           `Look generation ${input.generationId}`,
-          await heygen.findGeneratedLooks(input, callOptions()),
-        ),
+          await port(input).findGeneratedLooks(request, callOptions()),
+        );
+      },
     ),
   };
 }

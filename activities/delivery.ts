@@ -5,12 +5,12 @@ import { HeyGenError } from '../heygen/errors';
 import type { RenderStatus } from '../heygen/port';
 import { safeSegment, StorageError, storageKey, type StoredObject } from '../storage';
 import { activitySignal, heartbeat } from './context';
-import type { ActivityDeps } from './deps';
+import { portFor, type ActivityDeps, type Versioned } from './deps';
 import { classified } from './errors';
 
 export type ExtraKind = 'captions' | 'thumbnail' | 'gif';
 
-export interface DownloadVideoInput {
+export interface DownloadVideoInput extends Versioned {
   videoId: string;
   /** First key segment (the workflow id) */
   directory: string;
@@ -125,14 +125,15 @@ function storageFailure(err: unknown): unknown {
  * The bytes go to `storage` (temporary name, size and sha256 checked, then renamed), never to history: the result
  * holds only small descriptors.
  */
-export function deliveryActivities({ heygen, storage }: ActivityDeps) {
+export function deliveryActivities(deps: ActivityDeps) {
+  const { storage } = deps;
   return {
     downloadVideo: classified(async (input: DownloadVideoInput): Promise<DownloadVideoResult> => {
       // Heartbeat at once (then every second while bytes flow): a worker lost before the transfer starts is
       // noticed after the heartbeat timeout, not after the whole start-to-close.
       heartbeat({ phase: 'status' });
       const signal = activitySignal();
-      const status = await heygen.getRender(input.videoId, { signal });
+      const status = await portFor(deps, input.api).getRender(input.videoId, { signal });
       const videoUrl = status.media.video;
       if (status.state !== 'completed' || !videoUrl) {
         throw new HeyGenError({

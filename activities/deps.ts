@@ -1,10 +1,18 @@
 import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ApiVersion } from '../contracts/apiVersion';
 import type { HeyGenPort } from '../heygen/port';
 import type { VideoStorage } from '../storage';
 
-/** What activities need from the worker: the HeyGen port and where files live. Secrets stay inside `heygen`. */
+/** What activities need from the worker: the HeyGen ports and where files live. Secrets stay inside the ports. */
 export interface ActivityDeps {
+  /** The configured API version's adapter (HEYGEN_API_VERSION): new runs speak it */
   heygen: HeyGenPort;
+  /**
+   * An adapter per API version, so a run keeps the version it was validated with for its whole life, even on a
+   * worker configured for the other one (every activity input names its run's version). Defaults to `heygen` only.
+   */
+  ports?: Partial<Record<ApiVersion, HeyGenPort>>;
   /** Directory finished videos are written to */
   outputDir: string;
   /** Where downloaded media (videos, captions, thumbnails, GIFs) is stored; bytes never go through history */
@@ -15,4 +23,21 @@ export interface ActivityDeps {
   temporal?: { client: Client; taskQueue: string };
   /** Plan concurrency: renders in flight at HeyGen across all workers; undefined = not limited */
   maxConcurrentRenders?: number;
+}
+
+/** Every HeyGen activity's input names the API version of its run. */
+export interface Versioned {
+  api: ApiVersion;
+}
+
+/** The adapter of a run's API version. */
+export function portFor(deps: Pick<ActivityDeps, 'heygen' | 'ports'>, api: ApiVersion): HeyGenPort {
+  const port = deps.ports?.[api] ?? (deps.heygen.version === api ? deps.heygen : undefined);
+  if (!port) {
+    throw ApplicationFailure.nonRetryable(
+      `This worker has no HeyGen API ${api} adapter for a run that speaks ${api}`,
+      'Misconfigured',
+    );
+  }
+  return port;
 }

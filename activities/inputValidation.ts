@@ -100,6 +100,7 @@ function unsupportedInRender(
  * the API version, which the run then keeps for its whole life (the local activity's result is in its history).
  */
 export function inputValidationActivities({ heygen }: Pick<ActivityDeps, 'heygen'>) {
+  // New runs speak the configured version; it is recorded in their history and kept for their whole life.
   return {
     validateWorkflowInput: classified(
       (request: { contract: WorkflowContract; input: unknown }): Promise<ValidatedInput> => {

@@ -4,6 +4,7 @@ import { connectTemporalClient, connectTemporalNative } from '../client/connecti
 import { createActivities } from '../activities';
 import type { HeyGenPort } from '../heygen/port';
 import { createHeyGenPort } from '../heygen/select';
+import { API_VERSIONS } from '../contracts/apiVersion';
 import { LocalDirectoryStorage } from '../storage';
 import type { WorkerConfig } from './config';
 
@@ -27,6 +28,13 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const { config } = options;
   const connection = options.connection ?? (await connectTemporalNative(config.temporal));
   const heygen = options.heygen ?? createHeyGenPort(config.heygen);
+  // Both API versions' adapters: new runs speak the configured one, and each run keeps the one it started with.
+  const ports = Object.fromEntries(
+    API_VERSIONS.map((version) => [
+      version,
+      version === heygen.version ? heygen : createHeyGenPort({ ...config.heygen, apiVersion: version }),
+    ]),
+  );
   const client = options.client ?? (await connectTemporalClient(config.temporal));
   return Worker.create({
     connection,
@@ -34,6 +42,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({
       heygen,
+      ports,
       outputDir: config.outputDir,
       storage: new LocalDirectoryStorage(config.outputDir),
       inputDir: config.inputDir,

@@ -91,7 +91,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
     const looksReady = (lookIds: string[], what: string) =>
       waitForJob({
         what,
-        poll: () => reads.checkLooksReady({ groupId: ids.groupId ?? '', lookIds }),
+        poll: () => reads.checkLooksReady({ api: apiVersion, groupId: ids.groupId ?? '', lookIds }),
         polling: lookPolling,
         deadlineMs: STAGE_DEADLINES_MS.looksReady,
       });
@@ -107,13 +107,14 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
     tracker.enter('photos');
     let generationId: string | undefined;
     if (prompt && !api.promptCreatesAvatar) {
-      generationId = (await creates.generatePhotos({ name: input.name, prompt })).generationId;
+      generationId = (await creates.generatePhotos({ api: apiVersion, name: input.name, prompt }))
+        .generationId;
       ids.photoGenerationId = generationId;
       visibility.heygenIds(generationId);
       const gid = generationId;
       const images = await waitForJob({
         what: `Photo generation ${gid}`,
-        poll: () => reads.checkGeneration({ generationId: gid, what: 'Photo generation' }),
+        poll: () => reads.checkGeneration({ api: apiVersion, generationId: gid, what: 'Photo generation' }),
         polling,
         deadlineMs: STAGE_DEADLINES_MS.photoGeneration,
         ...eventWait('photo_generation', gid),
@@ -124,7 +125,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
       ids.imageKeys.push(...input.photo.imageKeys);
     } else if (input.photo.files) {
       for (const file of input.photo.files) {
-        ids.imageKeys.push((await transfers.uploadPhotoFile({ file })).imageKey);
+        ids.imageKeys.push((await transfers.uploadPhotoFile({ api: apiVersion, file })).imageKey);
       }
     }
     const [firstImage, ...otherImages] = ids.imageKeys;
@@ -134,8 +135,9 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
     tracker.enter('group');
     const group =
       prompt && api.promptCreatesAvatar
-        ? await creates.createAvatar({ name: groupName, source: 'prompt', ...prompt })
+        ? await creates.createAvatar({ api: apiVersion, name: groupName, source: 'prompt', ...prompt })
         : await creates.createAvatar({
+            api: apiVersion,
             name: groupName,
             source: 'photo',
             photo: firstImage ?? '',
@@ -150,6 +152,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
     const perCall = api.maxPhotosPerAdd;
     for (let i = 0; i * perCall < otherImages.length; i++) {
       const added = await creates.addLooks({
+        api: apiVersion,
         groupId: group.groupId,
         name: `${input.name} look ${i + 1}`,
         photos: otherImages.slice(i * perCall, (i + 1) * perCall),
@@ -164,10 +167,10 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
     // says when they are ready, and the stage says so.
     if (api.training) {
       tracker.enter('training');
-      await creates.startTraining({ groupId: group.groupId });
+      await creates.startTraining({ api: apiVersion, groupId: group.groupId });
       const trained = waitForJob({
         what: `Training of group ${group.groupId}`,
-        poll: () => reads.checkTraining({ groupId: group.groupId }),
+        poll: () => reads.checkTraining({ api: apiVersion, groupId: group.groupId }),
         polling,
         deadlineMs: STAGE_DEADLINES_MS.training,
         ...eventWait('training', group.groupId),
@@ -184,6 +187,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
     await Promise.all(
       (input.looks ?? []).map(async (look, index) => {
         const generated = await creates.generateLook({
+          api: apiVersion,
           groupId: group.groupId,
           baseLookId: group.firstLookId,
           name: `${input.name} generated look ${index + 1}`,
@@ -202,7 +206,12 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
         visibility.heygenIds(lookGenerationId);
         await waitForJob({
           what: `Look generation ${lookGenerationId}`,
-          poll: () => reads.checkGeneration({ generationId: lookGenerationId, what: 'Look generation' }),
+          poll: () =>
+            reads.checkGeneration({
+              api: apiVersion,
+              generationId: lookGenerationId,
+              what: 'Look generation',
+            }),
           polling,
           deadlineMs: STAGE_DEADLINES_MS.lookGeneration,
           ...eventWait('photo_generation', lookGenerationId),
@@ -215,6 +224,7 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
             what: `Looks of generation ${lookGenerationId}`,
             poll: () =>
               reads.findGeneratedLooks({
+                api: apiVersion,
                 groupId: group.groupId,
                 generationId: lookGenerationId,
                 lookIdsBefore,

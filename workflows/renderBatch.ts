@@ -6,7 +6,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { API_CAPABILITIES } from '../contracts/apiVersion';
+import { API_CAPABILITIES, DEFAULT_API_VERSION, type ApiVersion } from '../contracts/apiVersion';
 import type {
   BatchItemOutcome,
   BatchProgress,
@@ -51,12 +51,14 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
 
   let input: RenderBatchRunInput;
   let bulk = false;
+  let apiVersion: ApiVersion = DEFAULT_API_VERSION;
   try {
     const validated = await validInput('batch', rawInput);
     input = validated.input;
     // On an API with bulk status reads, items that would poll report their video to the batch instead, and the
     // batch reads every render's status in one call per poll.
-    bulk = API_CAPABILITIES[validated.apiVersion].bulkRenderStatus;
+    apiVersion = validated.apiVersion;
+    bulk = API_CAPABILITIES[apiVersion].bulkRenderStatus;
     // Progress is carried only by continue-as-new: a first run given some was started with forged state.
     const continued = Boolean(workflowInfo().continuedFromExecutionRunId);
     for (const key of ['next', 'outcomes'] as const) {
@@ -120,7 +122,7 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
     while (next < stopAt) await renderOne(next++);
   });
   let lanesDone = false;
-  const poller = bulk ? pollInFlight(inFlight, () => lanesDone) : Promise.resolve();
+  const poller = bulk ? pollInFlight(apiVersion, inFlight, () => lanesDone) : Promise.resolve();
   await Promise.all(lanes);
   lanesDone = true;
   await poller;
@@ -143,7 +145,11 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
  * with the default capped backoff restarted whenever new renders join. A render that ended is woken by the same
  * signal a webhook would send; it then reads its own status once, so this read only decides *when* it looks.
  */
-async function pollInFlight(inFlight: Map<string, string>, done: () => boolean): Promise<void> {
+async function pollInFlight(
+  api: ApiVersion,
+  inFlight: Map<string, string>,
+  done: () => boolean,
+): Promise<void> {
   let delayMs = DEFAULT_POLLING.initialSeconds * 1000;
   let known = 0;
   for (;;) {
@@ -152,7 +158,7 @@ async function pollInFlight(inFlight: Map<string, string>, done: () => boolean):
     if (await condition(done, delayMs)) return;
     delayMs = Math.min(delayMs * (DEFAULT_POLLING.backoff ?? 2), DEFAULT_POLLING.maxSeconds * 1000);
     if (inFlight.size === 0) continue;
-    const summaries = await reads.checkVideos({ videoIds: [...inFlight.keys()] });
+    const summaries = await reads.checkVideos({ api, videoIds: [...inFlight.keys()] });
     for (const summary of summaries) {
       const target = inFlight.get(summary.videoId);
       if (

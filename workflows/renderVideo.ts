@@ -88,11 +88,11 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
     }
     const photo =
       input.avatarIv?.photoFile !== undefined
-        ? (await transfers.uploadPhotoFile({ file: input.avatarIv.photoFile })).imageKey
+        ? (await transfers.uploadPhotoFile({ api: apiVersion, file: input.avatarIv.photoFile })).imageKey
         : undefined;
     // callback_id identifies this workflow in HeyGen's status reads and webhook events.
     const request = renderRequestOf(input, { ...(photo ? { photo } : {}), callbackId: workflowId });
-    const submitted = await creates.submitRender({ request });
+    const submitted = await creates.submitRender({ api: apiVersion, request });
     videoId = submitted.videoId;
     visibility.heygenIds(videoId);
     if (batched && parent) {
@@ -106,7 +106,7 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
     const id = submitted.videoId;
     const rendered = await waitForJob({
       what: `Render of video ${id}`,
-      poll: () => reads.checkVideo({ videoId: id }),
+      poll: () => reads.checkVideo({ api: apiVersion, videoId: id }),
       polling,
       deadlineMs: RENDER_DEADLINE_MS,
       // The render's event names this workflow (callback_id), so no route needs registering; a batch's bulk poll
@@ -120,7 +120,12 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
 
     tracker.enter('downloading');
     const fileName = input.fileName ?? (kind === 'webm' ? `${id}.webm` : undefined);
-    const file = await deliveries.downloadVideo({ videoId: id, directory: workflowId, fileName });
+    const file = await deliveries.downloadVideo({
+      api: apiVersion,
+      videoId: id,
+      directory: workflowId,
+      fileName,
+    });
 
     tracker.finish('completed');
     return {
