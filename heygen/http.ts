@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { HeyGenConfig } from './config';
 import { HeyGenError, RATE_LIMIT_CODES, kindForHttpStatus, parseRetryAfter } from './errors';
-import { v1EnvelopeSchema, v2EnvelopeSchema, type EnvelopeStyle } from './schemas/envelope';
+import { v1EnvelopeSchema, v2EnvelopeSchema, v3EnvelopeSchema, type EnvelopeStyle } from './schemas/envelope';
+import { v3ErrorFor } from './v3/errors';
 import { recordHeyGenCall } from '../telemetry/metrics';
 
 /** Static description of one HeyGen endpoint. */
@@ -25,6 +26,25 @@ export interface CallArgs {
   body?: unknown;
   /** Raw body (uploads): sent as-is with this content type. */
   raw?: { data: Buffer | Readable; contentType: string; contentLength?: number };
+  /** Extra request headers (v3: `Idempotency-Key`). */
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** One page of a v3 list: `data` plus the cursor (`has_more`, `next_token`). */
+export interface Page<T> {
+  data: T;
+  hasMore: boolean;
+  nextToken?: string;
+}
+
+/** A PUT of bytes to a presigned URL HeyGen handed out (v3 direct uploads). */
+export interface PresignedPut {
+  url: string;
+  data: Buffer | Readable;
+  contentLength: number;
+  /** Sent verbatim: they are part of the URL's signature. */
+  headers: Record<string, string>;
   signal?: AbortSignal;
 }
 
@@ -50,6 +70,8 @@ const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
 export class HeyGenHttp {
   private readonly api: AxiosInstance;
   private readonly upload: AxiosInstance;
+  /** For presigned URLs: no API key (the URL is its own credential and may point at another host). */
+  private readonly presigned: AxiosInstance;
 
   private readonly timeouts: Timeouts;
 
@@ -66,24 +88,81 @@ export class HeyGenHttp {
     };
     this.api = axios.create({ ...common, baseURL: config.apiBaseUrl });
     this.upload = axios.create({ ...common, baseURL: config.uploadBaseUrl });
+    this.presigned = axios.create({ ...common, headers: {} });
   }
 
   /** Every request is counted by endpoint and outcome (heygen_calls_total) and timed. */
   async call<T>(op: Operation<T>, args: CallArgs): Promise<T> {
+    return (await this.measured(op.name, () => this.send(op, args))).data;
+  }
+
+  /** A v3 list page: `data` and the cursor beside it. */
+  async callPage<T>(op: Operation<T>, args: CallArgs): Promise<Page<T>> {
+    if (op.envelope !== 'v3')
+      throw new Error(`callPage needs a v3 operation, got ${op.name} (${op.envelope})`);
+    return this.measured(op.name, () => this.send(op, args));
+  }
+
+  /**
+   * PUTs bytes to a presigned URL, once, with its signed headers verbatim. A 403 there means the signature no
+   * longer holds (expired): `UrlExpired`, retryable — a new attempt asks HeyGen for a fresh URL.
+   */
+  async putPresigned(name: string, put: PresignedPut): Promise<void> {
+    const timeout = this.timeouts.upload;
+    await this.measured(name, async () => {
+      const hasLength = Object.keys(put.headers).some((h) => h.toLowerCase() === 'content-length');
+      let response: AxiosResponse<unknown>;
+      try {
+        response = await this.presigned.request<unknown>({
+          method: 'PUT',
+          url: put.url,
+          data: put.data,
+          headers: { ...put.headers, ...(hasLength ? {} : { 'Content-Length': String(put.contentLength) }) },
+          timeout,
+          signal: put.signal,
+          responseType: 'text',
+        });
+      } catch (err) {
+        throw transportError({ name }, timeout, err);
+      }
+      if (response.status < 200 || response.status >= 300) {
+        const kind = response.status === 403 ? 'UrlExpired' : kindForHttpStatus(response.status);
+        throw new HeyGenError({
+          kind,
+          operation: name,
+          httpStatus: response.status,
+          message: `The presigned upload URL answered HTTP ${response.status}`,
+          mayHaveBeenProcessed: kind === 'ServerError',
+        });
+      }
+    });
+  }
+
+  private async measured<T>(name: string, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
-      const value = await this.send(op, args);
-      recordHeyGenCall(op.name, 'ok', (performance.now() - started) / 1000);
+      const value = await run();
+      recordHeyGenCall(name, 'ok', (performance.now() - started) / 1000);
       return value;
     } catch (err) {
       const outcome = err instanceof HeyGenError ? err.kind : 'Error';
-      recordHeyGenCall(op.name, outcome, (performance.now() - started) / 1000);
+      recordHeyGenCall(name, outcome, (performance.now() - started) / 1000);
       throw err;
     }
   }
 
-  private async send<T>(op: Operation<T>, args: CallArgs): Promise<T> {
+  private async send<T>(op: Operation<T>, args: CallArgs): Promise<Page<T>> {
     const instance = op.host === 'upload' ? this.upload : this.api;
+    const contentHeaders = args.raw
+      ? {
+          'Content-Type': args.raw.contentType,
+          ...(args.raw.contentLength !== undefined
+            ? { 'Content-Length': String(args.raw.contentLength) }
+            : {}),
+        }
+      : args.body !== undefined
+        ? { 'Content-Type': 'application/json' }
+        : undefined;
     let response: AxiosResponse<unknown>;
     try {
       response = await instance.request<unknown>({
@@ -91,16 +170,7 @@ export class HeyGenHttp {
         url: args.path,
         params: args.query ? dropUndefined(args.query) : undefined,
         data: args.raw ? args.raw.data : args.body,
-        headers: args.raw
-          ? {
-              'Content-Type': args.raw.contentType,
-              ...(args.raw.contentLength !== undefined
-                ? { 'Content-Length': String(args.raw.contentLength) }
-                : {}),
-            }
-          : args.body !== undefined
-            ? { 'Content-Type': 'application/json' }
-            : undefined,
+        headers: args.headers ? { ...contentHeaders, ...args.headers } : contentHeaders,
         timeout: this.timeouts[op.timeout],
         signal: args.signal,
         responseType: 'json',
@@ -108,8 +178,38 @@ export class HeyGenHttp {
     } catch (err) {
       throw transportError(op, this.timeouts[op.timeout], err);
     }
-    return parseResponse(op, response);
+    if (op.envelope === 'v3') return parseV3Response(op, response);
+    return { data: parseResponse(op, response), hasMore: false };
   }
+}
+
+/** v3: the error (on any status, HTTP 200 included) decides first; then `data` and the cursor are parsed. */
+function parseV3Response<T>(op: Operation<T>, response: AxiosResponse<unknown>): Page<T> {
+  const requestId = headerString(response.headers['x-request-id']);
+  const status = response.status;
+  const body = typeof response.data === 'string' ? tryJson(response.data) : response.data;
+  const error = v3ErrorFor({
+    operation: op.name,
+    status,
+    body,
+    requestId,
+    retryAfter: headerString(response.headers['retry-after']),
+  });
+  if (error) throw error;
+  const envelope = v3EnvelopeSchema.safeParse(body);
+  if (!envelope.success) throw invalidResponse(op, requestId, status, 'the v3 envelope is malformed');
+  const data = op.schema.safeParse(envelope.data.data);
+  if (!data.success) throw invalidResponse(op, requestId, status, describeIssue(data.error));
+  const nextToken = envelope.data.next_token ?? undefined;
+  const hasMore = envelope.data.has_more === true;
+  if (hasMore && !nextToken) throw invalidResponse(op, requestId, status, 'has_more without a next_token');
+  return { data: data.data, hasMore, nextToken };
+}
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const where = issue && issue.path.length > 0 ? `data.${issue.path.join('.')}` : 'data';
+  return `${where}: ${issue?.message ?? 'invalid'}`;
 }
 
 function parseResponse<T>(op: Operation<T>, response: AxiosResponse<unknown>): T {
@@ -159,11 +259,7 @@ function parseResponse<T>(op: Operation<T>, response: AxiosResponse<unknown>): T
     throw invalidResponse(op, requestId, status, `the ${op.envelope} envelope is malformed`);
   }
   const data = op.schema.safeParse(envelope.data.data);
-  if (!data.success) {
-    const issue = data.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `data.${issue.path.join('.')}` : 'data';
-    throw invalidResponse(op, requestId, status, `${where}: ${issue?.message ?? 'invalid'}`);
-  }
+  if (!data.success) throw invalidResponse(op, requestId, status, describeIssue(data.error));
   return data.data;
 }
 
@@ -206,7 +302,7 @@ function isServerSideCode(code: string | number | undefined): boolean {
 }
 
 function invalidResponse(
-  op: Operation<unknown>,
+  op: Pick<Operation<unknown>, 'name'>,
   requestId: string | undefined,
   status: number,
   detail: string,
@@ -220,7 +316,7 @@ function invalidResponse(
   });
 }
 
-function transportError(op: Operation<unknown>, timeoutMs: number, err: unknown): HeyGenError {
+function transportError(op: Pick<Operation<unknown>, 'name'>, timeoutMs: number, err: unknown): HeyGenError {
   if (err instanceof HeyGenError) return err;
   const code = isAxiosError(err) ? err.code : undefined;
   const message = err instanceof Error ? err.message : String(err);
