@@ -1,5 +1,10 @@
+import { API_VERSIONS } from '../contracts/apiVersion';
 import { contractJsonSchemas } from '../contracts/jsonSchemas';
-import { RUN_KINDS, RUN_STATUSES } from './runs';
+import demoLifecycle from '../examples/demo-lifecycle.json';
+import renderAvatarIv from '../examples/render-avatar-iv.json';
+import renderVideo from '../examples/render-video.json';
+import renderWebm from '../examples/render-webm.json';
+import { RUN_KINDS, RUN_STATUSES, type RunKind } from './runs';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
@@ -10,28 +15,72 @@ const COMMON_ERRORS = {
   '503': errorResponse('Temporal is not reachable (retry after the Retry-After seconds)'),
 };
 
-function startOperation(kind: string, inputSchema: string, resultSchema: string) {
+/**
+ * Request examples of each start route, from the files in examples/ (the same ones the README and the CLI use; a
+ * test checks that every one is valid input).
+ */
+export const START_EXAMPLES: Record<RunKind, Record<string, { summary: string; value: unknown }>> = {
+  lifecycle: {
+    generated: {
+      summary: 'AI photos from attributes, one extra look, one video (examples/demo-lifecycle.json)',
+      value: { reference: 'crm-order-42', input: demoLifecycle },
+    },
+  },
+  render: {
+    scenes: { summary: 'Two scenes of a studio avatar', value: { input: renderVideo } },
+    avatarIv: { summary: 'Avatar IV: a photo on the worker speaks', value: { input: renderAvatarIv } },
+    webm: { summary: 'A transparent-background WebM', value: { input: renderWebm } },
+  },
+  batch: {
+    twoRenders: {
+      summary: "Two renders, each with the caller's own reference",
+      value: {
+        reference: 'campaign-7',
+        input: {
+          items: [
+            { ref: 'row-1', render: renderVideo },
+            { ref: 'row-2', render: renderWebm },
+          ],
+          maxParallel: 2,
+        },
+      },
+    },
+  },
+};
+
+function startOperation(kind: RunKind, inputSchema: string, resultSchema: string) {
   return {
     post: {
       operationId: `start${kind[0]?.toUpperCase()}${kind.slice(1)}`,
       summary: `Start a ${kind}`,
       description:
-        `Validates \`input\` with the workflow's own schema (a 400 names the field; no HeyGen call is made), then ` +
-        'starts the run. With a `reference` (or an `Idempotency-Key` header) the workflow id is derived from it: ' +
+        `Validates \`input\` (the product's API-neutral contract) with the workflow's own schema (a 400 names the ` +
+        "field; no HeyGen call is made), then starts the run. A field the worker's HeyGen API version cannot " +
+        'honour (e.g. `test` on v3) fails the run before any HeyGen call, as InvalidInput naming the field. With a `reference` (or an `Idempotency-Key` header) the workflow id is derived from it: ' +
         `starting the same reference again returns the first run with 200 and \`existing: true\`. The finished ` +
         `run's result follows ${resultSchema}.`,
       parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
       requestBody: {
         required: true,
-        content: json({
-          type: 'object',
-          additionalProperties: false,
-          required: ['input'],
-          properties: {
-            reference: { type: 'string', minLength: 1, maxLength: 200, description: "The caller's own id" },
-            input: ref(inputSchema),
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['input'],
+              properties: {
+                reference: {
+                  type: 'string',
+                  minLength: 1,
+                  maxLength: 200,
+                  description: "The caller's own id",
+                },
+                input: ref(inputSchema),
+              },
+            },
+            examples: START_EXAMPLES[kind],
           },
-        }),
+        },
       },
       responses: {
         '201': { description: 'Started', content: json(ref('StartedRun')) },
@@ -60,6 +109,8 @@ export function openApiDocument(): Record<string, unknown> {
       version: '1',
       description:
         'Start and follow durable HeyGen photo-avatar lifecycles, renders and batches without a Temporal client. ' +
+        "Inputs are the product's own, API-neutral contract; which HeyGen API (v3 or v2) the runs speak is the " +
+        "workers' setting, and every run and result names it (`apiVersion`). " +
         'Every route except /healthz requires `Authorization: Bearer <token>`.',
     },
     components: {
@@ -103,6 +154,10 @@ export function openApiDocument(): Record<string, unknown> {
             startTime: { type: 'string', format: 'date-time' },
             closeTime: { type: 'string', format: 'date-time' },
             reference: { type: 'string' },
+            apiVersion: {
+              enum: [...API_VERSIONS],
+              description: 'The HeyGen API generation the run speaks (set once its input is validated)',
+            },
           },
         },
         Failure: {
@@ -123,7 +178,8 @@ export function openApiDocument(): Record<string, unknown> {
               properties: {
                 progress: {
                   type: 'object',
-                  description: 'The progress query: stage, stage timings, HeyGen ids',
+                  description:
+                    'The progress query: stage, stage timings, HeyGen ids (and the API version once known)',
                 },
                 result: {
                   oneOf: [

@@ -6,7 +6,8 @@ import {
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import { z } from 'zod';
-import type { PipelinesClient, RunRef } from '../client/pipelinesClient';
+import { runApiVersion, type PipelinesClient, type RunRef } from '../client/pipelinesClient';
+import type { ApiVersion } from '../contracts/apiVersion';
 import { SEARCH_ATTRIBUTES } from '../contracts/searchAttributes';
 import {
   batchProgressQuery,
@@ -69,6 +70,8 @@ export interface RunSummary {
   startTime: string;
   closeTime?: string;
   reference?: string;
+  /** The HeyGen API generation the run speaks, once its input was validated (results carry it too) */
+  apiVersion?: ApiVersion;
 }
 
 export interface RunView extends RunSummary {
@@ -116,6 +119,7 @@ type RunInfo = Pick<
 
 function summarize(d: RunInfo, kind: RunKind): RunSummary {
   const reference = d.typedSearchAttributes.get(SEARCH_ATTRIBUTES.reference);
+  const apiVersion = runApiVersion(d.typedSearchAttributes);
   return {
     workflowId: d.workflowId,
     runId: d.runId,
@@ -124,6 +128,7 @@ function summarize(d: RunInfo, kind: RunKind): RunSummary {
     startTime: d.startTime.toISOString(),
     ...(d.closeTime ? { closeTime: d.closeTime.toISOString() } : {}),
     ...(reference ? { reference } : {}),
+    ...(apiVersion ? { apiVersion } : {}),
   };
 }
 

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import type { ApiVersion } from '../contracts/apiVersion';
 import type { WaitMode } from '../contracts/events';
 import { ensureSearchAttributes } from '../client/searchAttributes';
 import { connectTemporal } from '../client/connection';
-import { HeyGenClient } from '../heygen/client';
+import { createHeyGenPort } from '../heygen/select';
 import { ensureWebhookEndpoint } from '../webhooks/registration';
 import { startWebhookReceiver } from '../webhooks/receiver';
 import { TemporalJobEventSink } from '../webhooks/temporalSink';
@@ -48,6 +49,8 @@ export interface DevStack {
   webhookUrl?: string;
   /** 'webhook' when the receiver is registered, else 'poll' */
   waitMode: WaitMode;
+  /** The HeyGen API the worker speaks (HEYGEN_API_VERSION) */
+  apiVersion: ApiVersion;
   stop(): Promise<void>;
 }
 
@@ -98,7 +101,9 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
     if (added.length > 0) opts.log(`Registered search attributes ${added.join(', ')}`);
     const worker = await createWorker({ config, client });
     const workerDone = worker.run();
-    opts.log(`Worker polling task queue "${config.temporal.taskQueue}"; videos go to ${config.outputDir}`);
+    opts.log(
+      `Worker polling task queue "${config.temporal.taskQueue}", speaking HeyGen API ${config.heygen.apiVersion}; videos go to ${config.outputDir}`,
+    );
 
     // The webhook receiver, registered with the simulator (its secret arrives with the registration).
     let receiver: Awaited<ReturnType<typeof startWebhookReceiver>> | undefined;
@@ -109,10 +114,10 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
         secrets,
         sink: new TemporalJobEventSink(client, config.temporal.taskQueue),
       });
-      const { endpoint } = await ensureWebhookEndpoint(new HeyGenClient(config.heygen), receiver.url);
+      const { endpoint } = await ensureWebhookEndpoint(createHeyGenPort(config.heygen), receiver.url);
       if (endpoint.secret) secrets.push(endpoint.secret);
       opts.log(
-        `Webhook receiver ${receiver.url} registered with the simulator (endpoint ${endpoint.endpoint_id})`,
+        `Webhook receiver ${receiver.url} registered with the simulator (endpoint ${endpoint.endpointId})`,
       );
     }
     const sim = simulator;
@@ -126,6 +131,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       taskQueue: config.temporal.taskQueue,
       ...(hooks ? { webhookUrl: hooks.url } : {}),
       waitMode: hooks ? 'webhook' : 'poll',
+      apiVersion: config.heygen.apiVersion,
       async stop() {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerDone.catch(() => undefined);

@@ -51,9 +51,11 @@ const lifecycle = program.command('lifecycle').description('photo-avatar lifecyc
 startOptions(lifecycle.command('start').description('start a photoAvatarLifecycle')).action(lifecycleStart);
 
 const video = program.command('video').description('video renders');
-startOptions(video.command('render').description('start a renderVideo (HeyGen v2 request body)')).action(
-  videoRender,
-);
+startOptions(
+  video
+    .command('render')
+    .description('start a renderVideo (scenes, avatarIv or webm: examples/render-*.json)'),
+).action(videoRender);
 
 program
   .command('status')
@@ -68,7 +70,7 @@ batch
   .description('render every item of a JSONL or CSV file as one renderBatch (exit 2 if some items failed)')
   .requiredOption(
     '--input <file>',
-    'items.jsonl (renderVideo inputs) or items.csv (ref,avatar_id,voice_id,script,...)',
+    'items.jsonl (renderVideo inputs) or items.csv (ref,avatar_id|look_id,voice_id,script,...: cli/batchInput.ts)',
   )
   .option('--workflow-id <id>', 'workflow id (default: generated)')
   .option('--reference <ref>', 'your own reference: the same reference never runs twice')

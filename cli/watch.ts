@@ -5,6 +5,8 @@ interface ProgressLike {
   stage: string;
   stages: Array<{ stage: string; startedAt: string; endedAt?: string }>;
   heygenStatus?: string;
+  /** The HeyGen API the run speaks, once its input was validated */
+  apiVersion?: string;
 }
 
 /**
@@ -20,6 +22,10 @@ export async function watchStages<T>(
   let finished = false;
   const printed = new Set<string>();
   const print = (p: ProgressLike) => {
+    if (p.apiVersion && !printed.has('apiVersion')) {
+      printed.add('apiVersion');
+      info(`[${label}] HeyGen API ${p.apiVersion}`);
+    }
     for (const s of p.stages) {
       const key = `${s.stage}@${s.startedAt}`;
       if (printed.has(key)) continue;

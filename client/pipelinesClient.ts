@@ -5,6 +5,8 @@ import {
   WorkflowIdReusePolicy,
   type WorkflowHandle,
 } from '@temporalio/client';
+import type { TypedSearchAttributes } from '@temporalio/common';
+import { API_VERSIONS, type ApiVersion } from '../contracts/apiVersion';
 import {
   lifecycleInputSchema,
   type LifecycleInput,
@@ -48,6 +50,21 @@ export interface RunRef {
   runId: string;
   /** True when a run for this reference already existed and was returned instead of starting another */
   existing?: boolean;
+}
+
+export interface RunDescription {
+  type: string;
+  status: string;
+  startTime: Date;
+  closeTime?: Date;
+  /** The HeyGen API generation the run speaks (its HeyGenApiVersion search attribute, set once validated) */
+  apiVersion?: ApiVersion;
+}
+
+/** The run's HeyGen API version from its search attributes; undefined before its input was validated. */
+export function runApiVersion(attributes: Pick<TypedSearchAttributes, 'get'>): ApiVersion | undefined {
+  const value = attributes.get(SEARCH_ATTRIBUTES.apiVersion);
+  return API_VERSIONS.find((v) => v === value);
 }
 
 /** `<kind>-<readable slug>-<hash>`: meaningful in the Temporal UI, deterministic, and collision-free. */
@@ -221,11 +238,17 @@ export class PipelinesClient {
     await this.client.workflow.getHandle(workflowId).cancel();
   }
 
-  async describe(
-    workflowId: string,
-  ): Promise<{ type: string; status: string; startTime: Date; closeTime?: Date }> {
+  /** Type, status and times of a run, and the HeyGen API it speaks once its input was validated. */
+  async describe(workflowId: string): Promise<RunDescription> {
     const d = await this.client.workflow.getHandle(workflowId).describe();
-    return { type: d.type, status: d.status.name, startTime: d.startTime, closeTime: d.closeTime };
+    const apiVersion = runApiVersion(d.typedSearchAttributes);
+    return {
+      type: d.type,
+      status: d.status.name,
+      startTime: d.startTime,
+      closeTime: d.closeTime,
+      ...(apiVersion ? { apiVersion } : {}),
+    };
   }
 
   async close(): Promise<void> {

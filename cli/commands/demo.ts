@@ -47,7 +47,7 @@ export async function demo(flags: DevFlags & { input?: string; exit?: boolean })
     const ref = await client.startLifecycle(input);
     info(
       `\nStarted photoAvatarLifecycle ${ref.workflowId} from ${path.relative(process.cwd(), inputFile)} ` +
-        `(waits end on ${stack.waitMode === 'webhook' ? 'webhook events, polling as a fallback' : 'polling'})`,
+        `(HeyGen API ${stack.apiVersion}; waits end on ${stack.waitMode === 'webhook' ? 'webhook events, polling as a fallback' : 'polling'})`,
     );
     const c = client;
     const result: LifecycleResult = await watchStages(
@@ -61,7 +61,7 @@ export async function demo(flags: DevFlags & { input?: string; exit?: boolean })
     const calls = stack.simulator?.log().length;
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     info(
-      `\nLifecycle completed in ${seconds} s${calls !== undefined ? ` with ${calls} HeyGen API calls` : ''}.`,
+      `\nLifecycle completed in ${seconds} s${calls !== undefined ? ` with ${calls} calls` : ''} to HeyGen API ${result.apiVersion}.`,
     );
     info(
       `Video file: ${result.videoPath} (${mp4 ? 'MP4' : 'NOT an MP4'}, sha256 ${digest === result.sha256 ? 'matches the result' : 'DOES NOT MATCH'})`,

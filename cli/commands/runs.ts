@@ -90,7 +90,8 @@ export async function status(workflowId: string, flags: { json?: boolean }): Pro
       .catch((err: unknown) => ({ unavailable: err instanceof Error ? err.message : String(err) }));
     const out = { workflowId, ...description, progress };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-    if (!flags.json) info(`${workflowId}: ${description.type} ${description.status}`);
+    const version = description.apiVersion ? ` (HeyGen API ${description.apiVersion})` : '';
+    if (!flags.json) info(`${workflowId}: ${description.type} ${description.status}${version}`);
   } catch (err) {
     reportFailure(err, Boolean(flags.json));
   } finally {
