@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { ApiVersion } from '../contracts/apiVersion';
@@ -14,20 +12,10 @@ import { simulatorOptionsFromEnv, startSimulator, type RunningSimulator } from '
 import type { JobDurations } from '../simulator/types';
 import { workerConfigFromEnv } from '../worker/config';
 import { createWorker } from '../worker/createWorker';
+import { REPO_ROOT } from './repoRoot';
 import { resolveTemporalCli, startTemporalDevServer, type DevServer } from './temporalDevServer';
 
-/** The repository root: the nearest folder above this file with a package.json (works from dist/ and from source). */
-export const REPO_ROOT = findRepoRoot(__dirname);
-
-function findRepoRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
-}
+export { REPO_ROOT };
 
 /** Short job durations so a demo lifecycle finishes in seconds while still passing through every status. */
 export const DEV_DURATIONS: JobDurations = {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { contractJsonSchemas } from '../../contracts/jsonSchemas';
-import { REPO_ROOT } from '../devStack';
+import { REPO_ROOT } from '../repoRoot';
 import { info, reportFailure } from '../output';
 
 export const SCHEMA_DIR = path.join(REPO_ROOT, 'contracts', 'json-schema');
