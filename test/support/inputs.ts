@@ -26,7 +26,7 @@ export function lifecycleInput(overrides: Partial<LifecycleInput> = {}): Lifecyc
       title: 'Test video',
       test: true,
       dimension: { width: 320, height: 240 },
-      background: { type: 'color', value: '#112233' },
+      background: { type: 'color', color: '#112233' },
     },
     polling: FAST_POLLING,
     ...overrides,
