@@ -24,7 +24,21 @@ export const idempotencyKeySchema = z
 /** HeyGen's ids are opaque: any non-empty string (never parsed). */
 export const v3IdSchema = z.string().trim().min(1).max(500);
 const nameSchema = z.string().trim().min(1).max(500);
-const urlSchema = z.httpUrl().max(2048);
+/**
+ * An absolute http(s) URL. Not z.httpUrl(): it refuses hosts without a dot (127.0.0.1, localhost), which the
+ * simulator and a local webhook receiver use; HeyGen itself decides what it can reach.
+ */
+const urlSchema = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const { protocol } = new URL(value);
+      return protocol === 'http:' || protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http(s) URL');
 
 /** The largest `limit` each list takes (notes §2.4); the adapter asks for full pages. */
 export const PAGE_LIMITS = { looks: 50, groups: 50, voices: 100, assets: 100, webhooks: 100 } as const;
@@ -274,7 +288,7 @@ export const directUploadBodySchema = z
 
 export const directUploadSchema = z.looseObject({
   asset_id: v3IdSchema,
-  upload_url: z.httpUrl(),
+  upload_url: urlSchema,
   upload_headers: z.record(z.string(), z.string()),
   expires_in_seconds: z.number().nullish(),
   max_bytes: z.number().nullish(),
