@@ -25,7 +25,8 @@ import type { ReceiverLog } from './types';
  * - For compatibility with older files, a line holding only secrets may list several, separated by commas.
  * - Any other field, a malformed instant or a secret that cannot sign under WEBHOOK_SECRET_ENCODING makes the whole
  *   file invalid: at start-up the receiver refuses to start; a running receiver keeps its current secrets and logs a
- *   warning (a half-written or mistyped file must not lock every sender out).
+ *   warning (a half-written or mistyped file must not lock every sender out). A running receiver treats a file with
+ *   no secret at all, or a missing one, the same way.
  *
  * Writers replace the file atomically (a temporary file in the same directory, fsync, rename), so a receiver never
  * reads half a file. Two writers running at the same moment: the last rename wins.
@@ -49,6 +50,7 @@ const attributesSchema = z.strictObject({
   endpoint: z.string().regex(VISIBLE).max(200).optional(),
   expires: z.iso.datetime({ offset: true }).optional(),
 });
+const ATTRIBUTES: ReadonlySet<string> = new Set(Object.keys(attributesSchema.shape));
 
 /** Parses the file's text. Throws SecretsFileError naming the line. */
 export function parseSecretsFile(text: string, encoding: SecretEncoding): SecretEntry[] {
@@ -62,7 +64,7 @@ export function parseSecretsFile(text: string, encoding: SecretEncoding): Secret
     const attributes: Record<string, string> = {};
     for (const field of rest) {
       const match = FIELD.exec(field);
-      if (!match?.[1] || match[2] === undefined || match[1] in attributes) {
+      if (!match?.[1] || match[2] === undefined || match[1] in attributes || !ATTRIBUTES.has(match[1])) {
         throw new SecretsFileError(`${where}: unexpected field (expected endpoint=… or expires=…)`);
       }
       attributes[match[1]] = match[2];
@@ -246,6 +248,8 @@ export interface WatchedSecretsOptions {
   encoding: SecretEncoding;
   /** HEYGEN_WEBHOOK_SECRETS: valid for the process's whole life, beside the file's */
   staticSecrets?: readonly string[];
+  /** Whether to use fs.watch at all (false: the periodic stat alone, e.g. where watching is unreliable). Default true. */
+  watch?: boolean;
   /** Fallback when fs.watch misses a change (network file systems, editors that write in place). Default 2000. */
   pollIntervalMs?: number;
   /** At most one forced re-read (after a failed verification) per this many ms. Default 1000. */
@@ -314,7 +318,7 @@ export class WatchedSecretsFile implements WebhookSecretSource {
     this.entries = Object.freeze(parseSecretsFile(text, options.encoding));
     options.onSecrets?.(this.entries.map((e) => e.secret));
     this.scheduleExpiry();
-    this.startWatching();
+    if (options.watch !== false) this.startWatching();
     const every = options.pollIntervalMs ?? 2000;
     this.poller = setInterval(() => void this.poll(), every);
     this.poller.unref();
@@ -404,6 +408,8 @@ export class WatchedSecretsFile implements WebhookSecretSource {
         // The identity of what was read, not of whatever the path points at a moment later.
         identity = identityOf(await handle.stat());
         entries = parseSecretsFile(await handle.readFile('utf8'), encoding);
+        // An empty file is more likely a write caught half-way (or a mistake) than a wish to refuse every sender.
+        if (entries.length === 0) throw new SecretsFileError('no secret in the file');
       } finally {
         await handle.close();
       }

@@ -5,7 +5,7 @@ import {
   type ReceiverStats,
   type RunningWebhookReceiver,
 } from '../../webhooks/receiver';
-import { FakeSink, send, sign } from './helpers';
+import { base64Key, FakeSink, send, sign, signTimestamped } from './helpers';
 import { Rng } from '../support/fuzz';
 
 /**
@@ -19,7 +19,9 @@ const HTTP_CASES = 12_000;
 const RAW_CASES = 400;
 const CONCURRENCY = 16;
 const MAX_BODY = 16 * 1024;
-const SECRETS = ['fuzz-secret-current-7f3a', 'fuzz-secret-previous-19c2'] as const;
+// A v3-style whsec_ secret among them: it verifies raw or base64-decoded (the default WEBHOOK_SECRET_ENCODING=both).
+const WHSEC = 'whsec_ZnV6ei12My1zZWNyZXQtYmFzZTY0LWtleQ==';
+const SECRETS = ['fuzz-secret-current-7f3a', 'fuzz-secret-previous-19c2', WHSEC] as const;
 const WRONG_SECRET = 'fuzz-secret-unknown';
 const PATH = '/webhooks/heygen';
 
@@ -36,6 +38,7 @@ type Bucket =
   | 'bad_signature'
   | 'stale_timestamp'
   | 'bad_timestamp'
+  | 'event_id_mismatch'
   | 'malformed'
   | 'too_large'
   | 'ignored'
@@ -48,6 +51,7 @@ const STATUS: Record<Bucket, number> = {
   bad_signature: 401,
   stale_timestamp: 401,
   bad_timestamp: 401,
+  event_id_mismatch: 401,
   malformed: 400,
   too_large: 413,
   ignored: 200,
@@ -317,6 +321,34 @@ function makeCase(rng: Rng, id: number): Case {
       raw,
       'malformed',
     );
+  }
+
+  // ---- v3 deliveries: {event_id, event_type, event_data}, signed in the v3 variants
+  if (roll < 44) {
+    const { raw: legacy, resourceId } = validEvent(rng, id);
+    const parsed = JSON.parse(legacy.toString('utf8')) as Record<string, unknown>;
+    const eventId = `evt_${id}_${rng.hex(6)}`;
+    const raw = encode(rng, { event_id: eventId, ...parsed, created_at: new Date().toISOString() });
+    const ts = String(nowSeconds() + rng.int(-200, 200));
+    const key = rng.chance(0.5) ? base64Key(WHSEC) : secret(rng);
+    const variant = rng.int(0, 3);
+    if (variant === 0) {
+      // The Laravel variant: "<ts>.<body>" with X-HeyGen-Timestamp.
+      const headers = { 'X-HeyGen-Signature': signTimestamped(key, ts, raw), 'X-HeyGen-Timestamp': ts };
+      return { ...post('v3/x-heygen-timestamped', headers, raw, 'accepted'), delivers: resourceId };
+    }
+    const headers: OutgoingHttpHeaders = { 'Heygen-Signature': sign(key, raw), 'Heygen-Timestamp': ts };
+    if (variant === 1) {
+      if (rng.chance(0.5)) headers['Heygen-Event-Id'] = eventId;
+      return { ...post('v3/heygen-signature', headers, raw, 'accepted'), delivers: resourceId };
+    }
+    if (variant === 2) {
+      headers['Heygen-Event-Id'] = `${eventId}${rng.pick(['x', '-2', 'A'])}`;
+      return post('v3/event-id-mismatch', headers, raw, 'event_id_mismatch');
+    }
+    // Signed over "<ts>.<body>" with a timestamp other than the one sent.
+    headers['Heygen-Signature'] = signTimestamped(key, String(Number(ts) + rng.int(1, 50)), raw);
+    return post('v3/other-timestamp', headers, raw, 'bad_signature');
   }
 
   // ---- our event, bad signature
@@ -610,6 +642,7 @@ describe('webhook receiver fuzz', () => {
           bad_signature: expected('bad_signature'),
           stale_timestamp: expected('stale_timestamp'),
           bad_timestamp: expected('bad_timestamp'),
+          event_id_mismatch: expected('event_id_mismatch'),
           malformed: expected('malformed'),
           too_large: expected('too_large'),
         },
@@ -629,6 +662,7 @@ describe('webhook receiver fuzz', () => {
           r.bad_signature +
           r.stale_timestamp +
           r.bad_timestamp +
+          r.event_id_mismatch +
           r.too_large +
           stats.verified,
       ).toBe(stats.received);

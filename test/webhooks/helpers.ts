@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import http, { type OutgoingHttpHeaders } from 'node:http';
 import type { JobEventSink, RoutedJobEvent } from '../../webhooks/types';
 
@@ -25,8 +25,19 @@ export class FakeSink implements JobEventSink {
   }
 }
 
-export const sign = (secret: string, body: Buffer | string): string =>
+/** Hex HMAC-SHA256 of `body`; a string key is used as its UTF-8 bytes (the "raw" secret encoding). */
+export const sign = (secret: string | Buffer, body: Buffer | string): string =>
   createHmac('sha256', secret).update(body).digest('hex');
+
+/** The `"<timestamp>.<body>"` signed-string variant. */
+export const signTimestamped = (secret: string | Buffer, timestamp: string, body: Buffer | string): string =>
+  sign(secret, Buffer.concat([Buffer.from(`${timestamp}.`), Buffer.from(body)]));
+
+/** A v3-style secret: `whsec_` + base64 of random bytes. */
+export const whsecSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
+
+/** The "base64" encoding's key of a `whsec_` secret: the part after the prefix, decoded. */
+export const base64Key = (secret: string): Buffer => Buffer.from(secret.slice('whsec_'.length), 'base64');
 
 export interface HttpAnswer {
   status: number;

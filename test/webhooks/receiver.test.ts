@@ -418,6 +418,154 @@ describe('webhook receiver', () => {
   });
 });
 
+describe('v3 deliveries and event ids', () => {
+  const v3 = (eventId: string, eventType: string, data: Record<string, unknown>): Buffer =>
+    Buffer.from(
+      JSON.stringify({ event_id: eventId, event_type: eventType, event_data: data, created_at: 'x' }),
+    );
+
+  async function withReceiver(
+    run: (ctx: {
+      receiver: RunningWebhookReceiver;
+      sink: FakeSink;
+      post: (raw: Buffer) => Promise<number>;
+    }) => Promise<void>,
+    recentEventIds?: number,
+  ): Promise<void> {
+    const sink = new FakeSink();
+    const receiver = await startWebhookReceiver({
+      secrets: [SECRET],
+      sink,
+      ...(recentEventIds !== undefined ? { recentEventIds } : {}),
+    });
+    const post = async (raw: Buffer) =>
+      (await send(receiver.url, { body: raw, headers: { 'X-HeyGen-Signature': sign(SECRET, raw) } })).status;
+    try {
+      await run({ receiver, sink, post });
+    } finally {
+      await receiver.close();
+    }
+  }
+
+  it("maps the v3 body {event_id, event_type, event_data} like the legacy one, with HeyGen's event id", async () => {
+    await withReceiver(async ({ sink, post }) => {
+      expect(
+        await post(v3('evt_v1', 'avatar_video.fail', { video_id: 'v9', msg: 'bad', callback_id: 'wf-9' })),
+      ).toBe(200);
+      expect(await post(v3('evt_v2', 'photo_avatar_train.success', { group_id: 'grp-9' }))).toBe(200);
+      expect(await post(v3('evt_v3', 'photo_avatar_generation.fail', { generation_id: 'gen-9' }))).toBe(200);
+      expect(sink.accepted).toEqual([
+        {
+          kind: 'render',
+          resourceId: 'v9',
+          outcome: 'fail',
+          eventType: 'avatar_video.fail',
+          route: 'wf-9',
+          message: 'bad',
+          eventId: 'evt_v1',
+        },
+        {
+          kind: 'training',
+          resourceId: 'grp-9',
+          outcome: 'success',
+          eventType: 'photo_avatar_train.success',
+          eventId: 'evt_v2',
+        },
+        {
+          kind: 'photo_generation',
+          resourceId: 'gen-9',
+          outcome: 'fail',
+          eventType: 'photo_avatar_generation.fail',
+          eventId: 'evt_v3',
+        },
+      ]);
+    });
+  });
+
+  it('acknowledges v3-only and unknown event types and ignores them', async () => {
+    await withReceiver(async ({ receiver, sink, post }) => {
+      for (const type of [
+        'batch.finished',
+        'video_agent.success',
+        'hyperframes_video.fail',
+        'brand_new.event',
+      ]) {
+        expect(await post(v3(`evt_${type}`, type, { id: 'x' }))).toBe(200);
+      }
+      expect(sink.calls).toBe(0);
+      expect(receiver.stats().ignored).toBe(4);
+    });
+  });
+
+  it('an unusable event_id is no event id: the body hash stands in', async () => {
+    await withReceiver(async ({ sink, post }) => {
+      const raw = v3('has space', 'photo_avatar_train.success', { group_id: 'grp-x' });
+      expect(await post(raw)).toBe(200);
+      expect(sink.accepted[0]?.eventId).toBe(sha256(raw));
+      const numeric = Buffer.from(
+        JSON.stringify({
+          event_id: 42,
+          event_type: 'photo_avatar_train.fail',
+          event_data: { group_id: 'grp-y' },
+        }),
+      );
+      expect(await post(numeric)).toBe(200);
+      expect(sink.accepted[1]?.eventId).toBe(sha256(numeric));
+    });
+  });
+
+  it('answers a repeated event id from its memo without calling the sink', async () => {
+    await withReceiver(async ({ receiver, sink, post }) => {
+      const raw = v3('evt_rep', 'avatar_video.success', { video_id: 'v-rep', callback_id: 'wf-rep' });
+      expect(await post(raw)).toBe(200);
+      // A redelivery, even re-serialised (other bytes, same event id).
+      const again = v3('evt_rep', 'avatar_video.success', { callback_id: 'wf-rep', video_id: 'v-rep' });
+      const res = await send(receiver.url, { body: again, headers: { Signature: sign(SECRET, again) } });
+      expect(res.json).toEqual({ status: 'duplicate' });
+      expect(sink.calls).toBe(1);
+      expect(receiver.stats()).toMatchObject({ accepted: 1, duplicate: 1, recentDuplicates: 1 });
+      // The same id about another resource is not taken for a repeat.
+      expect(
+        await post(v3('evt_rep', 'avatar_video.success', { video_id: 'v-other', callback_id: 'wf-rep' })),
+      ).toBe(200);
+      // It reaches the sink (which keys on the event id alone, so calls it a duplicate itself).
+      expect(sink.deliveries.map((e) => e.resourceId)).toEqual(['v-rep', 'v-other']);
+    });
+  });
+
+  it('remembers only events handed over: a 503 is tried again on redelivery', async () => {
+    await withReceiver(async ({ sink, post }) => {
+      sink.failures = 1;
+      const raw = v3('evt_503', 'photo_avatar_train.success', { group_id: 'grp-503' });
+      expect(await post(raw)).toBe(503);
+      expect(await post(raw)).toBe(200);
+      expect(sink.accepted.map((e) => e.resourceId)).toEqual(['grp-503']);
+      expect(sink.calls).toBe(2);
+    });
+  });
+
+  it('keeps the memo bounded (least recently seen out first), and can turn it off', async () => {
+    await withReceiver(async ({ receiver, sink, post }) => {
+      const ev = (n: number) => v3(`evt_${n}`, 'photo_avatar_train.success', { group_id: `grp-${n}` });
+      for (const n of [1, 2]) expect(await post(ev(n))).toBe(200);
+      expect(await post(ev(1))).toBe(200); // memo hit, and 1 becomes the most recent
+      expect(await post(ev(3))).toBe(200); // evicts 2
+      expect(sink.calls).toBe(3);
+      expect(await post(ev(1))).toBe(200); // still remembered
+      expect(sink.calls).toBe(3);
+      expect(await post(ev(2))).toBe(200); // forgotten: the sink decides (duplicate)
+      expect(sink.calls).toBe(4);
+      expect(receiver.stats()).toMatchObject({ accepted: 3, duplicate: 3, recentDuplicates: 2 });
+    }, 2);
+    await withReceiver(async ({ sink, post }) => {
+      const raw = v3('evt_off', 'photo_avatar_train.success', { group_id: 'grp-off' });
+      expect(await post(raw)).toBe(200);
+      expect(await post(raw)).toBe(200);
+      expect(sink.calls).toBe(2);
+    }, 0);
+  });
+});
+
 describe('event mapping', () => {
   const parse = (eventType: string, data: Record<string, unknown>, eventId?: string) =>
     parseWebhookEvent(body(eventType, data), eventId);
