@@ -73,10 +73,12 @@ async function child(): Promise<void> {
   const input = JSON.parse(process.env.BENCH_CHILD_INPUT ?? '{}') as ChildInput;
   // The activity set the worker registers, with the worker's storage; no Temporal connection needed to call it.
   const { createActivities } = await import('../activities');
-  const { HeyGenClient } = await import('../heygen/client');
+  const { V2Adapter } = await import('../heygen/v2/adapter');
   const { LocalDirectoryStorage } = await import('../storage');
   const activities = createActivities({
-    heygen: new HeyGenClient({
+    // The simulator speaks v2 (and the download path is the same whatever the API version).
+    heygen: new V2Adapter({
+      apiVersion: 'v2',
       apiBaseUrl: input.apiBaseUrl,
       uploadBaseUrl: input.apiBaseUrl,
       apiKey: input.apiKey,
@@ -111,6 +113,7 @@ async function child(): Promise<void> {
   }, SAMPLE_MS);
   const started = performance.now();
   const result = await activities.downloadVideo({
+    api: 'v2',
     videoId: input.videoId,
     directory: 'bench',
     extras: false,
@@ -230,7 +233,7 @@ async function main(): Promise<void> {
   const width = Number(process.argv[3] ?? 1920);
   const height = Number(process.argv[4] ?? 1080);
   const { startSimulator } = await import('../simulator');
-  const { HeyGenClient } = await import('../heygen/client');
+  const { V2Adapter } = await import('../heygen/v2/adapter');
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'bench-download-'));
   const words = Math.max(1, Math.round(seconds / 10));
@@ -244,28 +247,35 @@ async function main(): Promise<void> {
     mediaKeyframeIntervalSeconds: 1,
   });
   try {
-    const heygen = new HeyGenClient({ apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey });
-    const { videoId } = await heygen.generateVideo({
+    const heygen = new V2Adapter({
+      apiVersion: 'v2',
+      apiBaseUrl: sim.url,
+      uploadBaseUrl: sim.url,
+      apiKey: sim.apiKey,
+    });
+    const { videoId } = await heygen.submitRender({
+      kind: 'scenes',
       dimension: { width, height },
-      video_inputs: [
+      scenes: [
         {
-          character: { type: 'avatar', avatar_id: 'Angela-inblackskirt-20220820' },
-          voice: {
+          character: { type: 'avatar', avatarId: 'Angela-inblackskirt-20220820' },
+          speech: {
             type: 'text',
-            voice_id: '1bd001e7e50f421d891986aad5158bc8',
-            input_text: Array.from({ length: words }, (_, i) => `word${i}`).join(' '),
+            voiceId: '1bd001e7e50f421d891986aad5158bc8',
+            text: Array.from({ length: words }, (_, i) => `word${i}`).join(' '),
           },
         },
       ],
     });
-    let status = await heygen.getVideoStatus(videoId);
-    for (let i = 0; i < 100 && status.status !== 'completed'; i++) {
+    let status = await heygen.getRender(videoId);
+    for (let i = 0; i < 100 && status.state !== 'completed'; i++) {
       await sleep(100);
-      status = await heygen.getVideoStatus(videoId);
+      status = await heygen.getRender(videoId);
     }
-    if (status.status !== 'completed' || !status.video_url) throw new Error(`render is ${status.status}`);
+    const videoUrl = status.media.video;
+    if (status.state !== 'completed' || !videoUrl) throw new Error(`render is ${status.rawStatus}`);
     // Builds (and caches) the simulator's plan of the file, so neither download pays for it.
-    const head = await headRequest(status.video_url);
+    const head = await headRequest(videoUrl);
     if (head.status !== 200) throw new Error(`HEAD answered ${head.status}`);
     if (!(head.length >= MIN_FILE_BYTES) && process.env.BENCH_ALLOW_SMALL !== '1') {
       throw new Error(
@@ -273,13 +283,13 @@ async function main(): Promise<void> {
       );
     }
     console.error(
-      `Rendered ${videoId}: ${width}x${height}, ${status.duration ?? '?'} s, ${(head.length / 1e6).toFixed(0)} MB`,
+      `Rendered ${videoId}: ${width}x${height}, ${status.durationSeconds ?? '?'} s, ${(head.length / 1e6).toFixed(0)} MB`,
     );
 
     // (a) curl
     const curlFile = path.join(tmp, 'curl.mp4');
     console.error('curl ...');
-    const curlMs = await curl(status.video_url, curlFile);
+    const curlMs = await curl(videoUrl, curlFile);
     const curlHash = await sha256File(curlFile);
     await rm(curlFile, { force: true }); // keep at most one big file on disk
 

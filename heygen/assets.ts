@@ -1,18 +1,19 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import axios, { isAxiosError, type AxiosResponse } from 'axios';
 import { sniffContentType } from './contentType';
 import { HeyGenError, kindForHttpStatus } from './errors';
-import type { HeyGenPort } from './port';
 import {
-  ACCEPTED_ASSET_TYPES,
+  ASSET_CONTENT_TYPES,
+  type Asset,
   type AssetContentType,
-  type AssetListItem,
-  type ListAssetsQuery,
+  type AssetQuery,
+  type HeyGenPort,
   type UploadedAsset,
-} from './schemas';
+} from './port';
 
 /**
  * Uploads to HeyGen's asset store from bytes, a stream, a local file or a URL. Every variant decides the content type
@@ -25,7 +26,12 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
-export interface StreamUploadOptions extends UploadOptions {
+export interface NamedUploadOptions extends UploadOptions {
+  /** The file's name, for APIs that keep one (v3 multipart); never used to decide the type */
+  fileName?: string;
+}
+
+export interface StreamUploadOptions extends NamedUploadOptions {
   /** The stream's length in bytes, when known: sent as Content-Length (otherwise the upload is chunked). */
   contentLength?: number;
 }
@@ -127,7 +133,7 @@ export function requireAcceptedType(head: Uint8Array): AssetContentType {
     operation: OPERATION,
     message:
       `Unsupported file type: the content looks like ${detected}; ` +
-      `HeyGen accepts ${ACCEPTED_ASSET_TYPES.join(', ')}`,
+      `HeyGen accepts ${ASSET_CONTENT_TYPES.join(', ')}`,
     mayHaveBeenProcessed: false,
   });
 }
@@ -139,10 +145,14 @@ export function requireAcceptedType(head: Uint8Array): AssetContentType {
 export async function uploadFromBytes(
   heygen: HeyGenPort,
   bytes: Buffer,
-  opts: UploadOptions = {},
+  opts: NamedUploadOptions = {},
 ): Promise<UploadedAsset> {
   const contentType = requireAcceptedType(bytes.subarray(0, SNIFF_BYTES));
-  return heygen.uploadAsset(bytes, contentType, { signal: opts.signal, contentLength: bytes.length });
+  return heygen.uploadAsset(bytes, contentType, {
+    signal: opts.signal,
+    contentLength: bytes.length,
+    fileName: opts.fileName,
+  });
 }
 
 /**
@@ -175,6 +185,7 @@ export async function uploadFromStream(
       return await heygen.uploadAsset(bytes, contentType, {
         signal: opts.signal,
         contentLength: bytes.length,
+        fileName: opts.fileName,
       });
     }
     const body = Readable.from(prepend(head.chunks, iterator), { objectMode: false });
@@ -185,6 +196,7 @@ export async function uploadFromStream(
       return await heygen.uploadAsset(body, contentType, {
         signal: opts.signal,
         contentLength: opts.contentLength,
+        fileName: opts.fileName,
       });
     } finally {
       if (!body.readableEnded) body.destroy();
@@ -203,7 +215,11 @@ export async function uploadFromPath(
 ): Promise<UploadedAsset> {
   const info = await stat(path);
   if (!info.isFile()) throw invalid(`${path} is not a regular file`);
-  return uploadFromStream(heygen, createReadStream(path), { signal: opts.signal, contentLength: info.size });
+  return uploadFromStream(heygen, createReadStream(path), {
+    signal: opts.signal,
+    contentLength: info.size,
+    fileName: basename(path),
+  });
 }
 
 /**
@@ -255,7 +271,8 @@ export async function uploadFromUrl(
   const body = decoder ? raw.pipe(decoder) : raw;
   if (decoder) raw.on('error', (err) => decoder.destroy(err));
   try {
-    return await uploadFromStream(heygen, body, { signal: opts.signal, contentLength });
+    const fileName = fileNameOf(source);
+    return await uploadFromStream(heygen, body, { signal: opts.signal, contentLength, fileName });
   } catch (err) {
     throw isHeyGenError(err) ? err : sourceTransportError(where, err);
   } finally {
@@ -269,9 +286,9 @@ export async function uploadFromUrl(
 /** Every asset (optionally of one type or folder), following HeyGen's cursor page by page. */
 export function listAllAssets(
   heygen: HeyGenPort,
-  query: Omit<ListAssetsQuery, 'token'> = {},
+  query: Omit<AssetQuery, 'token'> = {},
   opts: UploadOptions = {},
-): AsyncIterable<AssetListItem> {
+): AsyncIterable<Asset> {
   return heygen.listAssets(query, opts);
 }
 
@@ -350,6 +367,16 @@ function parseSourceUrl(url: string): URL {
     throw invalid(`only http:// and https:// sources can be uploaded, got ${parsed.protocol}`);
   }
   return parsed;
+}
+
+/** The last path segment, decoded (a name only: it never decides the type). */
+function fileNameOf(url: URL): string | undefined {
+  const last = basename(url.pathname);
+  try {
+    return decodeURIComponent(last) || undefined;
+  } catch {
+    return last || undefined;
+  }
 }
 
 /** Origin and path only: a signed URL's query string is a credential. */

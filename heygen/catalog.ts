@@ -6,23 +6,13 @@ import { z } from 'zod';
 import { parseEnv } from '../lib/env';
 import type { HeyGenConfig } from './config';
 import { HeyGenError } from './errors';
-import type { HeyGenPort } from './port';
-import {
-  avatarGroupSchema,
-  avatarListSchema,
-  catalogVoiceSchema,
-  photoAvatarLookSchema,
-  type Avatar,
-  type AvatarGroup,
-  type AvatarList,
-  type PhotoAvatarLook,
-  type Voice,
-} from './schemas';
+import type { AvatarGroup, CatalogAvatar, HeyGenPort, Look, Voice } from './port';
 
 /**
- * HeyGen's catalog (studio avatars, voices, photo-avatar groups and their looks) behind a TTL cache: repeated lookups
- * within the TTL make no request, concurrent lookups of the same list share one request, and, with `persist`, the
- * lists survive the process in JSON files so that separate CLI runs do not refetch them either.
+ * HeyGen's catalog (avatars, voices, the account's avatar groups and their looks), in the port's neutral types, behind
+ * a TTL cache: repeated lookups within the TTL make no request, concurrent lookups of the same list share one request,
+ * and, with `persist`, the lists survive the process in JSON files so that separate CLI runs do not refetch them
+ * either. Lists are kept per API version too: v2 and v3 describe the same account differently.
  */
 
 export const DEFAULT_CATALOG_TTL_MS = 10 * 60 * 1000;
@@ -60,16 +50,23 @@ export interface CatalogListOptions {
 export interface AvatarFilter {
   /** Case-insensitive exact match, e.g. 'female'. */
   gender?: string;
-  /** Case-insensitive substring of avatar_name or avatar_id. */
+  /** Case-insensitive substring of name or avatarId. */
   name?: string;
+  /** Case-insensitive exact match of the avatar's type, e.g. 'avatar' or 'talking_photo' (v2). */
+  type?: string;
+  /** Only avatars that can (true) or cannot (false) be rendered as a transparent WebM. */
+  supportsWebm?: boolean;
 }
 
 export interface VoiceFilter {
-  /** Case-insensitive: the language name ('English'), its code ('en-US') or the code's language ('en'). */
+  /**
+   * Case-insensitive: the language as HeyGen gives it ('English'); when HeyGen gives a code ('en-US'), the code's
+   * language ('en') matches too.
+   */
   language?: string;
   /** Case-insensitive exact match, e.g. 'Male'. */
   gender?: string;
-  /** Case-insensitive substring of name or voice_id. */
+  /** Case-insensitive substring of name or voiceId. */
   name?: string;
 }
 
@@ -81,7 +78,7 @@ export interface GroupFilter {
 export interface LookFilter {
   /** Case-insensitive substring of name or id. */
   name?: string;
-  /** Case-insensitive exact match, e.g. 'completed'. */
+  /** Case-insensitive exact match of the neutral status ('completed', 'processing'...) or HeyGen's own. */
   status?: string;
 }
 
@@ -90,7 +87,8 @@ interface Entry {
   data: unknown;
 }
 
-const FILE_VERSION = 1;
+/** 2: neutral port types (1 held HeyGen's v2 shapes: such files are ignored and replaced). */
+const FILE_VERSION = 2;
 const fileSchema = z.object({
   version: z.literal(FILE_VERSION),
   apiBaseUrl: z.string(),
@@ -99,11 +97,19 @@ const fileSchema = z.object({
   data: z.unknown(),
 });
 
+// What a stored list must hold to be trusted: the fields the cache and its callers rely on.
 const SCHEMAS: Record<CatalogKind, z.ZodType> = {
-  avatars: avatarListSchema,
-  voices: z.array(catalogVoiceSchema),
-  groups: z.array(avatarGroupSchema),
-  looks: z.array(photoAvatarLookSchema),
+  avatars: z.array(
+    z.looseObject({ avatarId: z.string().min(1), type: z.string(), supportsWebm: z.boolean() }),
+  ),
+  voices: z.array(z.looseObject({ voiceId: z.string().min(1) })),
+  groups: z.array(z.looseObject({ id: z.string().min(1), name: z.string() })),
+  looks: z.array(
+    z.looseObject({
+      id: z.string().min(1),
+      status: z.enum(['processing', 'completed', 'failed', 'pending_consent']),
+    }),
+  ),
 };
 
 export class CatalogCache {
@@ -125,23 +131,41 @@ export class CatalogCache {
     this.now = opts.now ?? Date.now;
     if (opts.persist) {
       const partition = createHash('sha256')
-        .update(JSON.stringify([opts.persist.apiBaseUrl, opts.persist.account ?? '']))
+        .update(JSON.stringify([opts.persist.apiBaseUrl, opts.persist.account ?? '', heygen.version]))
         .digest('hex')
         .slice(0, 24);
       this.persist = { ...opts.persist, partitionDir: path.join(opts.persist.dir, partition) };
     }
   }
 
-  /** The whole avatar list as HeyGen returns it (studio avatars and talking photos). */
-  async getAvatarList(opts: CatalogListOptions = {}): Promise<AvatarList> {
-    return this.get<AvatarList>('avatars', 'avatars', () => this.heygen.listAvatars(), opts);
+  /** Every avatar the API lists (v2: studio avatars and talking photos; v3: public looks). */
+  async listAvatars(filter: AvatarFilter = {}, opts: CatalogListOptions = {}): Promise<CatalogAvatar[]> {
+    const avatars = await this.get<CatalogAvatar[]>(
+      'avatars',
+      'avatars',
+      () => this.heygen.listAvatars(),
+      opts,
+    );
+    return avatars.filter(
+      (a) =>
+        equalsCi(a.gender, filter.gender) &&
+        equalsCi(a.type, filter.type) &&
+        (filter.supportsWebm === undefined || a.supportsWebm === filter.supportsWebm) &&
+        containsCi([a.name, a.avatarId], filter.name),
+    );
   }
 
-  async listAvatars(filter: AvatarFilter = {}, opts: CatalogListOptions = {}): Promise<Avatar[]> {
-    const list = await this.getAvatarList(opts);
-    return list.avatars.filter(
-      (a) => equalsCi(a.gender, filter.gender) && containsCi([a.avatar_name, a.avatar_id], filter.name),
-    );
+  /**
+   * One avatar by id. The cached list answers most lookups; a miss is checked against a fresh list before it is
+   * reported (undefined), since the avatar may be newer than the cached list.
+   */
+  async findAvatar(
+    avatarId: string,
+    opts: Omit<CatalogListOptions, 'refresh'> = {},
+  ): Promise<CatalogAvatar | undefined> {
+    const find = async (refresh: boolean) =>
+      (await this.listAvatars({}, { ...opts, refresh })).find((a) => a.avatarId === avatarId);
+    return (await find(false)) ?? (await find(true));
   }
 
   async listVoices(filter: VoiceFilter = {}, opts: CatalogListOptions = {}): Promise<Voice[]> {
@@ -150,7 +174,7 @@ export class CatalogCache {
       (v) =>
         matchesLanguage(v, filter.language) &&
         equalsCi(v.gender, filter.gender) &&
-        containsCi([v.name, v.voice_id], filter.name),
+        containsCi([v.name, v.voiceId], filter.name),
     );
   }
 
@@ -168,7 +192,7 @@ export class CatalogCache {
     groupId: string,
     filter: LookFilter = {},
     opts: CatalogListOptions = {},
-  ): Promise<PhotoAvatarLook[]> {
+  ): Promise<Look[]> {
     const id = groupId.trim();
     if (!id) {
       throw new HeyGenError({
@@ -178,13 +202,13 @@ export class CatalogCache {
         mayHaveBeenProcessed: false,
       });
     }
-    const looks = await this.get<PhotoAvatarLook[]>(
-      'looks',
-      lookKey(id),
-      () => this.heygen.listGroupLooks(id),
-      opts,
+    const looks = await this.get<Look[]>('looks', lookKey(id), () => this.heygen.listGroupLooks(id), opts);
+    return looks.filter(
+      (l) =>
+        containsCi([l.name, l.id], filter.name) &&
+        (equalsCi(l.status, filter.status) ||
+          (l.rawStatus !== undefined && equalsCi(l.rawStatus, filter.status))),
     );
-    return looks.filter((l) => containsCi([l.name, l.id], filter.name) && equalsCi(l.status, filter.status));
   }
 
   /** Fetches lists again now: one kind, or avatars, voices and groups when omitted (looks need a groupId). */
@@ -196,7 +220,7 @@ export class CatalogCache {
       return;
     }
     await Promise.all([
-      kind === undefined || kind === 'avatars' ? this.getAvatarList(opts) : undefined,
+      kind === undefined || kind === 'avatars' ? this.listAvatars({}, opts) : undefined,
       kind === undefined || kind === 'voices' ? this.listVoices({}, opts) : undefined,
       kind === undefined || kind === 'groups' ? this.listAvatarGroups({}, opts) : undefined,
     ]);
@@ -404,13 +428,13 @@ function containsCi(values: Array<string | null | undefined>, wanted: string | u
   return values.some((v) => norm(v).includes(needle));
 }
 
+/** The language as given, or, when the API gives a code like 'en-US', its language part ('en'). */
 function matchesLanguage(voice: Voice, wanted: string | undefined): boolean {
   if (wanted === undefined || wanted.trim() === '') return true;
-  const needle = norm(wanted);
-  const code = typeof voice['language_code'] === 'string' ? norm(voice['language_code']) : '';
-  return (
-    norm(voice.language) === needle || (code !== '' && (code === needle || code.split(/[-_]/u)[0] === needle))
-  );
+  // en_GB and en-GB are the same code
+  const needle = norm(wanted).replace(/_/gu, '-');
+  const language = norm(voice.language).replace(/_/gu, '-');
+  return language === needle || (/^[a-z]{2,3}-/u.test(language) && language.split('-')[0] === needle);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

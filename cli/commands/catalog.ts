@@ -1,14 +1,15 @@
 import { Option, type Command } from 'commander';
 import { listAllAssets, uploadFromPath, uploadFromUrl } from '../../heygen/assets';
 import { persistentCatalogCache, type CatalogCache } from '../../heygen/catalog';
-import { HeyGenClient } from '../../heygen/client';
 import { heygenConfigFromEnv } from '../../heygen/config';
-import type { AssetListItem, ListAssetsQuery } from '../../heygen/schemas';
+import type { Asset, AssetQuery, HeyGenPort } from '../../heygen/port';
+import { createHeyGenPort } from '../../heygen/select';
 import { info, reportFailure } from '../output';
 
 /**
  * Catalog and asset commands: `avatars`, `voices`, `groups`, `looks <groupId>` (cached, see heygen/catalog.ts) and
- * `assets upload|list|delete`. Tables go to stdout; with --json, stdout carries only JSON.
+ * `assets upload|list|delete`, through the API version HEYGEN_API_VERSION selects. Tables go to stdout; with --json,
+ * stdout carries only JSON (the port's neutral fields).
  */
 export function registerCatalogCommands(program: Command): void {
   const listFlags = (cmd: Command) =>
@@ -19,16 +20,18 @@ export function registerCatalogCommands(program: Command): void {
   listFlags(
     program
       .command('avatars')
-      .description('list studio avatars (cached for HEYGEN_CATALOG_TTL_SECONDS)')
+      .description('list avatars (cached for HEYGEN_CATALOG_TTL_SECONDS)')
       .option('--gender <gender>', 'only this gender, e.g. female')
-      .option('--name <text>', 'name or id contains this text'),
+      .option('--name <text>', 'name or id contains this text')
+      .option('--type <type>', 'only this type, e.g. avatar or talking_photo (v2)')
+      .option('--webm', 'only avatars that render as a transparent WebM'),
   ).action(avatarsCommand);
 
   listFlags(
     program
       .command('voices')
       .description('list voices (cached for HEYGEN_CATALOG_TTL_SECONDS)')
-      .option('--language <language>', 'language name or code, e.g. English, en, en-US')
+      .option('--language <language>', 'language as HeyGen gives it, e.g. English (or en for en-US codes)')
       .option('--gender <gender>', 'only this gender, e.g. male')
       .option('--name <text>', 'name or id contains this text'),
   ).action(voicesCommand);
@@ -36,14 +39,14 @@ export function registerCatalogCommands(program: Command): void {
   listFlags(
     program
       .command('groups')
-      .description('list photo-avatar groups (cached for HEYGEN_CATALOG_TTL_SECONDS)')
+      .description("list the account's avatar groups (cached for HEYGEN_CATALOG_TTL_SECONDS)")
       .option('--name <text>', 'name or id contains this text'),
   ).action(groupsCommand);
 
   listFlags(
     program
       .command('looks')
-      .description('list the looks of a photo-avatar group (cached for HEYGEN_CATALOG_TTL_SECONDS)')
+      .description('list the looks of an avatar group (cached for HEYGEN_CATALOG_TTL_SECONDS)')
       .argument('<groupId>')
       .option('--name <text>', 'name or id contains this text')
       .option('--status <status>', 'only looks with this status, e.g. completed'),
@@ -73,16 +76,31 @@ export interface ListFlags {
   refresh?: boolean;
 }
 
-export async function avatarsCommand(flags: ListFlags & { gender?: string; name?: string }): Promise<void> {
+export async function avatarsCommand(
+  flags: ListFlags & { gender?: string; name?: string; type?: string; webm?: boolean },
+): Promise<void> {
   try {
     const avatars = await catalog().listAvatars(
-      { gender: flags.gender, name: flags.name },
+      {
+        gender: flags.gender,
+        name: flags.name,
+        type: flags.type,
+        supportsWebm: flags.webm ? true : undefined,
+      },
       { refresh: flags.refresh },
     );
     if (flags.json) return printJson(avatars);
     printTable(
-      ['AVATAR ID', 'NAME', 'GENDER', 'PREMIUM', 'DEFAULT VOICE'],
-      avatars.map((a) => [a.avatar_id, a.avatar_name, a.gender, yesNo(a.premium), a.default_voice_id]),
+      ['AVATAR ID', 'NAME', 'TYPE', 'GENDER', 'PREMIUM', 'WEBM', 'DEFAULT VOICE'],
+      avatars.map((a) => [
+        a.avatarId,
+        a.name,
+        a.type,
+        a.gender,
+        yesNo(a.premium),
+        yesNo(a.supportsWebm),
+        a.defaultVoiceId,
+      ]),
     );
   } catch (err) {
     reportFailure(err, Boolean(flags.json));
@@ -101,12 +119,12 @@ export async function voicesCommand(
     printTable(
       ['VOICE ID', 'NAME', 'LANGUAGE', 'GENDER', 'EMOTION', 'PAUSE'],
       voices.map((v) => [
-        v.voice_id,
+        v.voiceId,
         v.name,
         v.language,
         v.gender,
-        yesNo(v.emotion_support),
-        yesNo(v.support_pause),
+        yesNo(v.emotionSupport),
+        yesNo(v.supportPause),
       ]),
     );
   } catch (err) {
@@ -119,8 +137,8 @@ export async function groupsCommand(flags: ListFlags & { name?: string }): Promi
     const groups = await catalog().listAvatarGroups({ name: flags.name }, { refresh: flags.refresh });
     if (flags.json) return printJson(groups);
     printTable(
-      ['GROUP ID', 'NAME', 'LOOKS', 'TRAINING', 'TYPE', 'CREATED'],
-      groups.map((g) => [g.id, g.name, g.num_looks, g.train_status, g.group_type, isoTime(g.created_at)]),
+      ['GROUP ID', 'NAME', 'LOOKS', 'STATUS', 'CREATED'],
+      groups.map((g) => [g.id, g.name, g.looksCount, g.status, isoTime(g.createdAt)]),
     );
   } catch (err) {
     reportFailure(err, Boolean(flags.json));
@@ -139,8 +157,8 @@ export async function looksCommand(
     );
     if (flags.json) return printJson(looks);
     printTable(
-      ['LOOK ID', 'NAME', 'STATUS', 'MOTION', 'CREATED'],
-      looks.map((l) => [l.id, l.name, l.status, yesNo(l.is_motion), isoTime(l.created_at)]),
+      ['LOOK ID', 'NAME', 'STATUS', 'HEYGEN STATUS', 'CREATED'],
+      looks.map((l) => [l.id, l.name, l.status, l.rawStatus, isoTime(l.createdAt)]),
     );
   } catch (err) {
     reportFailure(err, Boolean(flags.json));
@@ -149,7 +167,7 @@ export async function looksCommand(
 
 export async function assetsUploadCommand(source: string, flags: { json?: boolean }): Promise<void> {
   try {
-    const heygen = client();
+    const heygen = port();
     const isUrl = /^https?:\/\//iu.test(source);
     info(`uploading ${isUrl ? redactQuery(source) : source}...`);
     const asset = isUrl ? await uploadFromUrl(heygen, source) : await uploadFromPath(heygen, source);
@@ -157,10 +175,10 @@ export async function assetsUploadCommand(source: string, flags: { json?: boolea
     printTable(
       ['FIELD', 'VALUE'],
       [
-        ['id', asset.id],
-        ['file_type', asset.file_type],
-        ['name', asset.name],
-        ['image_key', asset.image_key],
+        ['asset_id', asset.assetId],
+        ['photo_ref', asset.photoRef],
+        ['content_type', asset.contentType],
+        ['bytes', asset.bytes],
         ['url', asset.url],
       ].filter(([, value]) => value !== undefined && value !== null),
       { header: false },
@@ -171,18 +189,18 @@ export async function assetsUploadCommand(source: string, flags: { json?: boolea
 }
 
 export async function assetsListCommand(flags: {
-  type?: ListAssetsQuery['file_type'];
+  type?: AssetQuery['fileType'];
   json?: boolean;
 }): Promise<void> {
   try {
-    const assets: AssetListItem[] = [];
-    for await (const asset of listAllAssets(client(), flags.type ? { file_type: flags.type } : {})) {
+    const assets: Asset[] = [];
+    for await (const asset of listAllAssets(port(), flags.type ? { fileType: flags.type } : {})) {
       assets.push(asset);
     }
     if (flags.json) return printJson(assets);
     printTable(
       ['ASSET ID', 'TYPE', 'NAME', 'CREATED'],
-      assets.map((a) => [a.id, a.file_type, a.name, isoTime(a.created_ts)]),
+      assets.map((a) => [a.id, a.fileType, a.name, isoTime(a.createdAt)]),
     );
     info(`${assets.length} asset(s)`);
   } catch (err) {
@@ -192,7 +210,7 @@ export async function assetsListCommand(flags: {
 
 export async function assetsDeleteCommand(assetId: string): Promise<void> {
   try {
-    await client().deleteAsset(assetId);
+    await port().deleteAsset(assetId);
     info(`deleted asset ${assetId}`);
   } catch (err) {
     reportFailure(err, false);
@@ -248,11 +266,11 @@ function redactQuery(url: string): string {
   return i === -1 ? url : `${url.slice(0, i)}?...`;
 }
 
-function client(): HeyGenClient {
-  return new HeyGenClient(heygenConfigFromEnv());
+function port(): HeyGenPort {
+  return createHeyGenPort(heygenConfigFromEnv());
 }
 
 function catalog(): CatalogCache {
   const config = heygenConfigFromEnv();
-  return persistentCatalogCache(new HeyGenClient(config), config);
+  return persistentCatalogCache(createHeyGenPort(config), config);
 }

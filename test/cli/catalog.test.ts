@@ -16,13 +16,14 @@ import {
   registerCatalogCommands,
   voicesCommand,
 } from '../../cli/commands/catalog';
-import { HeyGenClient } from '../../heygen/client';
+import { V2Adapter } from '../../heygen/v2/adapter';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { renderPng } from '../../simulator/media/png';
 
 const API_KEY = 'sk-cli-catalog-test-key';
 const PNG = renderPng({ width: 16, height: 16, seed: 'cli-png' });
 const ENV_KEYS = [
+  'HEYGEN_API_VERSION',
   'HEYGEN_API_BASE_URL',
   'HEYGEN_UPLOAD_BASE_URL',
   'HEYGEN_API_KEY',
@@ -44,26 +45,29 @@ beforeAll(async () => {
   });
   dir = await mkdtemp(path.join(os.tmpdir(), 'heygen-cli-catalog-'));
   for (const key of ENV_KEYS) savedEnv[key] = process.env[key];
+  // The simulator speaks v2: the commands go through the port HEYGEN_API_VERSION selects.
+  process.env.HEYGEN_API_VERSION = 'v2';
   process.env.HEYGEN_API_BASE_URL = sim.url;
   delete process.env.HEYGEN_UPLOAD_BASE_URL;
   process.env.HEYGEN_API_KEY = API_KEY;
   process.env.HEYGEN_CATALOG_CACHE_DIR = path.join(dir, 'cache');
   delete process.env.HEYGEN_CATALOG_TTL_SECONDS;
 
-  const heygen = new HeyGenClient({ apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: API_KEY });
-  const { generationId } = await heygen.generatePhotos({
-    name: 'Cli Ada',
-    age: 'Young Adult',
-    gender: 'Woman',
-    ethnicity: 'East Asian',
-    orientation: 'square',
-    pose: 'half_body',
-    style: 'Realistic',
-    appearance: 'Short hair, blue scarf',
+  const heygen = new V2Adapter({
+    apiVersion: 'v2',
+    apiBaseUrl: sim.url,
+    uploadBaseUrl: sim.url,
+    apiKey: API_KEY,
   });
-  const keys = (await heygen.getGeneration(generationId)).image_key_list ?? [];
-  const group = await heygen.createAvatarGroup({ name: 'Cli Ada', image_key: keys[0]! });
-  groupId = group.group_id ?? group.id;
+  const { generationId } = await heygen.generatePhotos({ name: 'Cli Ada', prompt: 'Short hair, blue scarf' });
+  const generation = await heygen.getPhotoGeneration(generationId);
+  if (generation.state !== 'done') throw new Error(`generation is ${generation.state}`);
+  const group = await heygen.createAvatar({
+    name: 'Cli Ada',
+    source: 'photo',
+    photo: generation.value.photos[0]!,
+  });
+  groupId = group.groupId;
 
   source = http.createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(PNG.length) });
@@ -109,10 +113,10 @@ const apiCalls = () => sim.log().length;
 
 describe('catalog commands', () => {
   test('avatars: an aligned table, then the cache answers the next run', async () => {
-    await avatarsCommand({ refresh: true });
+    await avatarsCommand({ refresh: true, type: 'avatar' });
     expect(process.exitCode).toBeUndefined();
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^AVATAR ID\s+NAME\s+GENDER\s+PREMIUM\s+DEFAULT VOICE$/u);
+    expect(lines[0]).toMatch(/^AVATAR ID\s+NAME\s+TYPE\s+GENDER\s+PREMIUM\s+WEBM\s+DEFAULT VOICE$/u);
     expect(lines.length).toBeGreaterThan(3);
     const nameColumn = lines[0]!.indexOf('NAME');
     const genderColumn = lines[0]!.indexOf('GENDER');
@@ -126,9 +130,18 @@ describe('catalog commands', () => {
 
     stdout = '';
     await avatarsCommand({ gender: 'male', json: true });
-    const males = json<Array<{ gender: string }>>();
+    const males = json<Array<{ gender: string; avatarId: string }>>();
     expect(males.length).toBeGreaterThan(0);
-    expect(males.every((a) => a.gender === 'male')).toBe(true);
+    expect(males.every((a) => a.gender === 'male' && a.avatarId.length > 0)).toBe(true);
+    stdout = '';
+    // The group's look is a talking photo, which no WebM takes.
+    await avatarsCommand({ type: 'talking_photo', json: true });
+    const photos = json<Array<{ avatarId: string; supportsWebm: boolean }>>();
+    expect(photos.map((a) => a.avatarId)).toContain(groupId);
+    expect(photos.every((a) => !a.supportsWebm)).toBe(true);
+    stdout = '';
+    await avatarsCommand({ webm: true, json: true });
+    expect(json<Array<{ avatarId: string }>>().map((a) => a.avatarId)).not.toContain(groupId);
     expect(apiCalls()).toBe(1);
 
     // The cache file is under HEYGEN_CATALOG_CACHE_DIR and never holds the key.
@@ -146,7 +159,7 @@ describe('catalog commands', () => {
     await voicesCommand({ language: 'Spanish', json: true, refresh: true });
     expect(json<Array<{ name: string }>>().map((v) => v.name)).toEqual(['Lucía - Natural']);
     stdout = '';
-    await voicesCommand({ language: 'en', gender: 'female', name: 'uk' });
+    await voicesCommand({ language: 'english', gender: 'female', name: 'uk' });
     const lines = stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^VOICE ID\s+NAME\s+LANGUAGE\s+GENDER/u);
@@ -159,15 +172,18 @@ describe('catalog commands', () => {
     expect(json<Array<{ id: string }>>().map((g) => g.id)).toContain(groupId);
     stdout = '';
     await groupsCommand({ name: 'cli ada' });
-    expect(stdout.split('\n')[0]).toMatch(/^GROUP ID\s+NAME\s+LOOKS\s+TRAINING\s+TYPE\s+CREATED$/u);
+    expect(stdout.split('\n')[0]).toMatch(/^GROUP ID\s+NAME\s+LOOKS\s+STATUS\s+CREATED$/u);
     expect(stdout).toContain(groupId);
     stdout = '';
     await looksCommand(groupId, { json: true });
     expect(json<unknown[]>()).toHaveLength(1);
     stdout = '';
     await looksCommand(groupId, {});
-    expect(stdout.split('\n')[0]).toMatch(/^LOOK ID\s+NAME\s+STATUS\s+MOTION\s+CREATED$/u);
+    expect(stdout.split('\n')[0]).toMatch(/^LOOK ID\s+NAME\s+STATUS\s+HEYGEN STATUS\s+CREATED$/u);
     expect(stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(stdout.split('\n')[1]).toMatch(
+      new RegExp(`^${groupId}\\s+Cli Ada\\s+completed\\s+completed\\s+\\d{4}-`, 'u'),
+    );
   });
 
   test('an unknown group fails with exit code 1 and the HeyGen error', async () => {
@@ -183,8 +199,9 @@ describe('assets commands', () => {
     const file = path.join(dir, 'face.jpg');
     await writeFile(file, PNG);
     await assetsUploadCommand(file, { json: true });
-    const fromFile = json<{ id: string; file_type: string; image_key: string }>();
-    expect(fromFile.file_type).toBe('image');
+    const fromFile = json<{ assetId: string; contentType: string; photoRef: string }>();
+    expect(fromFile.contentType).toBe('image/png');
+    expect(fromFile.photoRef).toEqual(expect.any(String));
     expect(sim.log().find((e) => e.path === '/v1/asset')?.body).toEqual({
       bytes: PNG.length,
       contentType: 'image/png',
@@ -192,26 +209,27 @@ describe('assets commands', () => {
 
     stdout = '';
     await assetsUploadCommand(sourceUrl, {});
-    expect(stdout).toMatch(/^id\s+[0-9a-f]{32}$/mu);
-    expect(stdout).toMatch(/^file_type\s+image$/mu);
-    const fromUrl = /^id\s+(\S+)$/mu.exec(stdout)?.[1];
+    expect(stdout).toMatch(/^asset_id\s+[0-9a-f]{32}$/mu);
+    expect(stdout).toMatch(/^content_type\s+image\/png$/mu);
+    expect(stdout).toMatch(new RegExp(`^bytes\\s+${PNG.length}$`, 'mu'));
+    const fromUrl = /^asset_id\s+(\S+)$/mu.exec(stdout)?.[1];
     expect(fromUrl).toBeDefined();
 
     stdout = '';
     await assetsListCommand({ type: 'image', json: true });
     const listed = json<Array<{ id: string }>>().map((a) => a.id);
-    expect(listed).toEqual(expect.arrayContaining([fromFile.id, fromUrl]));
+    expect(listed).toEqual(expect.arrayContaining([fromFile.assetId, fromUrl]));
 
     stdout = '';
     await assetsListCommand({});
     expect(stdout.split('\n')[0]).toMatch(/^ASSET ID\s+TYPE\s+NAME\s+CREATED$/u);
-    expect(stdout).toContain(fromFile.id);
+    expect(stdout).toContain(fromFile.assetId);
 
-    await assetsDeleteCommand(fromFile.id);
-    expect(stderr).toContain(`deleted asset ${fromFile.id}`);
+    await assetsDeleteCommand(fromFile.assetId);
+    expect(stderr).toContain(`deleted asset ${fromFile.assetId}`);
     stdout = '';
     await assetsListCommand({ json: true });
-    expect(json<Array<{ id: string }>>().map((a) => a.id)).not.toContain(fromFile.id);
+    expect(json<Array<{ id: string }>>().map((a) => a.id)).not.toContain(fromFile.assetId);
     expect(process.exitCode).toBeUndefined();
   });
 

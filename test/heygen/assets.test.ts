@@ -18,10 +18,9 @@ import {
   uploadFromStream,
   uploadFromUrl,
 } from '../../heygen/assets';
-import { HeyGenClient } from '../../heygen/client';
 import { HeyGenError } from '../../heygen/errors';
-import type { HeyGenPort } from '../../heygen/port';
-import type { AssetContentType } from '../../heygen/schemas';
+import type { AssetContentType, HeyGenPort } from '../../heygen/port';
+import { V2Adapter } from '../../heygen/v2/adapter';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { renderGif } from '../../simulator/media/gif';
 import { renderMp4 } from '../../simulator/media/mp4';
@@ -41,12 +40,12 @@ const MP3 = Buffer.concat([
 ]);
 
 let sim: RunningSimulator;
-let heygen: HeyGenClient;
+let heygen: V2Adapter;
 let dir: string;
 
 beforeAll(async () => {
   sim = await startSimulator({ durations: DURATIONS });
-  heygen = new HeyGenClient({ apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey });
+  heygen = v2(sim.url, sim.apiKey);
   dir = await mkdtemp(path.join(os.tmpdir(), 'heygen-assets-'));
 });
 afterAll(async () => {
@@ -54,6 +53,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 beforeEach(() => sim.clearLog());
+
+function v2(url: string, apiKey: string): V2Adapter {
+  return new V2Adapter({ apiVersion: 'v2', apiBaseUrl: url, uploadBaseUrl: url, apiKey });
+}
 
 function uploadCalls() {
   return sim.log().filter((e) => e.method === 'POST' && e.path === '/v1/asset');
@@ -79,12 +82,22 @@ async function caught(promise: Promise<unknown>): Promise<HeyGenError> {
   return err as HeyGenError;
 }
 
-/** A port that records what reached uploadAsset, then forwards to the real client. */
-function recording(port: HeyGenClient) {
-  const uploads: Array<{ contentType: string; contentLength?: number; streamed: boolean }> = [];
-  const wrapped = Object.create(port) as HeyGenClient;
+/** A port that records what reached uploadAsset, then forwards to the real adapter. */
+function recording(port: V2Adapter) {
+  const uploads: Array<{
+    contentType: string;
+    contentLength?: number;
+    streamed: boolean;
+    fileName?: string;
+  }> = [];
+  const wrapped = Object.create(port) as V2Adapter;
   wrapped.uploadAsset = (data, contentType, opts) => {
-    uploads.push({ contentType, contentLength: opts?.contentLength, streamed: !Buffer.isBuffer(data) });
+    uploads.push({
+      contentType,
+      contentLength: opts?.contentLength,
+      streamed: !Buffer.isBuffer(data),
+      ...(opts?.fileName !== undefined ? { fileName: opts.fileName } : {}),
+    });
     return port.uploadAsset(data, contentType, opts);
   };
   return { port: wrapped as HeyGenPort, uploads };
@@ -120,15 +133,21 @@ describe('uploads', () => {
     await writeFile(file, PNG);
     const { port, uploads } = recording(heygen);
     const asset = await uploadFromPath(port, file);
-    expect(asset.file_type).toBe('image');
-    expect(asset.image_key).toEqual(expect.any(String));
-    expect(uploads).toEqual([{ contentType: 'image/png', contentLength: PNG.length, streamed: true }]);
+    expect(asset.contentType).toBe('image/png');
+    expect(asset.bytes).toBe(PNG.length);
+    // A photo's reference for avatars and Avatar IV is v2's image_key, not the asset id
+    expect(asset.photoRef).toEqual(expect.any(String));
+    expect(asset.photoRef).not.toBe(asset.assetId);
+    expect(uploads).toEqual([
+      { contentType: 'image/png', contentLength: PNG.length, streamed: true, fileName: 'portrait.jpg' },
+    ]);
     await expectUploaded(asset.url, PNG, 'image/png');
   });
 
   test('from bytes', async () => {
     const asset = await uploadFromBytes(heygen, MP4);
-    expect(asset.file_type).toBe('video');
+    expect(asset.contentType).toBe('video/mp4');
+    expect(asset.photoRef).toBeUndefined();
     await expectUploaded(asset.url, MP4, 'video/mp4');
   });
 
@@ -142,7 +161,7 @@ describe('uploads', () => {
   test('from a stream with a declared length', async () => {
     const { port, uploads } = recording(heygen);
     const asset = await uploadFromStream(port, chunked(MP3, 100), { contentLength: MP3.length });
-    expect(asset.file_type).toBe('audio');
+    expect(asset.contentType).toBe('audio/mpeg');
     expect(uploads).toEqual([{ contentType: 'audio/mpeg', contentLength: MP3.length, streamed: true }]);
     await expectUploaded(asset.url, MP3, 'audio/mpeg');
   });
@@ -224,15 +243,19 @@ describe('uploads from a URL', () => {
   test('with a Content-Length: forwarded to the upload, type from the bytes', async () => {
     const { port, uploads } = recording(heygen);
     const asset = await uploadFromUrl(port, `${base}/photo.jpg?sig=secret`);
-    expect(asset.file_type).toBe('image');
-    expect(uploads).toEqual([{ contentType: 'image/png', contentLength: PNG.length, streamed: true }]);
+    expect(asset.contentType).toBe('image/png');
+    expect(uploads).toEqual([
+      { contentType: 'image/png', contentLength: PNG.length, streamed: true, fileName: 'photo.jpg' },
+    ]);
     await expectUploaded(asset.url, PNG, 'image/png');
   });
 
   test('without a Content-Length: streamed chunked', async () => {
     const { port, uploads } = recording(heygen);
     const asset = await uploadFromUrl(port, `${base}/clip`);
-    expect(uploads).toEqual([{ contentType: 'video/mp4', contentLength: undefined, streamed: true }]);
+    expect(uploads).toEqual([
+      { contentType: 'video/mp4', contentLength: undefined, streamed: true, fileName: 'clip' },
+    ]);
     await expectUploaded(asset.url, MP4, 'video/mp4');
   });
 
@@ -373,7 +396,7 @@ describe('a large URL upload is streamed through, never held in memory', () => {
       );
     const sourceUrl = await listen(sourceServer);
     const sinkUrl = await listen(sink);
-    const client = new HeyGenClient({ apiBaseUrl: sinkUrl, uploadBaseUrl: sinkUrl, apiKey: 'k' });
+    const client = v2(sinkUrl, 'k');
 
     // Spent chunks are garbage V8 frees only once ~64 MB of them pile up (its external-memory GC trigger), whatever
     // the body's size: collect before each sample so that RSS measures what the upload really holds.
@@ -410,7 +433,7 @@ describe('a large URL upload is streamed through, never held in memory', () => {
           `RSS ${(before / MB).toFixed(0)} MB -> peak ${(peak / MB).toFixed(0)} MB (+${growthMb.toFixed(1)} MB)\n`,
       );
 
-      expect(asset.id).toBe('sink-asset');
+      expect(asset.assetId).toBe('sink-asset');
       expect(received.bytes).toBe(total);
       expect(received.hash.digest('hex')).toBe(sentHash.digest('hex'));
       expect(received.contentLength).toBe(String(total));
@@ -430,18 +453,18 @@ describe('a large URL upload is streamed through, never held in memory', () => {
 
 describe('listing and deleting', () => {
   let own: RunningSimulator;
-  let client: HeyGenClient;
+  let client: V2Adapter;
 
   beforeAll(async () => {
     own = await startSimulator({ durations: DURATIONS });
-    client = new HeyGenClient({ apiBaseUrl: own.url, uploadBaseUrl: own.url, apiKey: own.apiKey });
+    client = v2(own.url, own.apiKey);
   });
   afterAll(() => own.close());
 
   test('the async iterator follows the cursor across pages', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i += 1) ids.push((await uploadFromBytes(client, MP3)).id);
-    ids.push((await uploadFromBytes(client, PNG)).id);
+    for (let i = 0; i < 5; i += 1) ids.push((await uploadFromBytes(client, MP3)).assetId);
+    ids.push((await uploadFromBytes(client, PNG)).assetId);
     own.clearLog();
 
     const listed: string[] = [];
@@ -453,12 +476,15 @@ describe('listing and deleting', () => {
     expect(pages[1]?.query.token).toEqual(expect.any(String));
 
     const audio: string[] = [];
-    for await (const asset of listAllAssets(client, { file_type: 'audio', limit: 2 })) audio.push(asset.id);
+    for await (const asset of listAllAssets(client, { fileType: 'audio', limit: 2 })) {
+      expect(asset.fileType).toBe('audio');
+      audio.push(asset.id);
+    }
     expect(audio.sort()).toEqual(ids.slice(0, 5).sort());
   });
 
   test('delete removes the asset; deleting again is NotFound', async () => {
-    const { id } = await uploadFromBytes(client, PNG);
+    const { assetId: id } = await uploadFromBytes(client, PNG);
     await deleteAsset(client, id);
     const remaining: string[] = [];
     for await (const asset of listAllAssets(client)) remaining.push(asset.id);

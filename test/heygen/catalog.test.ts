@@ -8,9 +8,10 @@ import {
   catalogConfigFromEnv,
   persistentCatalogCache,
 } from '../../heygen/catalog';
-import { HeyGenClient } from '../../heygen/client';
 import type { HeyGenConfig } from '../../heygen/config';
 import { HeyGenError } from '../../heygen/errors';
+import type { HeyGenPort, Voice } from '../../heygen/port';
+import { V2Adapter } from '../../heygen/v2/adapter';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 
 const DURATIONS = ZERO_DURATIONS;
@@ -18,7 +19,7 @@ const API_KEY = 'sk-catalog-test-0123456789abcdef';
 
 let sim: RunningSimulator;
 let config: HeyGenConfig;
-let heygen: HeyGenClient;
+let heygen: V2Adapter;
 let dir: string;
 let groupId: string;
 
@@ -39,24 +40,28 @@ async function allFiles(root: string): Promise<string[]> {
 
 beforeAll(async () => {
   sim = await startSimulator({ durations: DURATIONS, apiKey: API_KEY });
-  config = { apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: API_KEY };
-  heygen = new HeyGenClient(config);
+  config = { apiVersion: 'v2', apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: API_KEY };
+  heygen = new V2Adapter(config);
   dir = await mkdtemp(path.join(os.tmpdir(), 'heygen-catalog-'));
   // One photo-avatar group with three looks.
   const { generationId } = await heygen.generatePhotos({
     name: 'Catalog Nora',
-    age: 'Early Middle Age',
-    gender: 'Woman',
-    ethnicity: 'Hispanic',
-    orientation: 'vertical',
-    pose: 'close_up',
-    style: 'Cinematic',
-    appearance: 'Warm smile, green jacket',
+    attributes: {
+      age: 'Early Middle Age',
+      gender: 'Woman',
+      ethnicity: 'Hispanic',
+      orientation: 'vertical',
+      pose: 'close_up',
+      style: 'Cinematic',
+      appearance: 'Warm smile, green jacket',
+    },
   });
-  const keys = (await heygen.getGeneration(generationId)).image_key_list ?? [];
-  const first = await heygen.createAvatarGroup({ name: 'Catalog Nora', image_key: keys[0]! });
-  groupId = first.group_id ?? first.id;
-  await heygen.addLooks({ group_id: groupId, name: 'Nora studio', image_keys: [keys[1]!, keys[2]!] });
+  const generation = await heygen.getPhotoGeneration(generationId);
+  if (generation.state !== 'done') throw new Error(`generation is ${generation.state}`);
+  const keys = generation.value.photos;
+  const first = await heygen.createAvatar({ name: 'Catalog Nora', source: 'photo', photo: keys[0]! });
+  groupId = first.groupId;
+  await heygen.addLooks({ groupId, name: 'Nora studio', photos: [keys[1]!, keys[2]!] });
 });
 afterAll(async () => {
   await sim.close();
@@ -171,7 +176,7 @@ describe('in-memory cache', () => {
 describe('filters', () => {
   const cache = () => new CatalogCache(heygen);
 
-  test('avatars by gender and name (case-insensitive substring of name or id)', async () => {
+  test('avatars by gender, name (case-insensitive substring of name or id), type and WebM support', async () => {
     const c = cache();
     const all = await c.listAvatars();
     const female = await c.listAvatars({ gender: 'FEMALE' });
@@ -179,23 +184,57 @@ describe('filters', () => {
     expect(female.every((a) => a.gender === 'female')).toBe(true);
     expect(female.length).toBeLessThan(all.length);
     const suits = await c.listAvatars({ name: 'suit' });
-    expect(suits.map((a) => a.avatar_name).sort()).toEqual(['Kristin in Black Suit', 'Tyler in Casual Suit']);
+    expect(suits.map((a) => a.name).sort()).toEqual(['Kristin in Black Suit', 'Tyler in Casual Suit']);
     expect(await c.listAvatars({ name: 'suit', gender: 'male' })).toHaveLength(1);
-    const byId = await c.listAvatars({ name: all[0]!.avatar_id.toUpperCase() });
-    expect(byId.map((a) => a.avatar_id)).toContain(all[0]!.avatar_id);
+    const byId = await c.listAvatars({ name: all[0]!.avatarId.toUpperCase() });
+    expect(byId.map((a) => a.avatarId)).toContain(all[0]!.avatarId);
     expect(await c.listAvatars({ name: 'no such avatar' })).toEqual([]);
+
+    // v2 lists studio avatars (WebM-capable) and the account's looks as talking photos (not WebM-capable).
+    const studio = await c.listAvatars({ type: 'AVATAR' });
+    expect(studio.length).toBeGreaterThan(3);
+    expect(studio.every((a) => a.supportsWebm)).toBe(true);
+    const photos = await c.listAvatars({ type: 'talking_photo' });
+    expect(photos.length).toBeGreaterThanOrEqual(3);
+    expect(photos.some((a) => a.supportsWebm)).toBe(false);
+    expect(await c.listAvatars({ supportsWebm: true })).toEqual(studio);
+    expect(studio.length + photos.length).toBe(all.length);
   });
 
-  test('voices by language (name, code or language of the code), gender and name', async () => {
+  test('findAvatar: the cached list answers; a miss is checked against a fresh list once', async () => {
+    const c = cache();
+    const [first] = await c.listAvatars({ type: 'avatar' });
+    expect(calls('/v2/avatars')).toBe(1);
+    expect(await c.findAvatar(first!.avatarId)).toEqual(first);
+    expect(calls('/v2/avatars')).toBe(1);
+    expect(await c.findAvatar('no-such-avatar')).toBeUndefined();
+    expect(calls('/v2/avatars')).toBe(2);
+  });
+
+  test('voices by language, gender and name', async () => {
     const c = cache();
     const english = await c.listVoices({ language: 'english' });
     expect(english.length).toBe(3);
-    expect(await c.listVoices({ language: 'en' })).toHaveLength(3);
-    expect((await c.listVoices({ language: 'en-GB' })).map((v) => v.name)).toEqual(['Olivia - Warm (UK)']);
     expect((await c.listVoices({ language: 'Spanish' })).map((v) => v.name)).toEqual(['Lucía - Natural']);
     const englishMale = await c.listVoices({ language: 'English', gender: 'male' });
     expect(englishMale.map((v) => v.name)).toEqual(['Tony - Professional']);
     expect((await c.listVoices({ name: 'CALM' })).map((v) => v.language)).toEqual(['French']);
+    expect(await c.listVoices({ language: 'en' })).toEqual([]);
+  });
+
+  test('a language given as a code also matches by its language part', async () => {
+    const voices: Voice[] = [
+      { voiceId: 'a', name: 'A', language: 'en-US' },
+      { voiceId: 'b', name: 'B', language: 'en_GB' },
+      { voiceId: 'c', name: 'C', language: 'English' },
+      { voiceId: 'd', name: 'D', language: 'fr-FR' },
+    ];
+    // Only listVoices is reached by this lookup.
+    const port = { version: 'v3', listVoices: () => Promise.resolve(voices) } as unknown as HeyGenPort;
+    const c = new CatalogCache(port);
+    expect((await c.listVoices({ language: 'EN' })).map((v) => v.voiceId)).toEqual(['a', 'b']);
+    expect((await c.listVoices({ language: 'en-gb' })).map((v) => v.voiceId)).toEqual(['b']);
+    expect((await c.listVoices({ language: 'english' })).map((v) => v.voiceId)).toEqual(['c']);
   });
 
   test('groups by name, looks by name and status', async () => {
@@ -206,12 +245,13 @@ describe('filters', () => {
 
     const looks = await c.listGroupLooks(groupId);
     expect(looks).toHaveLength(3);
+    expect(looks.every((l) => l.groupId === groupId && l.status === 'completed')).toBe(true);
     const studio = await c.listGroupLooks(groupId, { name: 'studio' });
     expect(studio.length).toBe(2);
-    const status = looks[0]!.status!;
-    expect(await c.listGroupLooks(groupId, { status: status.toUpperCase() })).toHaveLength(
-      looks.filter((l) => l.status === status).length,
-    );
+    expect(await c.listGroupLooks(groupId, { status: 'COMPLETED' })).toHaveLength(3);
+    // HeyGen's own status word matches too
+    expect(await c.listGroupLooks(groupId, { status: looks[0]!.rawStatus })).toHaveLength(3);
+    expect(await c.listGroupLooks(groupId, { status: 'processing' })).toEqual([]);
     expect(await c.listGroupLooks(groupId, { status: 'no-such-status' })).toEqual([]);
     await expect(c.listGroupLooks('  ')).rejects.toMatchObject({ kind: 'InvalidRequest' });
   });
@@ -230,12 +270,7 @@ describe('file persistence', () => {
 
     // A later run (another process): new instance, same directory.
     clock.advance(30_000);
-    const second = persistentCatalogCache(
-      new HeyGenClient(config),
-      config,
-      { ttlMs: 60_000, cacheDir },
-      clock,
-    );
+    const second = persistentCatalogCache(new V2Adapter(config), config, { ttlMs: 60_000, cacheDir }, clock);
     expect((await second.listVoices({ language: 'English' })).length).toBe(3);
     expect((await second.listAvatars({ gender: 'male' })).length).toBeGreaterThan(0);
     expect((await second.listAvatarGroups()).map((g) => g.id)).toContain(groupId);
@@ -249,7 +284,7 @@ describe('file persistence', () => {
       expect(text).not.toContain(API_KEY);
       expect(file).not.toContain(API_KEY);
       expect(JSON.parse(text)).toMatchObject({
-        version: 1,
+        version: 2,
         apiBaseUrl: sim.url,
         fetchedAt: clock.now() - 30_000,
       });
@@ -267,7 +302,7 @@ describe('file persistence', () => {
     await persistentCatalogCache(heygen, config, { ttlMs: 60_000, cacheDir }).listVoices();
     // Same simulator, but another base URL spelling: a different API as far as the cache knows.
     const otherUrl = { ...config, apiBaseUrl: sim.url.replace('127.0.0.1', 'localhost') };
-    await persistentCatalogCache(new HeyGenClient(otherUrl), otherUrl, {
+    await persistentCatalogCache(new V2Adapter(otherUrl), otherUrl, {
       ttlMs: 60_000,
       cacheDir,
     }).listVoices();
@@ -278,6 +313,23 @@ describe('file persistence', () => {
     expect(calls('/v2/voices')).toBe(3);
     await persistentCatalogCache(heygen, config, { ttlMs: 60_000, cacheDir }).listVoices();
     expect(calls('/v2/voices')).toBe(3);
+    // Another API version on the same URL and account describes the catalog differently: not reused either.
+    const asV3 = Object.assign(Object.create(heygen) as V2Adapter, { version: 'v3' as const });
+    await persistentCatalogCache(asV3, config, { ttlMs: 60_000, cacheDir }).listVoices();
+    expect(calls('/v2/voices')).toBe(4);
+  });
+
+  test('a file of the earlier format (HeyGen v2 shapes, version 1) is ignored and replaced', async () => {
+    const cacheDir = await mkdtemp(path.join(dir, 'persist-'));
+    const clock = fakeClock();
+    const opts = { ttlMs: 60_000, cacheDir };
+    await persistentCatalogCache(heygen, config, opts, clock).listVoices();
+    const [file] = await allFiles(cacheDir);
+    const stored = JSON.parse(await readFile(file!, 'utf8')) as Record<string, unknown>;
+    await writeFile(file!, JSON.stringify({ ...stored, version: 1, data: [{ voice_id: 'old' }] }));
+    const voices = await persistentCatalogCache(heygen, config, opts, clock).listVoices();
+    expect(voices.map((v) => v.voiceId)).not.toContain('old');
+    expect(calls('/v2/voices')).toBe(2);
   });
 
   test('a corrupt or foreign file is ignored and replaced; invalidate() removes files', async () => {
@@ -288,8 +340,9 @@ describe('file persistence', () => {
     await writeFile(file!, '{"version":1,"apiBaseUrl":');
     await persistentCatalogCache(heygen, config, opts).listAvatars();
     expect(calls('/v2/avatars')).toBe(2);
-    const stored = JSON.parse(await readFile(file!, 'utf8')) as { data: { avatars: unknown[] } };
-    expect(stored.data.avatars.length).toBeGreaterThan(0);
+    const stored = JSON.parse(await readFile(file!, 'utf8')) as { data: Array<{ avatarId: string }> };
+    expect(stored.data.length).toBeGreaterThan(0);
+    expect(stored.data[0]!.avatarId).toEqual(expect.any(String));
 
     await persistentCatalogCache(heygen, config, opts).invalidate();
     expect(await allFiles(cacheDir)).toEqual([]);

@@ -2,21 +2,26 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { HeyGenClient } from '../../heygen/client';
 import { downloadToFile } from '../../heygen/download';
 import { HeyGenError } from '../../heygen/errors';
+import { V2Adapter } from '../../heygen/v2/adapter';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { startCannedServer } from '../support/cannedServer';
 import { ZERO_DURATIONS } from '../support/stack';
 import { VOICE_ID } from '../support/inputs';
 
 let sim: RunningSimulator;
-let heygen: HeyGenClient;
+let heygen: V2Adapter;
 let dir: string;
 
 beforeAll(async () => {
   sim = await startSimulator({ durations: ZERO_DURATIONS, urlTtlSeconds: 1, downloadNotReadyMs: 400 });
-  heygen = new HeyGenClient({ apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey });
+  heygen = new V2Adapter({
+    apiVersion: 'v2',
+    apiBaseUrl: sim.url,
+    uploadBaseUrl: sim.url,
+    apiKey: sim.apiKey,
+  });
 });
 afterAll(() => sim.close());
 beforeEach(async () => {
@@ -27,28 +32,36 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function render(): Promise<string> {
-  const { videoId } = await heygen.generateVideo({
+  const { videoId } = await heygen.submitRender({
+    kind: 'scenes',
     dimension: { width: 320, height: 240 },
-    video_inputs: [
+    scenes: [
       {
-        character: { type: 'avatar', avatar_id: 'Angela-inblackskirt-20220820' },
-        voice: { type: 'text', voice_id: VOICE_ID, input_text: 'Download me' },
+        character: { type: 'avatar', avatarId: 'Angela-inblackskirt-20220820' },
+        speech: { type: 'text', voiceId: VOICE_ID, text: 'Download me' },
       },
     ],
   });
   return videoId;
 }
 
+/** The signed video URL of a completed render. */
+async function videoUrl(videoId: string): Promise<string> {
+  const status = await heygen.getRender(videoId);
+  expect(status.state).toBe('completed');
+  expect(status.media.video).toEqual(expect.any(String));
+  return status.media.video!;
+}
+
 test('right after completed the file is not downloadable yet (404 → UrlExpired, retryable); later it is', async () => {
   const videoId = await render();
-  const early = await heygen.getVideoStatus(videoId);
+  const early = await videoUrl(videoId);
   const dest = path.join(dir, 'v.mp4');
-  const err = await downloadToFile(early.video_url!, dest).catch((e: unknown) => e);
+  const err = await downloadToFile(early, dest).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(HeyGenError);
   expect(err).toMatchObject({ kind: 'UrlExpired', httpStatus: 404, retryable: true });
   await sleep(500);
-  const fresh = await heygen.getVideoStatus(videoId);
-  const result = await downloadToFile(fresh.video_url!, dest);
+  const result = await downloadToFile(await videoUrl(videoId), dest);
   const bytes = await readFile(dest);
   expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
   expect(result.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
@@ -59,14 +72,14 @@ test('right after completed the file is not downloadable yet (404 → UrlExpired
 test('an expired signed URL answers 403 → UrlExpired; a new status read signs a fresh one', async () => {
   const videoId = await render();
   await sleep(500);
-  const status = await heygen.getVideoStatus(videoId);
+  const first = await videoUrl(videoId);
   await sleep(2100);
-  const err = await downloadToFile(status.video_url!, path.join(dir, 'x.mp4')).catch((e: unknown) => e);
+  const err = await downloadToFile(first, path.join(dir, 'x.mp4')).catch((e: unknown) => e);
   expect(err).toMatchObject({ kind: 'UrlExpired', httpStatus: 403 });
   expect(await readdir(dir)).toEqual([]);
-  const fresh = await heygen.getVideoStatus(videoId);
-  expect(fresh.video_url).not.toBe(status.video_url);
-  await downloadToFile(fresh.video_url!, path.join(dir, 'x.mp4'));
+  const fresh = await videoUrl(videoId);
+  expect(fresh).not.toBe(first);
+  await downloadToFile(fresh, path.join(dir, 'x.mp4'));
   expect(await readdir(dir)).toEqual(['x.mp4']);
 });
 
