@@ -1,5 +1,8 @@
 /** The simulated account's studio avatars and voices (a small slice of HeyGen's public catalog). */
 
+/** The account's user (v3 `GET /v3/users/me`, asset owner) and space. */
+export const ACCOUNT = { username: 'simulator-user', spaceId: 'sim-space' } as const;
+
 export interface StudioAvatar {
   avatar_id: string;
   avatar_name: string;
@@ -18,6 +21,8 @@ export interface CatalogVoice {
   support_interactive_avatar: boolean;
   /** Not in the docs, present in real answers. */
   language_code: string;
+  /** v3 voice engines the voice works with (`GET /v3/voices?engine=`); the simulator's own assignment */
+  engines: readonly string[];
 }
 
 export const ENGLISH_FEMALE_VOICE_ID = '1bd001e7e50f421d891986aad5158bc8';
@@ -33,6 +38,7 @@ export const VOICES: readonly CatalogVoice[] = [
     emotion_support: true,
     support_interactive_avatar: true,
     language_code: 'en-US',
+    engines: ['starfish', 'elevenlabs'],
   },
   {
     voice_id: ENGLISH_MALE_VOICE_ID,
@@ -43,6 +49,7 @@ export const VOICES: readonly CatalogVoice[] = [
     emotion_support: true,
     support_interactive_avatar: true,
     language_code: 'en-US',
+    engines: ['starfish', 'elevenlabs'],
   },
   {
     voice_id: '77c3b0b1f0f24b54a2b9a4e3c1d2e5f6',
@@ -53,6 +60,7 @@ export const VOICES: readonly CatalogVoice[] = [
     emotion_support: false,
     support_interactive_avatar: false,
     language_code: 'en-GB',
+    engines: ['elevenlabs'],
   },
   {
     voice_id: 'a04d81d19afd436db611060682276331',
@@ -63,6 +71,7 @@ export const VOICES: readonly CatalogVoice[] = [
     emotion_support: false,
     support_interactive_avatar: true,
     language_code: 'es-ES',
+    engines: ['starfish', 'fish'],
   },
   {
     voice_id: 'c8e176c17f814004885fd590e03ff99f',
@@ -73,6 +82,7 @@ export const VOICES: readonly CatalogVoice[] = [
     emotion_support: false,
     support_interactive_avatar: false,
     language_code: 'fr-FR',
+    engines: ['fish'],
   },
   {
     voice_id: 'e2a9c5d8b7f64a1e9d3c0b8a7f6e5d4c',
@@ -83,6 +93,7 @@ export const VOICES: readonly CatalogVoice[] = [
     emotion_support: false,
     support_interactive_avatar: false,
     language_code: 'de-DE',
+    engines: ['starfish'],
   },
   {
     voice_id: '5f8d3c2b1a0e4f9d8c7b6a5e4d3c2b1a',
@@ -93,6 +104,7 @@ export const VOICES: readonly CatalogVoice[] = [
     emotion_support: false,
     support_interactive_avatar: false,
     language_code: 'ja-JP',
+    engines: ['fish'],
   },
 ];
 
@@ -163,6 +175,44 @@ export const WEBHOOK_EVENTS: readonly string[] = [
   'video_translate.success',
   'video_translate.fail',
 ];
+
+/** The v3 webhook event types (notes §3.8, 30 values) with the simulator's descriptions. */
+const V3_EVENT_LIST: ReadonlyArray<readonly [string, string]> = [
+  ['avatar_video.success', 'An avatar video finished rendering'],
+  ['avatar_video.fail', 'An avatar video failed to render'],
+  ['avatar_video_gif.success', "An avatar video's GIF preview is ready"],
+  ['avatar_video_gif.fail', "An avatar video's GIF preview failed"],
+  ['avatar_video_caption.success', "An avatar video's captions are ready"],
+  ['avatar_video_caption.fail', "An avatar video's captions failed"],
+  ['video_translate.success', 'A video translation finished'],
+  ['video_translate.fail', 'A video translation failed'],
+  ['video_translate.preflight.validation_failed', 'A video translation failed its input validation'],
+  ['video_translate.preflight.download_failed', "A video translation's input could not be downloaded"],
+  ['personalized_video', 'A personalized video changed state'],
+  ['instant_avatar.success', 'An instant avatar is ready'],
+  ['instant_avatar.fail', 'An instant avatar failed'],
+  ['photo_avatar_generation.success', 'A photo avatar generation finished'],
+  ['photo_avatar_generation.fail', 'A photo avatar generation failed'],
+  ['photo_avatar_train.success', 'A photo avatar finished training'],
+  ['photo_avatar_train.fail', 'A photo avatar failed to train'],
+  ['photo_avatar_add_motion.success', 'Motion was added to a photo avatar'],
+  ['photo_avatar_add_motion.fail', 'Adding motion to a photo avatar failed'],
+  ['proofread_creation.success', 'A proofread was created'],
+  ['proofread_creation.fail', 'A proofread failed'],
+  ['live_avatar.success', 'A live avatar session finished'],
+  ['live_avatar.fail', 'A live avatar session failed'],
+  ['video_agent.success', 'A Video Agent video finished'],
+  ['video_agent.fail', 'A Video Agent video failed'],
+  ['hyperframes_video.success', 'A HyperFrames video finished'],
+  ['hyperframes_video.fail', 'A HyperFrames video failed'],
+  ['ai_clipping.success', 'An AI clipping job finished'],
+  ['ai_clipping.fail', 'An AI clipping job failed'],
+  ['batch.finished', 'A batch finished'],
+];
+export const V3_WEBHOOK_EVENT_TYPES: ReadonlyArray<{ event_type: string; description: string }> =
+  V3_EVENT_LIST.map(([event_type, description]) => ({ event_type, description }));
+
+export const V3_WEBHOOK_EVENTS: readonly string[] = V3_WEBHOOK_EVENT_TYPES.map((e) => e.event_type);
 
 /** Photo attribute values: the notes' lists plus the seeds' shorter lists. */
 export const PHOTO_AGES = [

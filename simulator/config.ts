@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { isHttpUrl } from './util';
-import { DEFAULT_DURATIONS, type JobDurations, type SimulatorOptions } from './types';
+import {
+  DEFAULT_DURATIONS,
+  type JobDurations,
+  type SimulatorOptions,
+  type WebhookSignatureStyle,
+} from './types';
 
-export type SignatureStyle = NonNullable<SimulatorOptions['webhookSignatureStyle']>;
-export const SIGNATURE_STYLES: readonly SignatureStyle[] = [
+export type SignatureStyle = WebhookSignatureStyle;
+export const SIGNATURE_STYLES = [
   'signature',
   'x-heygen-signature',
   'heygen-signature',
-];
+  'x-heygen-signature-timestamped',
+] as const satisfies readonly SignatureStyle[];
+export const V3_SECRET_KEYS = ['raw', 'base64'] as const;
 
 /** SimulatorOptions with every default applied (publicBaseUrl stays optional: it depends on the bound port). */
 export interface ResolvedOptions {
@@ -25,6 +32,10 @@ export interface ResolvedOptions {
   mediaKeyframeIntervalSeconds: number | undefined;
   mediaFps: number | undefined;
   webhookSignatureStyle: SignatureStyle;
+  webhookV3SignatureStyle: SignatureStyle;
+  webhookV3SecretKey: (typeof V3_SECRET_KEYS)[number];
+  webhookV3Probe: boolean;
+  credits: number | undefined;
   webhookMaxAttempts: number;
   webhookRetryBaseMs: number;
   verbose: boolean;
@@ -36,14 +47,29 @@ const nonNegative = (name: string, value: number | undefined, fallback: number):
   return value;
 };
 
+function signatureStyle(name: string, value: string): SignatureStyle {
+  const style = SIGNATURE_STYLES.find((s) => s === value);
+  if (!style) throw new Error(`Simulator option ${name} must be one of ${SIGNATURE_STYLES.join(', ')}`);
+  return style;
+}
+
 export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions {
   const durations: JobDurations = { ...DEFAULT_DURATIONS };
   for (const key of Object.keys(DEFAULT_DURATIONS) as Array<keyof JobDurations>) {
     durations[key] = nonNegative(`durations.${key}`, options.durations?.[key], DEFAULT_DURATIONS[key]);
   }
-  const style = options.webhookSignatureStyle ?? 'signature';
-  if (!SIGNATURE_STYLES.includes(style)) {
-    throw new Error(`Simulator option webhookSignatureStyle must be one of ${SIGNATURE_STYLES.join(', ')}`);
+  const style = signatureStyle('webhookSignatureStyle', options.webhookSignatureStyle ?? 'signature');
+  const v3Style = signatureStyle(
+    'webhookV3SignatureStyle',
+    options.webhookV3SignatureStyle ?? 'heygen-signature',
+  );
+  const secretKey = options.webhookV3SecretKey ?? 'raw';
+  if (!V3_SECRET_KEYS.includes(secretKey)) {
+    throw new Error(`Simulator option webhookV3SecretKey must be one of ${V3_SECRET_KEYS.join(', ')}`);
+  }
+  const credits = options.credits;
+  if (credits !== undefined && !(Number.isInteger(credits) && credits >= 0)) {
+    throw new Error('Simulator option credits must be a whole number >= 0');
   }
   const keyframeInterval = options.mediaKeyframeIntervalSeconds;
   if (keyframeInterval !== undefined && !(Number.isFinite(keyframeInterval) && keyframeInterval > 0)) {
@@ -72,6 +98,10 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     mediaKeyframeIntervalSeconds: keyframeInterval,
     mediaFps: fps,
     webhookSignatureStyle: style,
+    webhookV3SignatureStyle: v3Style,
+    webhookV3SecretKey: secretKey,
+    webhookV3Probe: options.webhookV3Probe ?? false,
+    credits,
     webhookMaxAttempts: Math.max(
       1,
       Math.floor(nonNegative('webhookMaxAttempts', options.webhookMaxAttempts, 5)),
@@ -129,7 +159,11 @@ const ENV_VARS = {
   SIM_DOWNLOAD_NOT_READY_MS: MS,
   SIM_MEDIA_KEYFRAME_INTERVAL_SECONDS: positiveNumberVar,
   SIM_MEDIA_FPS: positiveNumberVar.refine((n) => n >= 1 && n <= 120, 'must be between 1 and 120'),
-  SIM_WEBHOOK_SIGNATURE_STYLE: z.enum(['signature', 'x-heygen-signature', 'heygen-signature']),
+  SIM_WEBHOOK_SIGNATURE_STYLE: z.enum(SIGNATURE_STYLES),
+  SIM_WEBHOOK_V3_SIGNATURE_STYLE: z.enum(SIGNATURE_STYLES),
+  SIM_WEBHOOK_V3_SECRET_KEY: z.enum(V3_SECRET_KEYS),
+  SIM_WEBHOOK_V3_PROBE: boolVar,
+  SIM_CREDITS: intVar(0, 1_000_000_000),
   SIM_WEBHOOK_MAX_ATTEMPTS: intVar(1, 100),
   SIM_WEBHOOK_RETRY_BASE_MS: MS,
   SIM_WORDS_PER_SECOND: positiveNumberVar,
@@ -187,6 +221,14 @@ export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv): SimulatorOption
   if (values.SIM_WEBHOOK_SIGNATURE_STYLE !== undefined) {
     options.webhookSignatureStyle = values.SIM_WEBHOOK_SIGNATURE_STYLE;
   }
+  if (values.SIM_WEBHOOK_V3_SIGNATURE_STYLE !== undefined) {
+    options.webhookV3SignatureStyle = values.SIM_WEBHOOK_V3_SIGNATURE_STYLE;
+  }
+  if (values.SIM_WEBHOOK_V3_SECRET_KEY !== undefined) {
+    options.webhookV3SecretKey = values.SIM_WEBHOOK_V3_SECRET_KEY;
+  }
+  if (values.SIM_WEBHOOK_V3_PROBE !== undefined) options.webhookV3Probe = values.SIM_WEBHOOK_V3_PROBE;
+  if (values.SIM_CREDITS !== undefined) options.credits = values.SIM_CREDITS;
   if (values.SIM_WEBHOOK_MAX_ATTEMPTS !== undefined)
     options.webhookMaxAttempts = values.SIM_WEBHOOK_MAX_ATTEMPTS;
   if (values.SIM_WEBHOOK_RETRY_BASE_MS !== undefined)

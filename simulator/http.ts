@@ -2,8 +2,8 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { z } from 'zod';
 import { isRecord } from './util';
 
-/** The two response envelopes HeyGen uses side by side. */
-export type EnvelopeStyle = 'v1' | 'v2';
+/** The response envelopes HeyGen uses side by side: v1 (numeric codes), v2 (`{error, data}`), v3 (`{data}`). */
+export type EnvelopeStyle = 'v1' | 'v2' | 'v3';
 
 /** HeyGen's numeric error codes used by the simulator (see heygen-api-notes.md "Errors and limits"). */
 export const CODES = {
@@ -21,7 +21,8 @@ export const CODES = {
 
 /**
  * An error answer. `code` goes into the v1 envelope (always numeric there); `v2Code` (default `code`) into the v2
- * envelope's `error.code`.
+ * envelope's `error.code`; `v3.code` (default: derived from the status, see `v3CodeForStatus`) and `v3.param` into
+ * the v3 envelope.
  */
 export class ApiError extends Error {
   constructor(
@@ -30,17 +31,45 @@ export class ApiError extends Error {
     message: string,
     readonly v2Code: string | number = code,
     readonly headers: Record<string, string> = {},
+    readonly v3: { code?: string; param?: string } = {},
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
+/**
+ * The v3 code of an error that carries none, from its HTTP status: the mapping HeyGen's CLI applies to answers
+ * without a code (notes §2.3).
+ */
+export function v3CodeForStatus(status: number): string {
+  const codes: Record<number, string> = {
+    400: 'validation_error',
+    401: 'unauthorized',
+    402: 'insufficient_credit',
+    403: 'forbidden',
+    404: 'not_found',
+    409: 'conflict',
+    413: 'payload_too_large',
+    429: 'rate_limit_exceeded',
+  };
+  return codes[status] ?? (status >= 500 ? 'unclassified_server_error' : 'unclassified_client_error');
+}
+
 export const apiErrors = {
   missing: (field: string) =>
-    new ApiError(400, CODES.MISSING_PARAMETER, `Missing required parameter: ${field}`),
+    new ApiError(400, CODES.MISSING_PARAMETER, `Missing required parameter: ${field}`, undefined, undefined, {
+      param: field,
+    }),
   invalid: (field: string, detail: string) =>
-    new ApiError(400, CODES.INVALID_PARAMETER, `Invalid parameter ${field}: ${detail}`),
+    new ApiError(
+      400,
+      CODES.INVALID_PARAMETER,
+      `Invalid parameter ${field}: ${detail}`,
+      undefined,
+      undefined,
+      { param: field },
+    ),
   notFound: (message: string, code: number = CODES.NOT_FOUND) =>
     new ApiError(404, code, message, 'not_found'),
   unauthorized: () =>
@@ -53,17 +82,34 @@ export const apiErrors = {
   tooLarge: (message: string) => new ApiError(413, CODES.PAYLOAD_TOO_LARGE, message, 'payload_too_large'),
 };
 
-export function successEnvelope(style: EnvelopeStyle, data: unknown): Record<string, unknown> {
+/** `extra`: v3 top-level fields beside `data` (lists: `has_more`, `next_token`). */
+export function successEnvelope(
+  style: EnvelopeStyle,
+  data: unknown,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  if (style === 'v3') return { data, ...extra };
   return style === 'v1'
     ? { code: CODES.SUCCESS, data, message: 'Success', msg: null }
     : { error: null, data };
 }
 
+/** HeyGen's v3 errors link their code's section of the error-codes page (notes §2.2). */
+const v3DocUrl = (code: string) =>
+  `https://developers.heygen.com/docs/error-codes#${code.toLowerCase().replace(/_/gu, '-')}`;
+
 export function errorEnvelope(
   style: EnvelopeStyle,
   code: number | string,
   message: string,
+  param?: string,
 ): Record<string, unknown> {
+  if (style === 'v3') {
+    const text = String(code);
+    return {
+      error: { code: text, message, ...(param !== undefined ? { param } : {}), doc_url: v3DocUrl(text) },
+    };
+  }
   if (style === 'v1') {
     const numeric = typeof code === 'number' ? code : Number(code);
     return {
@@ -77,6 +123,9 @@ export function errorEnvelope(
 }
 
 export function apiErrorEnvelope(style: EnvelopeStyle, err: ApiError): Record<string, unknown> {
+  if (style === 'v3') {
+    return errorEnvelope('v3', err.v3.code ?? v3CodeForStatus(err.status), err.message, err.v3.param);
+  }
   return errorEnvelope(style, style === 'v1' ? err.code : err.v2Code, err.message);
 }
 
@@ -109,12 +158,17 @@ export interface RequestContext {
   body: unknown;
   rawBody: Buffer;
   requestId: string;
+  /** The simulator's clock when the request is handled */
   now: number;
+  /** v3 idempotent routes: the request's valid Idempotency-Key */
+  idempotencyKey?: string;
 }
 
 export interface RouteResult {
   status?: number;
   data: unknown;
+  /** v3: top-level envelope fields beside `data` (lists: `has_more`, `next_token`). */
+  extra?: Record<string, unknown>;
   /** For creates: what was created, recorded in the call log. */
   createdId?: string;
 }
@@ -123,6 +177,13 @@ export interface ApiRoute {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   pattern: RegExp;
   envelope: EnvelopeStyle;
+  /** v3: honours the Idempotency-Key header (notes §2.6). */
+  idempotent?: boolean;
+  /**
+   * What identifies the request's body for the "same key, different body" warning. Default: a hash of the JSON body
+   * (raw routes: of the bytes); multipart routes leave the random boundary out.
+   */
+  fingerprint?: (rawBody: Buffer, headers: IncomingHttpHeaders) => string;
   /** Raw body (uploads) instead of JSON. */
   raw?: boolean;
   /** Body size limit for this route (default 5 MB); may depend on the request (e.g. the upload's type). */

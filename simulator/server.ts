@@ -12,10 +12,13 @@ import {
   readBody,
   sendJson,
   successEnvelope,
+  v3CodeForStatus,
   type ApiRoute,
   type EnvelopeStyle,
   type RouteResult,
 } from './http';
+import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, fingerprintOf, type Claim } from './idempotency';
+import { duplicatesBy } from './ledger';
 import { assetRoutes, contentTypeOf } from './routes/assets';
 import { catalogRoutes } from './routes/catalog';
 import { handleControl, type ControlTarget } from './routes/control';
@@ -23,6 +26,12 @@ import { handleMedia } from './routes/media';
 import { photoAvatarRoutes } from './routes/photoAvatars';
 import { videoRoutes } from './routes/videos';
 import { webhookRoutes } from './routes/webhooks';
+import { handleDirectUpload, v3AssetRoutes } from './routes/v3/assets';
+import { v3AvatarRoutes } from './routes/v3/avatars';
+import { v3Error } from './routes/v3/common';
+import { v3VideoRoutes } from './routes/v3/videos';
+import { v3VoiceRoutes } from './routes/v3/voices';
+import { v3WebhookRoutes } from './routes/v3/webhooks';
 import { SimState } from './state';
 import type {
   CallLogEntry,
@@ -86,8 +95,12 @@ function validateDurations(durations: Partial<JobDurations>): Partial<JobDuratio
 
 /** Where a path's answers go when no route matched it. */
 function envelopeForPath(path: string): EnvelopeStyle {
+  if (path.startsWith('/v3/')) return 'v3';
   return path.startsWith('/v2/') || path === '/v1/asset/list' ? 'v2' : 'v1';
 }
+
+const headerValue = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value.join(', ') : value;
 
 class Simulator {
   readonly state: SimState;
@@ -95,6 +108,7 @@ class Simulator {
   private readonly routes: ApiRoute[];
   private readonly server: http.Server;
   private faults: ActiveFault[] = [];
+  private readonly idempotency: IdempotencyStore;
   private calls: CallLogEntry[] = [];
   private seq = 0;
   private readonly sleeps = new Set<NodeJS.Timeout>();
@@ -106,12 +120,18 @@ class Simulator {
     this.state = new SimState(options);
     this.webhooks = new WebhookDispatcher(this.state, options);
     this.state.onEvent = (event) => this.webhooks.dispatch(event);
+    this.idempotency = new IdempotencyStore(() => this.state.now());
     this.routes = [
       ...photoAvatarRoutes(this.state),
       ...videoRoutes(this.state),
       ...assetRoutes(this.state),
       ...catalogRoutes(this.state),
       ...webhookRoutes(this.state, this.webhooks),
+      ...v3AvatarRoutes(this.state),
+      ...v3VideoRoutes(this.state),
+      ...v3AssetRoutes(this.state),
+      ...v3VoiceRoutes(this.state),
+      ...v3WebhookRoutes(this.state, this.webhooks),
     ];
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
@@ -196,13 +216,26 @@ class Simulator {
   }
 
   snapshot() {
-    const now = Date.now();
+    const now = this.state.now();
     this.state.settle(now);
     return this.state.snapshot(now);
   }
 
   rendersInFlight(): number {
-    return this.state.rendersInFlight(Date.now());
+    return this.state.rendersInFlight(this.state.now());
+  }
+
+  setCredits(credits: number | undefined): void {
+    if (credits !== undefined && !(Number.isInteger(credits) && credits >= 0)) {
+      throw new Error('Credits must be a whole number >= 0 (or undefined for unlimited)');
+    }
+    this.state.credits = credits;
+  }
+
+  advanceClock(ms: number): void {
+    this.state.clock.advance(ms);
+    // Jobs now due complete (and send their webhooks) without waiting for a request.
+    this.state.settle();
   }
 
   // ---- request handling ----
@@ -242,6 +275,7 @@ class Simulator {
       await handleControl(this.controlTarget, req, res, path);
       return;
     }
+    if (await handleDirectUpload(this.state, req, res, url)) return;
     if (handleMedia(this.state, req, res, url)) return;
     await this.handleApi(req, res, url, requestId);
   }
@@ -258,7 +292,22 @@ class Simulator {
     setDurations: (d) => this.setDurations(d),
     clearLog: () => this.clearLog(),
     rendersInFlight: () => this.rendersInFlight(),
+    ledger: () => this.state.ledger.entries(),
+    duplicatesBy: (kind, keyFn) => duplicatesBy(this.state.ledger.entries(), kind, keyFn),
+    credits: () => this.state.credits,
+    setCredits: (credits) => this.setCredits(credits),
+    now: () => this.state.now(),
+    advanceClock: (ms) => this.advanceClock(ms),
   };
+
+  /** X-Api-Key everywhere; v3 also takes `Authorization: Bearer <key>` (notes §2.1). */
+  private authorized(req: IncomingMessage, envelope: EnvelopeStyle): boolean {
+    const key = req.headers['x-api-key'];
+    if ((Array.isArray(key) ? key[0] : key) === this.options.apiKey) return true;
+    if (envelope !== 'v3') return false;
+    const bearer = /^Bearer (.+)$/u.exec(headerValue(req.headers.authorization) ?? '')?.[1];
+    return bearer === this.options.apiKey;
+  }
 
   private async handleApi(
     req: IncomingMessage,
@@ -345,22 +394,73 @@ class Simulator {
       return;
     }
 
-    const key = req.headers['x-api-key'];
-    if ((Array.isArray(key) ? key[0] : key) !== this.options.apiKey) {
+    if (!this.authorized(req, envelope)) {
       fail(apiErrors.unauthorized());
       return;
+    }
+
+    let idempotencyKey: string | undefined;
+    if (route.idempotent) {
+      const header = headerValue(req.headers['idempotency-key']);
+      if (header !== undefined) {
+        if (!IDEMPOTENCY_KEY_PATTERN.test(header)) {
+          fail(
+            v3Error(
+              400,
+              'invalid_parameter',
+              'Idempotency-Key must be 1 to 255 characters from A-Z a-z 0-9 _ - : .',
+              'Idempotency-Key',
+            ),
+          );
+          return;
+        }
+        idempotencyKey = header;
+        entry.idempotencyKey = header;
+      }
     }
 
     const fault = this.takeFault(method, path);
     const when = fault?.when ?? 'before';
     if (fault) entry.fault = fault.kind;
-    if (fault && when === 'before') {
-      if (fault.kind !== 'slow') {
-        this.answerFault(fault, envelope, req, res, entry, started);
+    if (fault && when === 'before' && fault.kind !== 'slow') {
+      this.answerFault(fault, envelope, req, res, entry, started);
+      return;
+    }
+
+    // The key is claimed before a 'before' slow fault waits: the request is in flight from its arrival.
+    let claim: Extract<Claim, { kind: 'new' }> | undefined;
+    if (idempotencyKey !== undefined) {
+      const fingerprint = route.fingerprint
+        ? route.fingerprint(raw, req.headers)
+        : fingerprintOf(route.raw ? raw : JSON.stringify(body));
+      const claimed = this.idempotency.claim(
+        { apiKey: this.options.apiKey, method, path, key: idempotencyKey },
+        fingerprint,
+      );
+      entry.idempotentReplay = claimed.kind === 'replay';
+      if (claimed.kind === 'in_flight') {
+        fail(
+          v3Error(409, 'request_in_progress', 'A request with this Idempotency-Key is still being processed'),
+        );
         return;
       }
-      await this.sleep(fault.delayMs ?? DEFAULT_SLOW_MS);
+      if (claimed.kind === 'replay') {
+        if (claimed.bodyDiffers) {
+          entry.warning =
+            'Idempotency-Key reused with a different body: the original response was replayed, the new body ignored';
+          if (this.options.verbose) process.stderr.write(`[simulator] warning: ${entry.warning}\n`);
+        }
+        if (fault?.kind === 'slow') await this.sleep(fault.delayMs ?? DEFAULT_SLOW_MS);
+        else if (fault) {
+          this.answerFault(fault, envelope, req, res, entry, started);
+          return;
+        }
+        finish(claimed.response.status, claimed.response.body, claimed.response.headers);
+        return;
+      }
+      claim = claimed;
     }
+    if (fault && when === 'before') await this.sleep(fault.delayMs ?? DEFAULT_SLOW_MS);
 
     let result: RouteResult | undefined;
     let error: ApiError | undefined;
@@ -374,7 +474,8 @@ class Simulator {
         body,
         rawBody: raw,
         requestId,
-        now: Date.now(),
+        now: this.state.now(),
+        ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       });
       entry.applied = true;
       if (result.createdId !== undefined) entry.createdId = result.createdId;
@@ -389,16 +490,27 @@ class Simulator {
       }
     }
 
+    const status = result?.status ?? 200;
+    const answer = successEnvelope(envelope, result?.data ?? null, result?.extra);
+    // A processed request's answer is stored before it is sent, so a lost answer is replayed to the retry; a
+    // failed one frees its key. With a slow 'after' fault, the request stays in flight until it is answered.
+    const settleClaim = () => {
+      if (!claim) return;
+      if (error) claim.release();
+      else claim.complete({ status, body: answer, headers: {} });
+    };
     if (fault && when === 'after') {
       if (fault.kind !== 'slow') {
+        settleClaim();
         this.answerFault(fault, envelope, req, res, entry, started);
         return;
       }
       await this.sleep(fault.delayMs ?? DEFAULT_SLOW_MS);
     }
+    settleClaim();
 
     if (error) fail(error);
-    else finish(result?.status ?? 200, successEnvelope(envelope, result?.data ?? null));
+    else finish(status, answer);
   }
 
   private answerFault(
@@ -420,23 +532,34 @@ class Simulator {
       sendJson(res, status, errorEnvelope(envelope, code, message), headers);
       this.trace(entry, started);
     };
+    // v3 codes are strings: a numeric rule code is a v1/v2 code, so v3 answers its status's code instead.
+    const v3Code = (status: number) =>
+      typeof fault.code === 'string' ? fault.code : v3CodeForStatus(status);
+    const legacyInternal = envelope === 'v1' ? CODES.INTERNAL : 'internal_error';
     switch (fault.kind) {
-      case 'http_error':
+      case 'http_error': {
+        const status = fault.status ?? 500;
         send(
-          fault.status ?? 500,
-          fault.code ?? (envelope === 'v1' ? CODES.INTERNAL : 'internal_error'),
+          status,
+          envelope === 'v3' ? v3Code(status) : (fault.code ?? legacyInternal),
           fault.message ?? 'Internal server error',
         );
         return;
-      case 'rate_limit':
-        send(fault.status ?? 429, fault.code ?? CODES.RATE_LIMITED, fault.message ?? 'Exceeded rate limit', {
-          'Retry-After': String(fault.retryAfterSeconds ?? 1),
-        });
+      }
+      case 'rate_limit': {
+        const status = fault.status ?? 429;
+        send(
+          status,
+          envelope === 'v3' ? v3Code(status) : (fault.code ?? CODES.RATE_LIMITED),
+          fault.message ?? 'Exceeded rate limit',
+          { 'Retry-After': String(fault.retryAfterSeconds ?? 1) },
+        );
         return;
+      }
       case 'error_envelope':
         send(
           200,
-          fault.code ?? (envelope === 'v1' ? CODES.INTERNAL : 'internal_error'),
+          envelope === 'v3' ? v3Code(500) : (fault.code ?? legacyInternal),
           fault.message ?? 'Internal error, please try again later',
         );
         return;
@@ -477,6 +600,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     clearFaults: () => sim.clearFaults(),
     setDurations: (durations) => sim.setDurations(durations),
     clearLog: () => sim.clearLog(),
+    ledger: () => sim.state.ledger.entries(),
+    duplicatesBy: (kind, keyFn) => duplicatesBy(sim.state.ledger.entries(), kind, keyFn),
+    credits: () => sim.state.credits,
+    setCredits: (credits) => sim.setCredits(credits),
+    now: () => sim.state.now(),
+    advanceClock: (ms) => sim.advanceClock(ms),
     close: () => sim.close(),
   };
   return running;

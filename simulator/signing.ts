@@ -15,10 +15,10 @@ export class UrlSigner {
     return createHmac('sha256', this.secret).update(`${path}\n${expires}`).digest();
   }
 
-  /** `base` without trailing slash, `path` starting with '/'. */
-  sign(base: string, path: string, now: number): string {
+  /** `base` without trailing slash, `path` starting with '/'. `ttlSeconds` overrides the configured lifetime. */
+  sign(base: string, path: string, now: number, ttlSeconds: number = this.ttlSeconds()): string {
     // Rounded up so that a link is valid for at least the TTL.
-    const expires = String(Math.ceil(now / 1000 + this.ttlSeconds()));
+    const expires = String(Math.ceil(now / 1000 + ttlSeconds));
     return `${base}${path}?Expires=${expires}&Signature=${this.mac(path, expires).toString('hex')}`;
   }
 

@@ -1,8 +1,10 @@
+import { SimClock } from './clock';
 import type { ResolvedOptions } from './config';
 import { CODES } from './http';
+import { Ledger } from './ledger';
 import { UrlSigner } from './signing';
-import type { JobDurations, JobOutcomeRule, SimulatorSnapshot } from './types';
-import { hexId } from './util';
+import type { JobDurations, JobOutcomeRule, SimulatorSnapshot, VideoKind } from './types';
+import { hexId, uuid } from './util';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Records of the simulated account
@@ -64,7 +66,8 @@ export interface Group {
   trainings: Training[];
 }
 
-export type LookStatus = 'pending' | 'processing' | 'completed';
+/** 'failed' only for v3 prompt looks whose generation a JobOutcomeRule failed (v2 looks never fail). */
+export type LookStatus = 'pending' | 'processing' | 'completed' | 'failed';
 export interface Look {
   id: string;
   groupId: string;
@@ -74,16 +77,29 @@ export interface Look {
   createdAt: number;
   processingMs: number;
   businessType: 'generated' | 'user_upload';
+  /** v3 prompt looks: why the generation failed; null = it did not */
+  failure: { code: string; message: string } | null;
 }
+
+/** The job whose duration a look takes to become completed. */
+export type LookJob = 'lookProcessingMs' | 'photoGenerationMs' | 'lookGenerationMs';
 
 export type VideoState = 'waiting' | 'pending' | 'processing' | 'completed' | 'failed';
 export interface VideoFailure {
   error: { code: number; message: string; detail: string } | null;
   msg: string;
+  /** v3 `failure_code` when a JobOutcomeRule named one */
+  failureCode?: string;
 }
 export interface Video {
   id: string;
-  kind: 'v2' | 'av4' | 'webm';
+  kind: VideoKind;
+  /** v3 `output_format: 'webm'` (v1 WebM renders are kind 'webm') */
+  outputFormat?: 'mp4' | 'webm';
+  /** v3 caption with a `style`: captions burned into a captioned copy of the video */
+  captionedVideo?: boolean;
+  /** v3 caption: the SRT sidecar */
+  subtitles?: boolean;
   createdAt: number;
   renderMs: number;
   durationSeconds: number;
@@ -117,10 +133,39 @@ export interface Asset {
 
 export interface WebhookEndpoint {
   endpointId: string;
+  /** Which API registered it: decides the delivery body and signature (v3: `{event_id, event_type, event_data}`) */
+  version: 'v1' | 'v3';
   url: string;
   events: string[];
   secret: string;
   createdAt: number;
+  /** v3 `entity_id`: only events about this entity (video, group, generation id) are delivered */
+  entityId?: string;
+}
+
+/** A v3 direct upload (POST /v3/assets/direct-uploads) until it is completed into an Asset. */
+export interface DirectUpload {
+  id: string;
+  filename: string;
+  contentType: string;
+  sizeBytes: number;
+  maxBytes: number;
+  checksumSha256?: string;
+  createdAt: number;
+  /** The PUT bytes, once uploaded */
+  bytes?: Buffer;
+  /** The complete answer, once completed (repeated completes return it) */
+  completed?: Record<string, unknown>;
+}
+
+/** An event a job produced: what the v3 event history lists and every delivery carries. */
+export interface EmittedEvent {
+  eventId: string;
+  eventType: string;
+  eventData: Record<string, unknown>;
+  createdAt: number;
+  /** The entity the event is about (video, group or generation id), for the v3 entity filters */
+  entityId?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -136,7 +181,7 @@ export function generationStatus(g: PhotoGeneration, now: number): GenerationSta
 
 export function lookStatus(l: Look, now: number): LookStatus {
   const f = elapsedFraction(l.createdAt, l.processingMs, now);
-  if (f >= 1) return 'completed';
+  if (f >= 1) return l.failure === null ? 'completed' : 'failed';
   return f < 0.2 ? 'pending' : 'processing';
 }
 
@@ -163,6 +208,10 @@ export function videoState(v: Video, now: number): VideoState {
 
 export const videoCompletedAt = (v: Video): number => v.createdAt + v.renderMs;
 
+/** The extension of a video's file: v1 WebM renders and v3 `output_format: 'webm'` end in .webm, like v1's do. */
+export const videoExt = (v: Video): 'mp4' | 'webm' =>
+  v.kind === 'webm' || v.outputFormat === 'webm' ? 'webm' : 'mp4';
+
 export function groupTrainStatus(g: Group, now: number): TrainingState | 'empty' {
   const last = g.trainings[g.trainings.length - 1];
   return last ? trainingState(last, now) : 'empty';
@@ -176,10 +225,17 @@ export function parseImageKey(key: string): string | undefined {
   return /^\/?image\/([0-9a-f]{32})\/original$/u.exec(key.trim())?.[1];
 }
 
-export interface EmittedEvent {
-  eventType: string;
-  eventData: Record<string, unknown>;
+/** The entity an event is about, from its data. */
+function entityOf(data: Record<string, unknown>): string | undefined {
+  for (const key of ['video_id', 'group_id', 'generation_id']) {
+    const value = data[key];
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
 }
+
+/** The event history keeps the most recent events only. */
+const MAX_EVENTS = 20_000;
 
 interface PendingJob {
   dueAt: number;
@@ -202,6 +258,10 @@ export class SimState {
   durations: JobDurations;
   baseUrl = '';
   readonly signer: UrlSigner;
+  readonly clock = new SimClock();
+  readonly ledger = new Ledger(this.clock);
+  /** Remaining billable v3 creates; undefined = unlimited */
+  credits: number | undefined;
 
   readonly images = new Map<string, ImageRecord>();
   readonly generations = new Map<string, PhotoGeneration>();
@@ -210,6 +270,9 @@ export class SimState {
   readonly videos = new Map<string, Video>();
   readonly assets = new Map<string, Asset>();
   readonly endpoints = new Map<string, WebhookEndpoint>();
+  readonly directUploads = new Map<string, DirectUpload>();
+  /** Every event jobs produced, oldest first (GET /v3/webhooks/events) */
+  readonly events: EmittedEvent[] = [];
 
   private outcomes: OutcomeRuleState[] = [];
   private pending: PendingJob[] = [];
@@ -225,6 +288,12 @@ export class SimState {
   constructor(readonly options: ResolvedOptions) {
     this.durations = { ...options.durations };
     this.signer = new UrlSigner(() => this.options.urlTtlSeconds);
+    this.credits = options.credits;
+  }
+
+  /** The simulator's clock (wall time plus every advance). */
+  now(): number {
+    return this.clock.now();
   }
 
   /**
@@ -232,7 +301,7 @@ export class SimState {
    * of job draws from its own stream, so runs that create the same jobs in a different interleaving (the product and
    * the naive script in bench:baseline) get the same durations for the k-th photo generation, training, render...
    */
-  private jobMs(kind: keyof JobDurations): number {
+  jobMs(kind: keyof JobDurations): number {
     const base = this.durations[kind];
     const j = this.options.durationJitter;
     if (j === 0 || base === 0) return base;
@@ -256,14 +325,19 @@ export class SimState {
     return this.signedUrl(imagePath(hex), now);
   }
 
-  videoFileUrl(v: Video, what: 'video' | 'caption_video' | 'thumbnail' | 'gif' | 'vtt', now: number): string {
-    const ext = v.kind === 'webm' ? 'webm' : 'mp4';
+  videoFileUrl(
+    v: Video,
+    what: 'video' | 'caption_video' | 'thumbnail' | 'gif' | 'vtt' | 'srt',
+    now: number,
+  ): string {
+    const ext = videoExt(v);
     const path = {
       video: `/video/${v.id}.${ext}`,
       caption_video: `/video/${v.id}_caption.${ext}`,
       thumbnail: `/video/${v.id}.png`,
       gif: `/video/${v.id}.gif`,
       vtt: `/video/${v.id}.vtt`,
+      srt: `/video/${v.id}.srt`,
     }[what];
     return this.signedUrl(path, now);
   }
@@ -296,18 +370,18 @@ export class SimState {
     const timer = setTimeout(
       () => {
         this.timers.delete(timer);
-        // Timers may fire a millisecond before `dueAt` by Date.now(): settle as of dueAt at the latest, or this
+        // Timers may fire a millisecond before `dueAt` by the clock: settle as of dueAt at the latest, or this
         // job would wait for the next status read to finish (and never send its webhook when nobody polls).
-        this.settle(Math.max(Date.now(), dueAt));
+        this.settle(Math.max(this.now(), dueAt));
       },
-      Math.max(0, dueAt - Date.now()),
+      Math.max(0, dueAt - this.now()),
     );
     timer.unref();
     this.timers.add(timer);
   }
 
   /** Runs the completion step of every job that is due, oldest first. */
-  settle(now: number = Date.now()): void {
+  settle(now: number = this.now()): void {
     for (;;) {
       let next: PendingJob | undefined;
       for (const job of this.pending) if (job.dueAt <= now && (!next || job.dueAt < next.dueAt)) next = job;
@@ -326,7 +400,13 @@ export class SimState {
   }
 
   private emit(eventType: string, eventData: Record<string, unknown>): void {
-    if (!this.closed) this.onEvent({ eventType, eventData });
+    if (this.closed) return;
+    const event: EmittedEvent = { eventId: uuid(), eventType, eventData, createdAt: this.now() };
+    const entityId = entityOf(eventData);
+    if (entityId !== undefined) event.entityId = entityId;
+    this.events.push(event);
+    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+    this.onEvent(event);
   }
 
   // ---- images ----
@@ -409,18 +489,30 @@ export class SimState {
 
   // ---- groups and looks ----
 
-  createGroup(input: { name: string; image: ImageRecord; now: number }): { group: Group; look: Look } {
+  /**
+   * A group with its first look. v2: the first look carries the group's id; v3 passes its own `firstLookId` (v3
+   * hands out both ids, and a client must not take one for the other).
+   */
+  createGroup(input: {
+    name: string;
+    image: ImageRecord;
+    now: number;
+    firstLookId?: string;
+    job?: LookJob;
+    failure?: Look['failure'];
+  }): { group: Group; look: Look } {
     const id = hexId();
     const group: Group = { id, name: input.name, createdAt: input.now, trainings: [] };
     this.groups.set(id, group);
-    // The group's first look carries the group's id.
     const look = this.addLook({
-      id,
+      id: input.firstLookId ?? id,
       groupId: id,
       name: input.name,
       imageHex: input.image.hex,
       businessType: input.image.source === 'generated' ? 'generated' : 'user_upload',
       now: input.now,
+      job: input.job,
+      failure: input.failure,
     });
     return { group, look };
   }
@@ -432,6 +524,9 @@ export class SimState {
     imageHex: string;
     businessType: Look['businessType'];
     now: number;
+    /** Default lookProcessingMs; v3 prompt looks take the generation's duration */
+    job?: LookJob;
+    failure?: Look['failure'];
   }): Look {
     const look: Look = {
       id: input.id,
@@ -440,11 +535,27 @@ export class SimState {
       imageKey: imageKeyOf(input.imageHex),
       imageHex: input.imageHex,
       createdAt: input.now,
-      processingMs: this.jobMs('lookProcessingMs'),
+      processingMs: this.jobMs(input.job ?? 'lookProcessingMs'),
       businessType: input.businessType,
+      failure: input.failure ?? null,
     };
     this.looks.set(look.id, look);
     return look;
+  }
+
+  /** v3: deleting a group's last look deletes the group too (notes §3.4). */
+  deleteLook(lookId: string): boolean {
+    const look = this.looks.get(lookId);
+    if (!look) return false;
+    this.looks.delete(lookId);
+    if (this.looksOf(look.groupId).length === 0) this.groups.delete(look.groupId);
+    return true;
+  }
+
+  deleteGroup(groupId: string): boolean {
+    if (!this.groups.delete(groupId)) return false;
+    for (const look of this.looksOf(groupId)) this.looks.delete(look.id);
+    return true;
   }
 
   looksOf(groupId: string): Look[] {
@@ -504,6 +615,7 @@ export class SimState {
               },
               msg: outcome.message,
             };
+      if (outcome.failureCode !== undefined) failure.failureCode = outcome.failureCode;
     }
     const v: Video = {
       ...input,
@@ -520,6 +632,8 @@ export class SimState {
   private finalizeVideo(v: Video, dueAt: number): void {
     if (v.finalized) return;
     v.finalized = true;
+    // A video deleted (v3) before its render ended produces no event.
+    if (this.videos.get(v.id) !== v) return;
     if (v.failure !== null) {
       this.emit('avatar_video.fail', {
         video_id: v.id,
@@ -528,7 +642,7 @@ export class SimState {
       });
       return;
     }
-    const now = Math.max(dueAt, Date.now());
+    const now = Math.max(dueAt, this.now());
     this.emit('avatar_video.success', {
       video_id: v.id,
       url: this.videoFileUrl(v, 'video', now),
@@ -603,7 +717,10 @@ export class SimState {
         url: e.url,
         events: [...e.events],
         secret: e.secret,
+        ...(e.version === 'v3' ? { apiVersion: 'v3' as const } : {}),
+        ...(e.entityId !== undefined ? { entityId: e.entityId } : {}),
       })),
+      ledger: this.ledger.entries(),
     };
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Public contract of the local HeyGen simulator.
  *
- * The simulator is a real HTTP server that behaves like HeyGen's v1/v2 API (see ../shared/heygen-api-notes.md):
- * both response envelopes, X-Api-Key checks, asynchronous jobs that move through the documented statuses, signed
- * media URLs that expire, webhook deliveries signed with HMAC-SHA256, and failure modes injected on demand.
+ * The simulator is a real HTTP server that behaves like HeyGen's v1/v2 API (see ../shared/heygen-api-notes.md) and,
+ * beside it on the same server, HeyGen's v3 API (paths under /v3/, see ../shared/heygen-v3-notes.md): the response
+ * envelopes of each, API key checks, asynchronous jobs that move through the documented statuses, signed media URLs
+ * that expire, webhook deliveries signed with HMAC-SHA256, v3 Idempotency-Key replays, a billing ledger, and failure
+ * modes injected on demand. v2 and v3 share the account: an avatar or video created with one is read with the other.
  * Tests start it in-process with `startSimulator()`; operators start it with the CLI (`simulator` command).
  */
 
@@ -53,8 +55,39 @@ export interface SimulatorOptions {
   mediaKeyframeIntervalSeconds?: number;
   /** Frame rate of rendered videos, 1..120. Default 10. */
   mediaFps?: number;
-  /** How webhook deliveries are signed. Default 'signature' (header `Signature`, as in the seeds). */
-  webhookSignatureStyle?: 'signature' | 'x-heygen-signature' | 'heygen-signature';
+  /**
+   * How deliveries to endpoints registered with v1 are signed. Default 'signature' (header `Signature`, as in the
+   * seeds). Every style carries the hex HMAC-SHA256 keyed with the endpoint secret:
+   * - 'signature': `Signature` over the raw body;
+   * - 'x-heygen-signature': `X-HeyGen-Signature` over the raw body;
+   * - 'heygen-signature': `Heygen-Signature` over the raw body, with `Heygen-Timestamp` (unix s) and
+   *   `Heygen-Event-Id`;
+   * - 'x-heygen-signature-timestamped': `X-HeyGen-Signature` over `<timestamp>.<raw body>`, with
+   *   `X-HeyGen-Timestamp` (unix s).
+   */
+  webhookSignatureStyle?: WebhookSignatureStyle;
+  /**
+   * How deliveries to endpoints registered with v3 are signed. HeyGen's v3 header names and signed string are not
+   * documented (notes §3.10: the third-party variants disagree), so each variant is selectable. Default
+   * 'heygen-signature' (`Heygen-Signature` + `Heygen-Timestamp` + `Heygen-Event-Id`, the variant that also carries
+   * the event id).
+   */
+  webhookV3SignatureStyle?: WebhookSignatureStyle;
+  /**
+   * The HMAC key of v3 deliveries: 'raw' (default) = the whole `whsec_…` secret string as UTF-8; 'base64' = the
+   * base64-decoded part after `whsec_`. Which one HeyGen uses is not documented (notes §3.10).
+   */
+  webhookV3SecretKey?: 'raw' | 'base64';
+  /**
+   * Whether registering or re-pointing a v3 endpoint first sends the OPTIONS probe v1 sends. Whether v3 does is not
+   * documented (notes §3.8). Default false.
+   */
+  webhookV3Probe?: boolean;
+  /**
+   * Remaining billable v3 creates (POST /v3/avatars, POST /v3/videos); each successful one uses one, and at 0 they
+   * answer 402 insufficient_credit. Default undefined = unlimited. v2 never runs out.
+   */
+  credits?: number;
   /** Redelivery attempts when a webhook endpoint answers non-2xx or is unreachable. Default 5. */
   webhookMaxAttempts?: number;
   /** Delay before the first redelivery; doubles each time. Default 500 ms. */
@@ -80,6 +113,9 @@ export const ZERO_DURATIONS: JobDurations = {
   renderMs: 0,
 };
 
+export type WebhookSignatureStyle =
+  'signature' | 'x-heygen-signature' | 'heygen-signature' | 'x-heygen-signature-timestamped';
+
 /** Failure injected into HTTP calls that match `method` and `path`. */
 export interface FaultRule {
   /** HTTP method to match (case-insensitive). Omitted = any. */
@@ -87,6 +123,7 @@ export interface FaultRule {
   /** Regular expression (source) tested against the request path without query. Omitted = any path. */
   path?: string;
   /**
+   * Each is answered in the envelope of the path's API version (v3: `{error:{code, message}}` with string codes).
    * - 'http_error': answer `status` (default 500) with an error envelope.
    * - 'rate_limit': answer 429 with `Retry-After: retryAfterSeconds` (default 1).
    * - 'error_envelope': answer HTTP 200 whose envelope carries an error (code/message).
@@ -110,12 +147,18 @@ export interface FaultRule {
   probability?: number;
 }
 
-/** Forces the outcome of the next asynchronous jobs of a kind. */
+/**
+ * Forces the outcome of the next asynchronous jobs of a kind. On v3, 'photo_generation' applies to a prompt avatar
+ * that creates a new identity, 'look_generation' to a prompt look added to an existing one, 'render' to videos.
+ */
 export interface JobOutcomeRule {
   job: 'photo_generation' | 'look_generation' | 'training' | 'render';
   outcome: 'fail';
   message?: string;
+  /** v1/v2 numeric error code */
   code?: number;
+  /** v3 `failure_code` (videos) / `error.code` (looks). Default 'rendering_failed' / 'generation_failed'. */
+  failureCode?: string;
   times?: number;
 }
 
@@ -131,7 +174,7 @@ export interface WebhookFaultRule {
 
 export interface CallLogEntry {
   seq: number;
-  /** epoch ms when the request arrived */
+  /** epoch ms (wall clock) when the request arrived */
   at: number;
   method: string;
   path: string;
@@ -162,6 +205,12 @@ export interface CallLogEntry {
    * answer, if any, went nowhere. Log only, not part of the API.
    */
   callerGoneAt?: number;
+  /** v3: the Idempotency-Key the request carried (valid ones only) */
+  idempotencyKey?: string;
+  /** v3, with an Idempotency-Key: whether the answer was the replay of an earlier request's (nothing ran) */
+  idempotentReplay?: boolean;
+  /** Something the caller should know, e.g. an idempotent replay whose body differs from the original's */
+  warning?: string;
 }
 
 export interface WebhookDeliveryLogEntry {
@@ -209,7 +258,7 @@ export interface SimulatorSnapshot {
   }>;
   videos: Array<{
     id: string;
-    kind: 'v2' | 'av4' | 'webm';
+    kind: VideoKind;
     status: string;
     callbackId?: string;
     title?: string;
@@ -226,7 +275,52 @@ export interface SimulatorSnapshot {
     imageKey?: string;
     bytes: number;
   }>;
-  webhookEndpoints: Array<{ endpointId: string; url: string; events: string[]; secret: string }>;
+  /** `apiVersion` and `entityId` are present for endpoints registered with v3 only. */
+  webhookEndpoints: Array<{
+    endpointId: string;
+    url: string;
+    events: string[];
+    secret: string;
+    apiVersion?: 'v3';
+    entityId?: string;
+  }>;
+  ledger: LedgerEntry[];
+}
+
+/** v2 `/v2/video/generate`, Avatar IV, `/v1/video.webm`, and the three v3 `POST /v3/videos` types. */
+export type VideoKind = 'v2' | 'av4' | 'webm' | 'v3_avatar' | 'v3_image' | 'v3_studio';
+
+/**
+ * What a billable create made. v2: photo generation, group create ('avatar'), look add (one per look), training,
+ * look generation, render. v3 POST /v3/avatars: 'avatar' when it creates a new identity (group), 'look' when a photo
+ * look joins an existing group, 'look_generation' when a prompt look joins one; POST /v3/videos: 'render'.
+ */
+export type LedgerKind = 'photo_generation' | 'avatar' | 'look' | 'training' | 'look_generation' | 'render';
+
+export interface LedgerEntry {
+  seq: number;
+  /** epoch ms on the simulator's clock */
+  at: number;
+  version: 'v2' | 'v3';
+  kind: LedgerKind;
+  /** generation id, group id ('avatar'), look id, training id, video id */
+  resourceId: string;
+  /** v3: the Idempotency-Key of the create, when it had one */
+  idempotencyKey?: string;
+  /** The name the caller gave (group/look name; training and look generation: the group's; renders: the title) */
+  name?: string;
+  /** Renders: the callback_id */
+  callbackId?: string;
+}
+
+export interface DuplicateCount {
+  kind: LedgerKind;
+  /** Distinct grouping keys seen */
+  keys: number;
+  /** Entries beyond the first, summed over the keys */
+  duplicates: number;
+  /** key -> entries, for the keys with more than one */
+  byKey: Record<string, number>;
 }
 
 export interface RunningSimulator {
@@ -244,5 +338,16 @@ export interface RunningSimulator {
   setDurations(durations: Partial<JobDurations>): void;
   /** Clears the call log (not the account state). */
   clearLog(): void;
+  /** Every billable resource created, in order (replays excluded). */
+  ledger(): LedgerEntry[];
+  /** Duplicates in the ledger for one kind, grouped by `keyFn` (see `duplicatesBy` in ledger.ts). */
+  duplicatesBy(kind: LedgerKind, keyFn: (entry: LedgerEntry) => string | undefined): DuplicateCount;
+  /** Remaining billable v3 creates; undefined = unlimited. */
+  credits(): number | undefined;
+  setCredits(credits: number | undefined): void;
+  /** The simulator's clock (epoch ms): wall time plus every `advanceClock`. */
+  now(): number;
+  /** Moves the simulator's clock forward: jobs complete, links expire, idempotency keys age. */
+  advanceClock(ms: number): void;
   close(): Promise<void>;
 }

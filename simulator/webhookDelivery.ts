@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
-import type { ResolvedOptions } from './config';
+import type { ResolvedOptions, SignatureStyle } from './config';
 import { outboundRequest } from './outbound';
-import type { EmittedEvent, SimState } from './state';
+import type { EmittedEvent, SimState, WebhookEndpoint } from './state';
 import type { WebhookDeliveryLogEntry, WebhookFaultRule } from './types';
-import { uuid } from './util';
 
 const PROBE_TIMEOUT_MS = 1000;
 const DELIVERY_TIMEOUT_MS = 10_000;
@@ -16,8 +15,67 @@ interface FaultState {
 }
 
 /** Hex HMAC-SHA256 of the raw body keyed with the endpoint secret (what every signature style carries). */
-export function signWebhookBody(secret: string, body: Buffer | string): string {
+export function signWebhookBody(secret: string | Buffer, body: Buffer | string): string {
   return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+/** The HMAC key of an endpoint's deliveries: v1 secrets as they are; v3 `whsec_` secrets per webhookV3SecretKey. */
+export function webhookHmacKey(
+  endpoint: Pick<WebhookEndpoint, 'version' | 'secret'>,
+  options: ResolvedOptions,
+) {
+  if (
+    endpoint.version === 'v3' &&
+    options.webhookV3SecretKey === 'base64' &&
+    endpoint.secret.startsWith('whsec_')
+  ) {
+    return Buffer.from(endpoint.secret.slice('whsec_'.length), 'base64');
+  }
+  return endpoint.secret;
+}
+
+/**
+ * The signature headers of one delivery in a style (see SimulatorOptions.webhookSignatureStyle). `nowMs` is wall
+ * time: receivers check the timestamp against their own clock.
+ */
+export function signatureHeaders(
+  style: SignatureStyle,
+  key: string | Buffer,
+  body: Buffer,
+  eventId: string,
+  nowMs: number,
+): Record<string, string> {
+  const timestamp = String(Math.floor(nowMs / 1000));
+  switch (style) {
+    case 'signature':
+      return { Signature: signWebhookBody(key, body) };
+    case 'x-heygen-signature':
+      return { 'X-HeyGen-Signature': signWebhookBody(key, body) };
+    case 'heygen-signature':
+      return {
+        'Heygen-Signature': signWebhookBody(key, body),
+        'Heygen-Timestamp': timestamp,
+        'Heygen-Event-Id': eventId,
+      };
+    case 'x-heygen-signature-timestamped':
+      return {
+        'X-HeyGen-Signature': signWebhookBody(key, Buffer.concat([Buffer.from(`${timestamp}.`), body])),
+        'X-HeyGen-Timestamp': timestamp,
+      };
+  }
+}
+
+/**
+ * What a delivery carries: v1 endpoints get the legacy `{event_type, event_data}`; v3 endpoints
+ * `{event_id, event_type, event_data}`, the v3 history item's fields (the v3 delivery body is not documented,
+ * notes §3.9), so a receiver can match the body's id with the event id header and the history.
+ */
+function deliveryBody(event: EmittedEvent, version: WebhookEndpoint['version']): Buffer {
+  const payload =
+    version === 'v3'
+      ? { event_id: event.eventId, event_type: event.eventType, event_data: event.eventData }
+      : { event_type: event.eventType, event_data: event.eventData };
+  return Buffer.from(JSON.stringify(payload));
 }
 
 /**
@@ -84,10 +142,11 @@ export class WebhookDispatcher {
   /** Queues the deliveries of one event to every endpoint subscribed to it. */
   dispatch(event: EmittedEvent): void {
     if (this.closed) return;
-    const eventId = uuid();
-    const body = Buffer.from(JSON.stringify({ event_type: event.eventType, event_data: event.eventData }));
+    const eventId = event.eventId;
     for (const endpoint of this.state.endpoints.values()) {
       if (!endpoint.events.includes(event.eventType)) continue;
+      if (endpoint.entityId !== undefined && endpoint.entityId !== event.entityId) continue;
+      const body = deliveryBody(event, endpoint.version);
       const fault = this.takeFault(event.eventType);
       if (fault?.kind === 'drop') {
         this.record({
@@ -135,23 +194,13 @@ export class WebhookDispatcher {
     this.timers.add(timer);
   }
 
-  private headers(secret: string, body: Buffer, eventId: string): Record<string, string> {
-    const signature = signWebhookBody(secret, body);
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    switch (this.options.webhookSignatureStyle) {
-      case 'signature':
-        headers['Signature'] = signature;
-        break;
-      case 'x-heygen-signature':
-        headers['X-HeyGen-Signature'] = signature;
-        break;
-      case 'heygen-signature':
-        headers['Heygen-Signature'] = signature;
-        headers['Heygen-Timestamp'] = String(Math.floor(Date.now() / 1000));
-        headers['Heygen-Event-Id'] = eventId;
-        break;
-    }
-    return headers;
+  private headers(endpoint: WebhookEndpoint, body: Buffer, eventId: string): Record<string, string> {
+    const style =
+      endpoint.version === 'v3' ? this.options.webhookV3SignatureStyle : this.options.webhookSignatureStyle;
+    return {
+      'Content-Type': 'application/json',
+      ...signatureHeaders(style, webhookHmacKey(endpoint, this.options), body, eventId, Date.now()),
+    };
   }
 
   private async attempt(
@@ -169,7 +218,8 @@ export class WebhookDispatcher {
     try {
       status = await outboundRequest(endpoint.url, {
         method: 'POST',
-        headers: this.headers(endpoint.secret, body, eventId),
+        // Signed at each attempt with the endpoint's current secret: a rotation applies to pending retries too.
+        headers: this.headers(endpoint, body, eventId),
         body,
         timeoutMs: DELIVERY_TIMEOUT_MS,
         signal: this.abort.signal,

@@ -16,6 +16,39 @@ export const ASSET_TYPES: Record<string, { fileType: AssetFileType; maxBytes: nu
 };
 const MAX_UPLOAD_BYTES = 100 * MB;
 
+/**
+ * Every media type the simulator stores and serves: v1's upload types plus WAV, which v3 accepts (notes §3.1:
+ * "png, jpeg, mp4, webm, mp3, wav, pdf, srt"). PDF and SRT are refused by the simulator: they are no image, video or
+ * audio, the only asset types its records (and v3's asset `type` values the product uses) know.
+ */
+export const MEDIA_TYPES: Record<string, { fileType: AssetFileType; maxBytes: number; ext: string }> = {
+  ...ASSET_TYPES,
+  'audio/wav': { fileType: 'audio', maxBytes: 50 * MB, ext: 'wav' },
+};
+
+/** The media type the bytes say they are (magic numbers), or undefined. v3 detects the MIME type from the bytes. */
+export function sniffMime(bytes: Buffer): string | undefined {
+  const ascii = (start: number, end: number) => bytes.toString('latin1', start, end);
+  if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47 && bytes.readUInt32BE(4) === 0x0d0a1a0a) {
+    return 'image/png';
+  }
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (bytes.length >= 12 && ascii(4, 8) === 'ftyp') return 'video/mp4';
+  if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0x1a45dfa3) return 'video/webm';
+  if (bytes.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WAVE') return 'audio/wav';
+  if (bytes.length >= 3 && ascii(0, 3) === 'ID3') return 'audio/mpeg';
+  // An MPEG audio frame header: 11 sync bits, then a layer that is not "reserved".
+  if (
+    bytes.length >= 2 &&
+    bytes[0] === 0xff &&
+    ((bytes[1] ?? 0) & 0xe0) === 0xe0 &&
+    ((bytes[1] ?? 0) & 0x06) !== 0
+  ) {
+    return 'audio/mpeg';
+  }
+  return undefined;
+}
+
 export function contentTypeOf(headers: IncomingHttpHeaders): string {
   return (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
@@ -74,7 +107,7 @@ function decodeToken(token: string): number {
 
 export function assetUrl(state: SimState, asset: Asset, now: number): string {
   if (asset.imageHex !== undefined) return state.imageUrl(asset.imageHex, now);
-  const ext = ASSET_TYPES[asset.contentType]?.ext ?? 'bin';
+  const ext = MEDIA_TYPES[asset.contentType]?.ext ?? 'bin';
   return state.signedUrl(`/asset/${asset.id}.${ext}`, now);
 }
 

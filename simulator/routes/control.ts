@@ -41,8 +41,12 @@ const jobOutcomeSchema = z.strictObject({
   outcome: z.literal('fail'),
   message: z.string().optional(),
   code: z.number().int().optional(),
+  failureCode: z.string().min(1).optional(),
   times: count.optional(),
 });
+
+const creditsSchema = z.strictObject({ credits: z.number().int().min(0).nullable() });
+const clockSchema = z.strictObject({ advanceMs: z.number().min(0) });
 
 const webhookFaultSchema = z.strictObject({
   eventType: z.string().min(1).optional(),
@@ -75,8 +79,10 @@ const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [val
 
 /**
  * Control API for tests running in another process (no X-Api-Key, never faulted, not in the call log):
- * GET /_sim/health, /_sim/log, /_sim/webhook-log, /_sim/state; POST /_sim/faults, /_sim/job-outcomes,
- * /_sim/webhook-faults (one rule or an array), /_sim/durations, /_sim/log/clear; DELETE /_sim/faults.
+ * GET /_sim/health, /_sim/log, /_sim/webhook-log, /_sim/state, /_sim/ledger, /_sim/credits, /_sim/clock;
+ * POST /_sim/faults, /_sim/job-outcomes, /_sim/webhook-faults (one rule or an array), /_sim/durations,
+ * /_sim/log/clear, /_sim/credits `{credits: n | null}` (null = unlimited), /_sim/clock `{advanceMs}`;
+ * DELETE /_sim/faults.
  */
 export async function handleControl(
   target: ControlTarget,
@@ -142,6 +148,27 @@ export async function handleControl(
         target.clearLog();
         sendJson(res, 200, { ok: true });
         return;
+      case 'GET /_sim/ledger':
+        sendJson(res, 200, target.ledger());
+        return;
+      case 'GET /_sim/credits':
+        sendJson(res, 200, { credits: target.credits() ?? null });
+        return;
+      case 'POST /_sim/credits': {
+        const { credits } = parse(creditsSchema, body);
+        target.setCredits(credits ?? undefined);
+        sendJson(res, 200, { ok: true, credits });
+        return;
+      }
+      case 'GET /_sim/clock':
+        sendJson(res, 200, { now: target.now() });
+        return;
+      case 'POST /_sim/clock': {
+        const { advanceMs } = parse(clockSchema, body);
+        target.advanceClock(advanceMs);
+        sendJson(res, 200, { ok: true, now: target.now() });
+        return;
+      }
       default:
         sendJson(res, 404, { error: `Unknown control route ${method} ${path}` });
     }

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { STUDIO_AVATAR_IDS, VOICE_IDS } from '../catalogData';
 import { mp4Size, renderGif, renderPng, streamMp4, type Mp4Options } from '../media';
-import { videoCompletedAt, videoState, type SimState, type Video } from '../state';
+import { videoCompletedAt, videoExt, videoState, type SimState, type Video } from '../state';
 import { countWords } from '../util';
-import { ASSET_TYPES } from './assets';
+import { MEDIA_TYPES } from './assets';
 
 /** Inclusive byte range. */
 interface ByteRange {
@@ -121,40 +121,52 @@ function sendMedia(req: IncomingMessage, res: ServerResponse, body: MediaBody): 
   data.pipe(res);
 }
 
-function formatVttTime(seconds: number): string {
+/** `hh:mm:ss.mmm` (WebVTT) or `hh:mm:ss,mmm` (SRT). */
+function formatCueTime(seconds: number, separator: '.' | ','): string {
   const ms = Math.round(seconds * 1000);
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
   const s = Math.floor((ms % 60_000) / 1000);
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms % 1000, 3)}`;
+  return `${pad(h)}:${pad(m)}:${pad(s)}${separator}${pad(ms % 1000, 3)}`;
 }
 
 /** One cue per scene with text, spread over the video in proportion to the words. */
-function captionsVtt(v: Video): Buffer {
+function captionCues(v: Video, separator: '.' | ','): string[] {
   const weights = v.scripts.map((s) => Math.max(1, countWords(s)));
   const total = weights.reduce((a, b) => a + b, 0);
   let t = 0;
   const cues: string[] = [];
   v.scripts.forEach((text, i) => {
     const length = (v.durationSeconds * (weights[i] ?? 1)) / total;
-    if (text.trim() !== '')
-      cues.push(`${i + 1}\n${formatVttTime(t)} --> ${formatVttTime(t + length)}\n${text.trim()}`);
+    if (text.trim() !== '') {
+      const times = `${formatCueTime(t, separator)} --> ${formatCueTime(t + length, separator)}`;
+      cues.push(`${i + 1}\n${times}\n${text.trim()}`);
+    }
     t += length;
   });
-  return Buffer.from(`WEBVTT\n\n${cues.join('\n\n')}\n`);
+  return cues;
+}
+
+function captionsVtt(v: Video): Buffer {
+  return Buffer.from(`WEBVTT\n\n${captionCues(v, '.').join('\n\n')}\n`);
+}
+
+/** The v3 `subtitle_url` sidecar (caption `file_format: 'srt'`). */
+function captionsSrt(v: Video): Buffer {
+  return Buffer.from(`${captionCues(v, ',').join('\n\n')}\n`);
 }
 
 /**
  * Serves the files behind the links the API hands out (no X-Api-Key, like HeyGen's CDN):
- * `/image/<hex>/original`, `/video/<id>.<mp4|webm|png|gif|vtt>`, `/video/<id>_caption.<mp4|webm>`,
+ * `/image/<hex>/original`, `/video/<id>.<mp4|webm|png|gif|vtt|srt>`, `/video/<id>_caption.<mp4|webm>`,
  * `/asset/<id>.<ext>` (signed: 403 when the signature is wrong or expired), plus unsigned catalog previews
  * (`/catalog/avatars/<id>/preview.<png|mp4>`, `/catalog/voices/<id>/preview.mp3`) and `/share/<id>`.
  * Returns false when the path is not a media path.
  */
 export function handleMedia(state: SimState, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
   const path = url.pathname;
-  const now = Date.now();
+  const now = state.now();
   const isRead = req.method === 'GET' || req.method === 'HEAD';
 
   const checkSignature = (): boolean => {
@@ -189,18 +201,19 @@ export function handleMedia(state: SimState, req: IncomingMessage, res: ServerRe
     return true;
   }
 
-  m = /^\/video\/([0-9a-f]{32})(_caption)?\.(mp4|webm|png|gif|vtt)$/u.exec(path);
+  m = /^\/video\/([0-9a-f]{32})(_caption)?\.(mp4|webm|png|gif|vtt|srt)$/u.exec(path);
   if (m) {
     if (!isRead) return notAllowed(res);
     if (!checkSignature()) return true;
     const v = state.videos.get(m[1] ?? '');
     const captioned = m[2] !== undefined;
     const ext = m[3] ?? '';
-    const videoExt = v?.kind === 'webm' ? 'webm' : 'mp4';
     let exists = false;
     if (v) {
-      if (ext === 'mp4' || ext === 'webm') exists = ext === videoExt && (!captioned || v.caption);
+      const hasCaptionedCopy = v.caption || v.captionedVideo === true;
+      if (ext === 'mp4' || ext === 'webm') exists = ext === videoExt(v) && (!captioned || hasCaptionedCopy);
       else if (ext === 'vtt') exists = !captioned && v.caption;
+      else if (ext === 'srt') exists = !captioned && v.subtitles === true;
       else exists = !captioned;
     }
     if (!v || !exists || videoState(v, now) !== 'completed') {
@@ -233,6 +246,8 @@ export function handleMedia(state: SimState, req: IncomingMessage, res: ServerRe
       const height = evenAtMost(Math.round((width * v.height) / v.width), 480);
       const bytes = cached(`gif:${seed}`, () => renderGif({ width, height, seed }));
       sendMedia(req, res, bufferBody('image/gif', bytes));
+    } else if (ext === 'srt') {
+      sendMedia(req, res, bufferBody('application/x-subrip; charset=utf-8', captionsSrt(v)));
     } else {
       sendMedia(req, res, bufferBody('text/vtt; charset=utf-8', captionsVtt(v)));
     }
@@ -244,7 +259,7 @@ export function handleMedia(state: SimState, req: IncomingMessage, res: ServerRe
     if (!isRead) return notAllowed(res);
     if (!checkSignature()) return true;
     const asset = state.assets.get(m[1] ?? '');
-    if (!asset || ASSET_TYPES[asset.contentType]?.ext !== m[2]) {
+    if (!asset || MEDIA_TYPES[asset.contentType]?.ext !== m[2]) {
       sendError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
       return true;
     }

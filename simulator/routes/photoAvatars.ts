@@ -99,6 +99,7 @@ export function photoAvatarRoutes(state: SimState): ApiRoute[] {
         const body = validate(photoGenerateSchema, ctx.body);
         const size = PHOTO_SIZES[body.orientation];
         const g = state.createGeneration({ kind: 'photo', name: body.name, ...size, now: ctx.now });
+        state.ledger.record({ version: 'v2', kind: 'photo_generation', resourceId: g.id, name: body.name });
         return { data: { generation_id: g.id }, createdId: g.id };
       },
     },
@@ -140,6 +141,7 @@ export function photoAvatarRoutes(state: SimState): ApiRoute[] {
           );
         }
         const { look } = state.createGroup({ name: body.name, image, now: ctx.now });
+        state.ledger.record({ version: 'v2', kind: 'avatar', resourceId: look.groupId, name: body.name });
         return { data: lookJson(state, look, ctx.now), createdId: look.groupId };
       },
     },
@@ -165,6 +167,9 @@ export function photoAvatarRoutes(state: SimState): ApiRoute[] {
             now: ctx.now,
           }),
         );
+        for (const look of looks) {
+          state.ledger.record({ version: 'v2', kind: 'look', resourceId: look.id, name: body.name });
+        }
         return {
           data: { photo_avatar_list: looks.map((l) => lookJson(state, l, ctx.now)) },
           createdId: looks.map((l) => l.id).join(','),
@@ -190,6 +195,7 @@ export function photoAvatarRoutes(state: SimState): ApiRoute[] {
           );
         }
         const training = state.startTraining(group, ctx.now);
+        state.ledger.record({ version: 'v2', kind: 'training', resourceId: training.id, name: group.name });
         return { data: { code: CODES.SUCCESS, flow_id: training.id }, createdId: training.id };
       },
     },
@@ -238,6 +244,7 @@ export function photoAvatarRoutes(state: SimState): ApiRoute[] {
           ...PHOTO_SIZES[body.orientation],
           now: ctx.now,
         });
+        state.ledger.record({ version: 'v2', kind: 'look_generation', resourceId: g.id, name: group.name });
         return { data: { generation_id: g.id }, createdId: g.id };
       },
     },

@@ -13,9 +13,18 @@ import { countWords, isHttpUrl, unixSeconds } from '../util';
 
 /** Code of the failure of a render whose talking photo was not completed when it was requested. */
 export const TALKING_PHOTO_NOT_READY_CODE = 400140;
-/** Duration the simulator assumes for an audio track it cannot measure. */
-const AUDIO_SECONDS = 10;
-const MAX_SCRIPT_CHARS = 5000;
+/** Duration the simulator assumes for an audio track (or a video scene) it cannot measure. */
+export const AUDIO_SECONDS = 10;
+/** Script limit per request (v2) and per scene (v3: "Script ≤ 5,000 characters"). */
+export const MAX_SCRIPT_CHARS = 5000;
+
+/** How long a script takes to speak at the configured rate (at least a second). */
+export function scriptSeconds(state: SimState, text: string): number {
+  return Math.max(1, countWords(text) / state.options.wordsPerSecond);
+}
+
+/** Durations are kept to the millisecond. */
+export const roundSeconds = (n: number): number => Math.round(n * 1000) / 1000;
 
 const id = z.string().trim().min(1, 'must not be empty');
 const script = z
@@ -154,13 +163,24 @@ function requireAsset(state: SimState, assetId: string, type: AssetFileType, fie
     throw apiErrors.invalid(field, `asset ${assetId} is a ${asset.fileType}, not a ${type}`);
 }
 
+/** The ledger entry of a v2/v1 render (v3 renders record their own, with the idempotency key). */
+function recordRender(state: SimState, v: Video): void {
+  state.ledger.record({
+    version: 'v2',
+    kind: 'render',
+    resourceId: v.id,
+    name: v.title,
+    callbackId: v.callbackId,
+  });
+}
+
 function requireVoice(voiceId: string, field: string): void {
   if (!VOICE_IDS.has(voiceId)) throw apiErrors.invalid(field, `voice ${voiceId} not found`);
 }
 
 export function videoRoutes(state: SimState): ApiRoute[] {
-  const textSeconds = (text: string) => Math.max(1, countWords(text) / state.options.wordsPerSecond);
-  const round = (n: number) => Math.round(n * 1000) / 1000;
+  const textSeconds = (text: string) => scriptSeconds(state, text);
+  const round = roundSeconds;
 
   const statusJson = (v: Video, now: number) => {
     const status = videoState(v, now);
@@ -269,6 +289,7 @@ export function videoRoutes(state: SimState): ApiRoute[] {
           },
           preFailure,
         );
+        recordRender(state, v);
         return { data: { video_id: v.id }, createdId: v.id };
       },
     },
@@ -300,6 +321,7 @@ export function videoRoutes(state: SimState): ApiRoute[] {
           },
           null,
         );
+        recordRender(state, v);
         return { data: { video_id: v.id }, createdId: v.id };
       },
     },
@@ -341,6 +363,7 @@ export function videoRoutes(state: SimState): ApiRoute[] {
           },
           null,
         );
+        recordRender(state, v);
         return { data: { video_id: v.id }, createdId: v.id };
       },
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WEBHOOK_EVENTS } from '../catalogData';
+import { ACCOUNT, WEBHOOK_EVENTS } from '../catalogData';
 import { ApiError, CODES, apiErrors, validate, type ApiRoute } from '../http';
 import type { SimState, WebhookEndpoint } from '../state';
 import { hexId, isHttpUrl } from '../util';
@@ -26,13 +26,13 @@ const updateSchema = z.object({
 export function endpointJson(e: WebhookEndpoint): Record<string, unknown> {
   return {
     endpoint_id: e.endpointId,
-    username: 'simulator-user',
+    username: ACCOUNT.username,
     url: e.url,
     status: 'enabled',
     events: [...e.events],
     secret: e.secret,
     created_at: new Date(e.createdAt).toISOString(),
-    space_id: 'sim-space',
+    space_id: ACCOUNT.spaceId,
   };
 }
 
@@ -58,10 +58,11 @@ export function webhookRoutes(state: SimState, dispatcher: WebhookDispatcher): A
         await probe(body.url);
         const endpoint: WebhookEndpoint = {
           endpointId: hexId(),
+          version: 'v1',
           url: body.url,
           events: eventsOrAll(body.events),
           secret: hexId(),
-          createdAt: Date.now(),
+          createdAt: state.now(),
         };
         state.endpoints.set(endpoint.endpointId, endpoint);
         return { data: endpointJson(endpoint), createdId: endpoint.endpointId };
