@@ -13,11 +13,16 @@ import {
   webhookRotationConfigFromEnv,
 } from '../../webhooks/config';
 import { trackReceiver } from '../../webhooks/metrics';
-import { startWebhookReceiver } from '../../webhooks/receiver';
+import {
+  startWebhookReceiver,
+  type ReceiverStats,
+  type RunningWebhookReceiver,
+} from '../../webhooks/receiver';
 import { ensureWebhookEndpoint, PRODUCT_WEBHOOK_EVENTS } from '../../webhooks/registration';
 import { rotateEndpointSecret, type RotationResult } from '../../webhooks/rotation';
 import { planRegistration, updateSecretsFile, WatchedSecretsFile } from '../../webhooks/secrets';
 import { TemporalJobEventSink } from '../../webhooks/temporalSink';
+import type { JobEventSink } from '../../webhooks/types';
 import { info, reportFailure } from '../output';
 import { untilSignal } from './services';
 
@@ -28,12 +33,21 @@ const portFromEnv = (): HeyGenPort => createHeyGenPort(heygenConfigFromEnv());
  * existing Temporal client, with JSON logs and its counters on /metrics. The secrets file is watched, so
  * `webhooks rotate` takes effect without a restart. Shared by `webhooks serve` and `api --with-webhooks`.
  */
-export async function startReceiverFromEnv(
+export function startReceiverFromEnv(
   client: Client,
   taskQueue: string,
   log: Logger,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const config = webhookReceiverConfigFromEnv();
+  return startReceiverWithSink(new TemporalJobEventSink(client, taskQueue), log);
+}
+
+/** `startReceiverFromEnv` with any sink (tests hand it a fake one). */
+export async function startReceiverWithSink(
+  sink: JobEventSink,
+  log: Pick<Logger, 'info' | 'warn'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ url: string; stats(): ReceiverStats; close(): Promise<void> }> {
+  const config = webhookReceiverConfigFromEnv(env);
   config.secrets.forEach(registerSecret);
   const receiverLog = {
     info: (message: string, fields?: Record<string, unknown>) => log.info(message, fields),
@@ -51,14 +65,14 @@ export async function startReceiverFromEnv(
         onSecrets: (secrets) => secrets.forEach(registerSecret),
       })
     : undefined;
-  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  let receiver: RunningWebhookReceiver;
   try {
     receiver = await startWebhookReceiver({
       host: config.host,
       port: config.port,
       secrets: file ?? config.staticSecrets,
       signature: config.signature,
-      sink: new TemporalJobEventSink(client, taskQueue),
+      sink,
       maxBodyBytes: config.maxBodyBytes,
       toleranceSeconds: config.toleranceSeconds,
       log: receiverLog,
@@ -68,12 +82,15 @@ export async function startReceiverFromEnv(
     throw err;
   }
   const untrack = trackReceiver(() => receiver.stats());
+  const watching = config.secretsFile ? `, watching ${config.secretsFile}` : '';
   log.info(
-    `webhook receiver: ${receiver.url} (${config.secrets.length} secret(s)${config.secretsFile ? `, watching ${config.secretsFile}` : ''}; schemes ${config.signature.schemes.join(',')}, secret encoding ${config.signature.secretEncoding})`,
+    `webhook receiver: ${receiver.url} (${config.secrets.length} secret(s)${watching}; schemes ` +
+      `${config.signature.schemes.join(',')}, secret encoding ${config.signature.secretEncoding})`,
     { url: receiver.url },
   );
   return {
     url: receiver.url,
+    stats: () => receiver.stats(),
     async close() {
       await receiver.close();
       file?.close();
