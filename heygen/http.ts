@@ -45,6 +45,8 @@ export interface PresignedPut {
   contentLength: number;
   /** Sent verbatim: they are part of the URL's signature. */
   headers: Record<string, string>;
+  /** Sent as Content-Type when `headers` carry none (axios would otherwise call the bytes a form). */
+  contentType: string;
   signal?: AbortSignal;
 }
 
@@ -110,14 +112,19 @@ export class HeyGenHttp {
   async putPresigned(name: string, put: PresignedPut): Promise<void> {
     const timeout = this.timeouts.upload;
     await this.measured(name, async () => {
-      const hasLength = Object.keys(put.headers).some((h) => h.toLowerCase() === 'content-length');
+      const has = (name: string) => Object.keys(put.headers).some((h) => h.toLowerCase() === name);
+      const headers = {
+        ...(has('content-type') ? {} : { 'Content-Type': put.contentType }),
+        ...(has('content-length') ? {} : { 'Content-Length': String(put.contentLength) }),
+        ...put.headers,
+      };
       let response: AxiosResponse<unknown>;
       try {
         response = await this.presigned.request<unknown>({
           method: 'PUT',
           url: put.url,
           data: put.data,
-          headers: { ...put.headers, ...(hasLength ? {} : { 'Content-Length': String(put.contentLength) }) },
+          headers,
           timeout,
           signal: put.signal,
           responseType: 'text',

@@ -371,6 +371,7 @@ export class V3Adapter implements HeyGenPort {
       data,
       contentLength: size,
       headers: slot.upload_headers,
+      contentType,
       signal: opts.signal,
     });
     // Completing is idempotent by definition ("repeated calls return the same finalized asset"): no key needed.

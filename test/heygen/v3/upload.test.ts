@@ -213,6 +213,19 @@ describe('direct upload (larger files)', () => {
     expect(growthMb).toBeLessThan(96);
   });
 
+  test('signed headers without a Content-Type: the file’s own type is sent, not a form type', async () => {
+    fake.on('POST /v3/assets/direct-uploads', () =>
+      ok({
+        asset_id: 'asset-du',
+        upload_url: `${fake.url}/storage/asset-du`,
+        upload_headers: {},
+        expires_in_seconds: 60,
+      }),
+    );
+    await heygen.uploadAsset(Buffer.alloc(MAX_MULTIPART_UPLOAD_BYTES + 1), 'video/webm');
+    expect(fake.calls('PUT /storage/asset-du')[0]?.headers['content-type']).toBe('video/webm');
+  });
+
   test('a file larger than the reservation allows is refused before the PUT', async () => {
     fake.on('POST /v3/assets/direct-uploads', () =>
       ok({
