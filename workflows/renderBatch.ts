@@ -14,7 +14,7 @@ import type {
   RenderBatchResult,
 } from '../contracts/batch';
 import { InputValidationError } from '../contracts/validation';
-import { DEFAULT_POLLING } from '../contracts/polling';
+import { DEFAULT_POLLING, type PollingPolicy } from '../contracts/polling';
 import { reads } from './activityOptions';
 import { batchProgressQuery, jobEventSignal, renderSubmittedSignal } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
@@ -36,9 +36,11 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
   let running = 0;
   let run = 0;
   /** Renders HeyGen accepted and that have not ended yet, by video id → the item's workflow (bulk polling) */
-  const inFlight = new Map<string, string>();
+  const inFlight = new Map<string, InFlight>();
+  /** Each item's poll cadence, by its workflow id: the bulk read runs at the fastest one in flight */
+  const pollingOf = new Map<string, PollingPolicy>();
   setHandler(renderSubmittedSignal, ({ workflowId, videoId }) => {
-    inFlight.set(videoId, workflowId);
+    inFlight.set(videoId, { workflowId, polling: pollingOf.get(workflowId) ?? DEFAULT_POLLING });
   });
   setHandler(batchProgressQuery, (): BatchProgress => ({
     total: items.length,
@@ -87,6 +89,7 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
     running++;
     try {
       const polls = (item.render.waitMode ?? 'poll') === 'poll';
+      pollingOf.set(childId, item.render.polling ?? DEFAULT_POLLING);
       const result = await executeChild(renderVideo, {
         workflowId: childId,
         args: [bulk && polls ? { ...item.render, reportToBatch: true } : item.render],
@@ -140,23 +143,41 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
   };
 }
 
+interface InFlight {
+  workflowId: string;
+  polling: PollingPolicy;
+}
+
+/** The fastest cadence any of the renders in flight asked for. */
+function fastest(inFlight: Map<string, InFlight>): Required<PollingPolicy> {
+  const policies = [...inFlight.values()].map((r) => r.polling);
+  if (policies.length === 0) policies.push(DEFAULT_POLLING);
+  return {
+    initialSeconds: Math.min(...policies.map((p) => p.initialSeconds)),
+    maxSeconds: Math.min(...policies.map((p) => p.maxSeconds)),
+    backoff: Math.min(...policies.map((p) => p.backoff ?? 2)),
+  };
+}
+
 /**
  * The batch's poll: every render in flight in one status read (v3 `GET /v3/videos/statuses`, up to 100 ids a call),
- * with the default capped backoff restarted whenever new renders join. A render that ended is woken by the same
- * signal a webhook would send; it then reads its own status once, so this read only decides *when* it looks.
+ * at the fastest cadence its items asked for (capped backoff, restarted whenever new renders join). A render that
+ * ended is woken by the same signal a webhook would send; it then reads its own status once, so this read only
+ * decides *when* it looks.
  */
 async function pollInFlight(
   api: ApiVersion,
-  inFlight: Map<string, string>,
+  inFlight: Map<string, InFlight>,
   done: () => boolean,
 ): Promise<void> {
-  let delayMs = DEFAULT_POLLING.initialSeconds * 1000;
+  let delayMs = fastest(inFlight).initialSeconds * 1000;
   let known = 0;
   for (;;) {
-    if (inFlight.size > known) delayMs = DEFAULT_POLLING.initialSeconds * 1000;
+    if (inFlight.size > known) delayMs = fastest(inFlight).initialSeconds * 1000;
     known = inFlight.size;
     if (await condition(done, delayMs)) return;
-    delayMs = Math.min(delayMs * (DEFAULT_POLLING.backoff ?? 2), DEFAULT_POLLING.maxSeconds * 1000);
+    const cadence = fastest(inFlight);
+    delayMs = Math.min(delayMs * cadence.backoff, cadence.maxSeconds * 1000);
     if (inFlight.size === 0) continue;
     const summaries = await reads.checkVideos({ api, videoIds: [...inFlight.keys()] });
     for (const summary of summaries) {
@@ -168,7 +189,7 @@ async function pollInFlight(
         continue;
       inFlight.delete(summary.videoId);
       known = inFlight.size;
-      await getExternalWorkflowHandle(target)
+      await getExternalWorkflowHandle(target.workflowId)
         .signal(jobEventSignal, {
           kind: 'render',
           resourceId: summary.videoId,
