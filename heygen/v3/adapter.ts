@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { API_CAPABILITIES } from '../../contracts/apiVersion';
-import { lookSpecSchema } from '../../contracts/fields';
+import { lookSpecSchema, photoAttributesSchema, promptSchema } from '../../contracts/fields';
 import type { HeyGenConfig } from '../config';
 import { HeyGenError } from '../errors';
 import type { Timeouts } from '../http';
@@ -50,7 +50,6 @@ import {
   directUploadBodySchema,
   idempotencyKeySchema,
   PAGE_LIMITS,
-  photoPromptSchema,
   v3IdSchema,
   webhookEndpointBodySchema,
   webhookEndpointPatchSchema,
@@ -136,7 +135,17 @@ export class V3Adapter implements HeyGenPort {
     if (request.source === 'photo') {
       body = { type: 'photo', name: request.name, file: { type: 'asset_id', asset_id: request.photo } };
     } else {
-      const source = validate(operation, photoPromptSchema, request);
+      const source =
+        'attributes' in request
+          ? {
+              attributes: validate(
+                operation,
+                photoAttributesSchema,
+                request.attributes,
+                'request.attributes',
+              ),
+            }
+          : { prompt: validate(operation, promptSchema, request.prompt, 'request.prompt') };
       body = { type: 'prompt', name: request.name, prompt: composePhotoPrompt(source) };
     }
     const data = await this.createAvatarCall(body, opts);

@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import {
-  hexColorSchema,
-  MAX_SCENES,
-  photoAttributesSchema,
-  promptSchema,
-  scriptSchema,
-} from '../../contracts/fields';
+import { hexColorSchema, MAX_SCENES, promptSchema, scriptSchema } from '../../contracts/fields';
 import { ASSET_CONTENT_TYPES } from '../port';
 
 /**
@@ -355,11 +349,6 @@ export const webhookEventSchema = z.looseObject({
 export const anyDataSchema = z.unknown();
 
 // ---- neutral inputs the adapter checks before composing a body ----
-
-export const photoPromptSchema = z.union([
-  z.object({ attributes: photoAttributesSchema }),
-  z.object({ prompt: promptSchema }),
-]);
 
 export const assetQuerySchema = z
   .object({

@@ -130,12 +130,28 @@ describe('avatars and looks', () => {
     expect(call?.headers['idempotency-key']).toBe('look-key');
   });
 
-  test('an invalid look spec or an empty name never reaches HeyGen', async () => {
+  test('an invalid look spec, attribute or name never reaches HeyGen', async () => {
     const err = await caught(
       heygen.generateLook({ groupId: 'g1', baseLookId: 'l', name: 'n', look: { prompt: '' } }),
     );
     expect(err.kind).toBe('InvalidRequest');
     expect(err.message).toContain('look.prompt');
+    const badAge = await caught(
+      heygen.createAvatar({
+        name: 'n',
+        source: 'prompt',
+        attributes: {
+          age: 'Teen' as 'Senior',
+          gender: 'Man',
+          ethnicity: 'White',
+          orientation: 'square',
+          pose: 'close_up',
+          style: 'Realistic',
+          appearance: 'x',
+        },
+      }),
+    );
+    expect(badAge.message).toContain('request.attributes.age');
     const noName = await caught(heygen.createAvatar({ name: ' ', source: 'photo', photo: 'p' }));
     expect(noName.kind).toBe('InvalidRequest');
     expect(noName.message).toContain('name');
