@@ -3,12 +3,23 @@ import { Client, Connection } from '@temporalio/client';
 import { startApiServer, type ApiRequestLog, type RunningApiServer } from '../../api/server';
 import { RunsService } from '../../api/runs';
 import { PipelinesClient } from '../../client/pipelinesClient';
-import { countApplied, lifecycleInput } from '../support/inputs';
-import { createStack, workflowSuite, ZERO_DURATIONS, type Stack } from '../support/stack';
+import type { ApiVersion } from '../../contracts/apiVersion';
+import { lifecycleInput, VOICE_ID } from '../support/inputs';
+import {
+  createStack,
+  testedApiVersions,
+  versionedWorkflowSuite,
+  ZERO_DURATIONS,
+  type Stack,
+} from '../support/stack';
 import { startTcpProxy } from '../support/tcpProxy';
+import { billed, lifecycleInputFor, STUDIO_AVATAR_ID, WIRE } from '../support/versions';
 
 const TOKEN = 'test-token-0123456789abcdef';
-const suite = workflowSuite();
+const VERSIONS = testedApiVersions();
+const suite = versionedWorkflowSuite();
+/** The API in front of each version's stack; `api` is the first one (for what no HeyGen version changes). */
+const apis = {} as Record<ApiVersion, RunningApiServer>;
 let api: RunningApiServer;
 const requests: ApiRequestLog[] = [];
 
@@ -28,9 +39,15 @@ async function call(
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-async function waitForResult(workflowId: string): Promise<any> {
+async function waitForResult(workflowId: string, base = api.url): Promise<any> {
   for (let i = 0; i < 600; i++) {
-    const r = await call('GET', `/v1/runs/${encodeURIComponent(workflowId)}/result`);
+    const r = await call(
+      'GET',
+      `/v1/runs/${encodeURIComponent(workflowId)}/result`,
+      undefined,
+      undefined,
+      base,
+    );
     if (r.status !== 202) return r;
     await new Promise((res) => setTimeout(res, 100));
   }
@@ -38,14 +55,22 @@ async function waitForResult(workflowId: string): Promise<any> {
 }
 
 beforeAll(async () => {
-  api = await startApiServer({
-    // Generous query timeout: a query of a closed run replays it on a worker, slow on a loaded CI machine.
-    runs: new RunsService(suite.stack.client, 30_000, 30_000),
-    tokens: [{ name: 'billing', token: TOKEN }],
-    onRequest: (entry) => requests.push(entry),
-  });
+  for (const version of VERSIONS) {
+    apis[version] = await startApiServer({
+      // Generous query timeout: a query of a closed run replays it on a worker, slow on a loaded CI machine.
+      runs: new RunsService(suite.stacks[version].client, 30_000, 30_000),
+      tokens: [{ name: 'billing', token: TOKEN }],
+      onRequest: (entry) => requests.push(entry),
+    });
+  }
+  api = apis[VERSIONS[0]!];
 });
-afterAll(() => api?.close());
+afterAll(async () => {
+  for (const server of Object.values(apis)) await server.close();
+});
+
+/** The first tested version's stack: for what no HeyGen version changes. */
+const anyStack = () => suite.stacks[VERSIONS[0]!];
 
 describe('HTTP API', () => {
   test('only /healthz is open: every other route needs a known bearer token', async () => {
@@ -68,7 +93,7 @@ describe('HTTP API', () => {
     expect(requests.some((r) => r.route === 'unauthenticated' && r.caller === undefined)).toBe(true);
   });
 
-  test('serves its OpenAPI description with the contract schemas', async () => {
+  test('serves its OpenAPI description with the contract schemas and examples', async () => {
     const { status, body } = await call('GET', '/openapi.json');
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.1.0');
@@ -81,76 +106,49 @@ describe('HTTP API', () => {
         '/v1/runs/{workflowId}',
       ]),
     );
-    expect(body.components.schemas.photoAvatarLifecycle_input.properties.photo).toBeDefined();
+    const schemas = body.components.schemas;
+    expect(schemas.photoAvatarLifecycle_input.properties.photo.properties.prompt).toBeDefined();
+    expect(schemas.renderVideo_input.properties.video.properties.scenes).toBeDefined();
+    expect(schemas.renderVideo_result.required).toEqual(expect.arrayContaining(['kind', 'apiVersion']));
+    expect(schemas.RunSummary.properties.apiVersion.enum).toEqual(['v3', 'v2']);
     // Every $ref points at a schema that exists.
     const refs = [...JSON.stringify(body).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
       (m) => m[1],
     );
-    for (const name of refs) expect(body.components.schemas[name as string]).toBeDefined();
-  });
-
-  test('a lifecycle started over HTTP completes; the same reference returns the first run', async () => {
-    const { stack } = suite;
-    const input = lifecycleInput({ name: 'Api Ava' });
-    const first = await call('POST', '/v1/lifecycles', { reference: 'crm-order-42', input });
-    expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ kind: 'lifecycle', existing: false, reference: 'crm-order-42' });
-    expect(first.headers.get('location')).toBe(`/v1/runs/${first.body.workflowId}`);
-
-    const again = await call(
-      'POST',
-      '/v1/lifecycles',
-      { input },
-      {
-        authorization: `Bearer ${TOKEN}`,
-        'idempotency-key': 'crm-order-42',
-      },
-    );
-    expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({
-      workflowId: first.body.workflowId,
-      runId: first.body.runId,
-      existing: true,
-    });
-
-    const done = await waitForResult(first.body.workflowId);
-    expect(done.status).toBe(200);
-    expect(done.body.status).toBe('completed');
-    expect(done.body.result.sha256).toMatch(/^[0-9a-f]{64}$/);
-
-    const view = await call('GET', `/v1/runs/${first.body.workflowId}`);
-    expect(view.body).toMatchObject({ status: 'completed', kind: 'lifecycle', reference: 'crm-order-42' });
-    expect(view.body.progress.stage).toBe('completed');
-    const progress = await call('GET', `/v1/runs/${first.body.workflowId}/progress`);
-    expect(progress.body.progress.ids.groupId).toBe(done.body.result.groupId);
-    expect(countApplied(stack.sim.log(), 'POST', '/v2/photo_avatar/avatar_group/create')).toBe(1);
-
-    const listed = await call('GET', '/v1/runs?reference=crm-order-42');
-    expect(listed.body.runs).toEqual([
-      expect.objectContaining({ workflowId: first.body.workflowId, status: 'completed', kind: 'lifecycle' }),
+    for (const name of refs) expect(schemas[name as string]).toBeDefined();
+    // The render route shows one example of each kind of video.
+    const examples = body.paths['/v1/renders'].post.requestBody.content['application/json'].examples;
+    expect(Object.values(examples).map((e: any) => Object.keys(e.value.input)[0])).toEqual([
+      'video',
+      'avatarIv',
+      'webm',
     ]);
-    const renders = await call('GET', '/v1/runs?kind=render&limit=5');
-    expect(renders.body.runs.length).toBeGreaterThanOrEqual(1);
-    expect(renders.body.runs.every((r: { kind: string }) => r.kind === 'render')).toBe(true);
-    expect(requests.find((r) => r.route === '/v1/lifecycles')).toMatchObject({
-      caller: 'billing',
-      status: 201,
-    });
   });
 
   test('bad requests are refused with the field named, before any HeyGen call', async () => {
-    const { stack } = suite;
-    stack.sim.clearLog();
+    const { sim } = anyStack();
+    sim.clearLog();
     const bad = await call('POST', '/v1/lifecycles', {
-      input: lifecycleInput({
-        looks: [{ prompt: '', orientation: 'square', pose: 'half_body', style: 'Realistic' }],
-      }),
+      input: lifecycleInput({ looks: [{ prompt: '' }] }),
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ type: 'InvalidInput', field: 'input.looks.0.prompt' });
-    const render = await call('POST', '/v1/renders', { input: { video: { video_inputs: [] } } });
-    expect(render.status).toBe(400);
-    expect(render.body.error.field).toMatch(/^input\./);
+    // A HeyGen v2 request body is not the contract: the scenes it lacks are named.
+    const v2Body = await call('POST', '/v1/renders', {
+      input: { video: { video_inputs: [] } },
+    });
+    expect(v2Body.status).toBe(400);
+    expect(v2Body.body.error.field).toBe('input.video.scenes');
+    const scene = (speech: unknown) => ({
+      input: { video: { scenes: [{ character: { type: 'avatar', avatarId: STUDIO_AVATAR_ID }, speech }] } },
+    });
+    expect(
+      (await call('POST', '/v1/renders', scene({ type: 'text', text: ' ', voiceId: VOICE_ID }))).body.error
+        .field,
+    ).toBe('input.video.scenes.0.speech.text');
+    expect((await call('POST', '/v1/renders', scene({ type: 'audio' }))).body.error.field).toBe(
+      'input.video.scenes.0.speech.url',
+    );
     expect((await call('POST', '/v1/batches', { input: { items: 'x' } })).body.error.field).toBe(
       'input.items',
     );
@@ -179,7 +177,7 @@ describe('HTTP API', () => {
     expect((await call('GET', '/v1/runs?limit=0')).body.error).toMatchObject({ field: 'query.limit' });
     expect((await call('GET', '/v1/runs?colour=red')).status).toBe(400);
     expect((await call('GET', '/v1/lifecycles')).status).toBe(405);
-    expect(stack.sim.log()).toHaveLength(0);
+    expect(sim.log()).toHaveLength(0);
   });
 
   test('unknown and internal workflow ids are 404', async () => {
@@ -187,7 +185,7 @@ describe('HTTP API', () => {
     // The render-slot semaphore is an internal workflow: not a run of this API.
     await suite.env.client.workflow
       .start('renderSlots', {
-        taskQueue: suite.stack.config.temporal.taskQueue,
+        taskQueue: anyStack().config.temporal.taskQueue,
         workflowId: 'api-test-internal',
         args: [{ capacity: 1 }],
       })
@@ -196,62 +194,186 @@ describe('HTTP API', () => {
     expect((await call('POST', '/v1/runs/api-test-internal/cancel')).status).toBe(404);
   });
 
-  describe('with slow HeyGen jobs', () => {
-    let slow: Stack;
-    let slowApi: RunningApiServer;
-    beforeAll(async () => {
-      slow = await createStack(suite.env, suite.bundle, {
-        durations: { ...ZERO_DURATIONS, trainingMs: 60_000 },
-      });
-      await slow.startWorker();
-      slowApi = await startApiServer({
-        runs: new RunsService(slow.client),
-        tokens: [{ name: 't', token: TOKEN }],
-      });
-    });
-    afterAll(async () => {
-      await slowApi?.close();
-      await slow?.close();
-    });
+  describe.each(VERSIONS)('runs on workers speaking HeyGen API %s', (version) => {
+    const stack = () => suite.stacks[version];
+    const url = () => apis[version].url;
 
-    test('a running lifecycle reports progress, then cancels; a closed run cannot be cancelled', async () => {
-      const started = await call(
+    test('a lifecycle started over HTTP completes; the same reference returns the first run', async () => {
+      const { sim } = stack();
+      const before = sim.ledger().length;
+      const input = lifecycleInputFor(version, { name: 'Api Ava' });
+      const reference = `crm-order-42-${version}`;
+      const first = await call('POST', '/v1/lifecycles', { reference, input }, undefined, url());
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({ kind: 'lifecycle', existing: false, reference });
+      expect(first.headers.get('location')).toBe(`/v1/runs/${first.body.workflowId}`);
+
+      const again = await call(
         'POST',
         '/v1/lifecycles',
-        { input: lifecycleInput() },
-        undefined,
-        slowApi.url,
+        { input },
+        { authorization: `Bearer ${TOKEN}`, 'idempotency-key': reference },
+        url(),
       );
-      const id = encodeURIComponent(started.body.workflowId);
-      for (let i = 0; ; i++) {
-        const p = await call('GET', `/v1/runs/${id}/progress`, undefined, undefined, slowApi.url);
-        if (p.body.progress?.stage === 'training') break;
-        if (i > 300) throw new Error(`stuck in ${JSON.stringify(p.body)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const pending = await call('GET', `/v1/runs/${id}/result`, undefined, undefined, slowApi.url);
-      expect(pending.status).toBe(202);
-      expect(pending.headers.get('retry-after')).toBe('5');
-      const cancel = await call('POST', `/v1/runs/${id}/cancel`, undefined, undefined, slowApi.url);
-      expect(cancel.status).toBe(202);
-      expect(cancel.body).toMatchObject({ cancelRequested: true, status: 'running' });
-      let closed;
-      for (let i = 0; i < 300; i++) {
-        closed = await call('GET', `/v1/runs/${id}/result`, undefined, undefined, slowApi.url);
-        if (closed.status === 200) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(closed?.body.status).toBe('cancelled');
-      const twice = await call('POST', `/v1/runs/${id}/cancel`, undefined, undefined, slowApi.url);
-      expect(twice.status).toBe(409);
-      expect(twice.body.error.type).toBe('RunNotRunning');
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({
+        workflowId: first.body.workflowId,
+        runId: first.body.runId,
+        existing: true,
+      });
+
+      const done = await waitForResult(first.body.workflowId, url());
+      expect(done.status).toBe(200);
+      expect(done.body.status).toBe('completed');
+      expect(done.body.result.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(done.body.result.apiVersion).toBe(version);
+
+      const view = await call('GET', `/v1/runs/${first.body.workflowId}`, undefined, undefined, url());
+      expect(view.body).toMatchObject({
+        status: 'completed',
+        kind: 'lifecycle',
+        reference,
+        apiVersion: version,
+      });
+      expect(view.body.progress.stage).toBe('completed');
+      expect(view.body.progress.apiVersion).toBe(version);
+      const progress = await call(
+        'GET',
+        `/v1/runs/${first.body.workflowId}/progress`,
+        undefined,
+        undefined,
+        url(),
+      );
+      expect(progress.body.progress.ids.groupId).toBe(done.body.result.groupId);
+      // Started twice, run once: HeyGen billed one lifecycle.
+      expect(billed(sim.ledger().slice(before))).toEqual(WIRE[version].lifecycleBilling);
+
+      const listed = await call('GET', `/v1/runs?reference=${reference}`, undefined, undefined, url());
+      expect(listed.body.runs).toEqual([
+        expect.objectContaining({
+          workflowId: first.body.workflowId,
+          status: 'completed',
+          kind: 'lifecycle',
+          apiVersion: version,
+        }),
+      ]);
+      const renders = await call('GET', '/v1/runs?kind=render&limit=5', undefined, undefined, url());
+      expect(renders.body.runs.length).toBeGreaterThanOrEqual(1);
+      expect(renders.body.runs.every((r: { kind: string }) => r.kind === 'render')).toBe(true);
+      expect(requests.find((r) => r.route === '/v1/lifecycles' && r.status === 201)).toMatchObject({
+        caller: 'billing',
+      });
+    });
+
+    test('a render started over HTTP names its kind and API version in the result', async () => {
+      const input = {
+        webm: {
+          avatarId: STUDIO_AVATAR_ID,
+          speech: { type: 'text', text: 'Over HTTP.', voiceId: VOICE_ID },
+          dimension: { width: 1280, height: 720 },
+        },
+        polling: { initialSeconds: 0.05, maxSeconds: 0.2 },
+      };
+      const started = await call('POST', '/v1/renders', { input }, undefined, url());
+      expect(started.status).toBe(201);
+      const done = await waitForResult(started.body.workflowId, url());
+      expect(done.body).toMatchObject({
+        status: 'completed',
+        kind: 'render',
+        result: { kind: 'webm', apiVersion: version },
+      });
+    });
+
+    if (version === 'v3') {
+      test('a field v3 cannot honour is accepted by the contract, then refused by name before any HeyGen call', async () => {
+        const { sim } = stack();
+        const input = lifecycleInput({ name: 'Api test mode' });
+        expect(input.video.test).toBe(true);
+        const started = await call('POST', '/v1/lifecycles', { input }, undefined, url());
+        expect(started.status).toBe(201);
+        const done = await waitForResult(started.body.workflowId, url());
+        expect(done.body.status).toBe('failed');
+        expect(done.body.failure).toMatchObject({ type: 'InvalidInput' });
+        expect(done.body.failure.message).toMatch(/video\.test/);
+        const mentions = sim
+          .log()
+          .filter((e) => JSON.stringify(e.body ?? {}).includes(started.body.workflowId as string));
+        expect(mentions).toEqual([]);
+      });
+    }
+
+    describe('with slow HeyGen jobs', () => {
+      let slow: Stack;
+      let slowApi: RunningApiServer;
+      beforeAll(async () => {
+        // Photos, looks and training all slow: whichever the version waits for first, the run stays in it.
+        const minute = 60_000;
+        slow = await createStack(
+          suite.env,
+          suite.bundle,
+          {
+            durations: {
+              ...ZERO_DURATIONS,
+              photoGenerationMs: minute,
+              lookProcessingMs: minute,
+              trainingMs: minute,
+            },
+          },
+          version,
+        );
+        await slow.startWorker();
+        slowApi = await startApiServer({
+          runs: new RunsService(slow.client),
+          tokens: [{ name: 't', token: TOKEN }],
+        });
+      });
+      afterAll(async () => {
+        await slowApi?.close();
+        await slow?.close();
+      });
+
+      test('a running lifecycle reports progress, then cancels; a closed run cannot be cancelled', async () => {
+        const started = await call(
+          'POST',
+          '/v1/lifecycles',
+          { input: lifecycleInputFor(version) },
+          undefined,
+          slowApi.url,
+        );
+        const id = encodeURIComponent(started.body.workflowId);
+        for (let i = 0; ; i++) {
+          const p = await call('GET', `/v1/runs/${id}/progress`, undefined, undefined, slowApi.url);
+          const stage = p.body.progress?.stage as string | undefined;
+          if (stage && !['validating', 'completed', 'failed'].includes(stage)) break;
+          if (i > 300) throw new Error(`stuck in ${JSON.stringify(p.body)}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const pending = await call('GET', `/v1/runs/${id}/result`, undefined, undefined, slowApi.url);
+        expect(pending.status).toBe(202);
+        expect(pending.headers.get('retry-after')).toBe('5');
+        const running = await call('GET', `/v1/runs/${id}`, undefined, undefined, slowApi.url);
+        expect(running.body).toMatchObject({ status: 'running', apiVersion: version });
+        const cancel = await call('POST', `/v1/runs/${id}/cancel`, undefined, undefined, slowApi.url);
+        expect(cancel.status).toBe(202);
+        expect(cancel.body).toMatchObject({ cancelRequested: true, status: 'running' });
+        let closed;
+        for (let i = 0; i < 300; i++) {
+          closed = await call('GET', `/v1/runs/${id}/result`, undefined, undefined, slowApi.url);
+          if (closed.status === 200) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(closed?.body.status).toBe('cancelled');
+        const twice = await call('POST', `/v1/runs/${id}/cancel`, undefined, undefined, slowApi.url);
+        expect(twice.status).toBe(409);
+        expect(twice.body.error.type).toBe('RunNotRunning');
+      });
     });
   });
 
   test('Temporal unreachable: 503 with Retry-After, and back to normal when it returns', async () => {
     const proxy = await startTcpProxy(suite.env.address);
     const connection = await Connection.connect({ address: proxy.address });
-    const viaProxy = new PipelinesClient(new Client({ connection }), suite.stack.config.temporal.taskQueue);
+    const viaProxy = new PipelinesClient(new Client({ connection }), anyStack().config.temporal.taskQueue);
     const proxied = await startApiServer({
       runs: new RunsService(viaProxy, 2000),
       tokens: [{ name: 't', token: TOKEN }],
