@@ -11,14 +11,15 @@ import type { IncomingHttpHeaders } from 'node:http';
  *
  * | Scheme (WEBHOOK_SIGNATURE_SCHEMES) | What it accepts                                                           |
  * |------------------------------------|---------------------------------------------------------------------------|
- * | `heygen-signature`                 | `Heygen-Signature: <hex>` with `Heygen-Timestamp` (required) and, when    |
- * |                                    | sent, `Heygen-Event-Id` (must equal the body's `event_id` when both exist) |
- * | `x-heygen-signature`               | `X-HeyGen-Signature: <hex>`                                               |
- * | `signature`                        | `Signature: <hex>` (the v1/v2 form)                                       |
- * | `timestamp-body`                   | the signed string may also be `"<timestamp>.<raw body>"`, when a timestamp |
- * |                                    | header (`Heygen-Timestamp` or `X-HeyGen-Timestamp`) is present            |
+ * | `heygen-signature`                 | `Heygen-Signature: <hex>`, with `Heygen-Timestamp` (required)            |
+ * | `x-heygen-signature`               | `X-HeyGen-Signature: <hex>`                                              |
+ * | `signature`                        | `Signature: <hex>` (the v1/v2 form)                                      |
+ * | `timestamp-body`                   | the signed string may also be `"<timestamp>.<raw body>"` when a          |
+ * |                                    | timestamp header (`Heygen-Timestamp` or `X-HeyGen-Timestamp`) is present |
  *
- * `<hex>` is the lowercase hex HMAC-SHA256 of the signed string (by default the raw body bytes).
+ * `<hex>` is the lowercase hex HMAC-SHA256 of the signed string (by default the raw body bytes). A
+ * `Heygen-Event-Id` header is returned as the event id; the receiver refuses it (401 `event_id_mismatch`) when the
+ * body's `event_id` differs.
  *
  * Secret encoding (WEBHOOK_SECRET_ENCODING), for `whsec_…` secrets only (others are always used raw):
  * `raw` = the whole secret string as the HMAC key; `base64` = the base64 text after `whsec_`, decoded; `both`.

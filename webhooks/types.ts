@@ -16,7 +16,7 @@ export interface RoutedJobEvent {
   message?: string;
   /** Workflow to signal, when the event itself names it (callback_id) */
   route?: string;
-  /** Heygen-Event-Id when HeyGen sent one, else sha256 of the raw body */
+  /** HeyGen's event id (Heygen-Event-Id header, else the v3 body's event_id), else sha256 of the raw body */
   eventId: string;
 }
 
