@@ -34,10 +34,13 @@ export const createGroupRequestSchema = z.object({
 });
 export type CreateGroupRequest = z.infer<typeof createGroupRequestSchema>;
 
+/** The photos one add-looks call takes. */
+export const addLooksPhotosSchema = z.array(imageKeySchema).min(1).max(MAX_LOOKS_PER_ADD);
+
 export const addLooksRequestSchema = z.object({
   group_id: z.string().min(1),
   name: nameSchema,
-  image_keys: z.array(imageKeySchema).min(1).max(MAX_LOOKS_PER_ADD),
+  image_keys: addLooksPhotosSchema,
   generation_id: z.string().min(1).optional(),
 });
 export type AddLooksRequest = z.infer<typeof addLooksRequestSchema>;

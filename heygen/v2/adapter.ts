@@ -34,7 +34,7 @@ import type {
   WebhookEndpointRequest,
   WebhookEventPage,
 } from '../port';
-import { addLooksRequestSchema, generateLookRequestSchema } from '../schemas';
+import { addLooksPhotosSchema, addLooksRequestSchema, generateLookRequestSchema } from '../schemas';
 import { generatedLooksOf, generatedLooksState } from './generatedLooks';
 import {
   API_NAME,
@@ -131,6 +131,7 @@ export class V2Adapter implements HeyGenPort {
     request: AddLooksRequest,
     opts: CallOptions = {},
   ): Promise<{ lookIds: string[]; reused: boolean }> {
+    validate(OPERATIONS.addLooks.name, addLooksPhotosSchema, request.photos, 'photos');
     const body = validate(OPERATIONS.addLooks.name, addLooksRequestSchema, {
       group_id: request.groupId,
       name: request.name,
