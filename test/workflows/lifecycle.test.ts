@@ -44,12 +44,14 @@ describe.each(testedApiVersions())(
       const snapshot = sim.snapshot();
       const video = snapshot.videos.find((v) => v.id === result.videoId);
       expect(video?.callbackId).toBe(`${workflowId}/render`);
-      const generated = result.lookIds.at(-1);
-      expect(video?.lookIds).toEqual([generated]);
       expect(countApplied(sim.log(), 'POST', wire.renderCreate)).toBe(1);
 
       // progress reports every stage in order with timestamps, the API version and the HeyGen ids.
       const progress = await client.lifecycleProgress(workflowId);
+      const generated = progress.ids.generatedLookIds;
+      expect(generated).toHaveLength(version === 'v2' ? 4 : 1); // v2: a look generation makes 4 images
+      expect(video?.lookIds).toEqual([generated[0]]);
+      expect(result.lookIds).toEqual([...progress.ids.addedLookIds, ...generated]);
       expect(progress.stage).toBe('completed');
       expect(progress.apiVersion).toBe(version);
       expect(progress.stages.map((s) => s.stage)).toEqual([
@@ -218,7 +220,7 @@ describe.each(testedApiVersions())(
       ]);
       const description = await suite.env.client.workflow.getHandle(first.workflowId).describe();
       expect(await description.staticSummary()).toBe(
-        'Photo-avatar lifecycle "Ava": generated photos, 0 new look(s), poll mode',
+        'Photo-avatar lifecycle "Ava": AI photos from attributes, 0 new look(s), poll mode',
       );
       // An explicit workflow id that already exists is an error, not a silent reuse.
       await expect(client.startLifecycle(input, { workflowId: first.workflowId })).rejects.toThrow(
