@@ -362,10 +362,13 @@ export class V3Adapter implements HeyGenPort {
       content_type: contentType,
       size_bytes: size,
     });
+    // No Idempotency-Key on the reservation: it bills nothing, and a replay would hand back the first answer's
+    // upload URL, which may have expired by the time a retry comes (every retry would then fail for 24 h).
+    const { idempotencyKey: _key, ...reserveOpts } = opts;
     const slot = await this.client.create(
       ops.createDirectUpload,
       { path: '/v3/assets/direct-uploads', body },
-      opts,
+      reserveOpts,
     );
     if (typeof slot.max_bytes === 'number' && size > slot.max_bytes) {
       throw new HeyGenError({
