@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- the JSON answers are inspected loosely */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- the JSON answers are inspected loosely */
 import { ZERO_DURATIONS, startSimulator, type RunningSimulator } from '../../simulator';
 import { ENGLISH_FEMALE_VOICE_ID, STUDIO_AVATARS } from '../../simulator/catalogData';
 import { call, sleep, waitFor } from './v3Support';
