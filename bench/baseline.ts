@@ -1,7 +1,9 @@
 /**
- * Baseline benchmark: the product against the seed's approach (bench/naive/naiveLifecycle.ts: plain axios, each
- * endpoint in turn, a status check every 5 s), in the same run, against the same simulator code with the same job
- * durations. It prints the wall time of N lifecycles and the HeyGen calls per lifecycle for:
+ * Baseline benchmark: the product against the seed's approach (bench/naive/: plain axios, each endpoint in turn, a
+ * status check every 5 s; naiveLifecycle.ts on v2, naiveLifecycleV3.ts on v3), in the same run, against the same
+ * simulator code with the same job durations, in each HeyGen API version asked for (`--api v3,v2`: both, one after
+ * the other, then side by side; default HEYGEN_API_VERSION, else v3). Per version it prints the wall time of N
+ * lifecycles and the HeyGen calls per lifecycle for:
  *
  *  - the product in poll mode (capped exponential backoff) and in webhook mode (the product's receiver registered
  *    with the simulator), N lifecycles started at once, on worker processes;
@@ -12,22 +14,24 @@
  * group. The sequential naive lifecycles run on their own simulator alongside the other groups (one lifecycle at a
  * time, a status check every 5 s: negligible load), which keeps the whole command within 15 minutes.
  *
- *   node dist/bench/baseline.js [--n 100] [--seq-n 3] [--scale 1] [--naive-poll-ms 5000] [--jitter 0.2] [--workers 1]
- *                               [--modes poll,webhook] [--warmup 2] [--timeout-min 10] [--budget-min 13]
+ *   node dist/bench/baseline.js [--api v3,v2] [--n 100] [--seq-n 3] [--scale 1] [--naive-poll-ms 5000] [--jitter 0.2]
+ *                               [--workers 1] [--modes poll,webhook] [--warmup 2] [--timeout-min 10] [--budget-min 13]
  *
- * --budget-min bounds the product groups so that the naive groups still fit (a product group cut short says
- * "time limit" and its unfinished runs are terminated); --timeout-min bounds each product group.
+ * --budget-min bounds, per API version, the product groups so that the naive groups still fit (a product group cut
+ * short says "time limit" and its unfinished runs are terminated); --timeout-min bounds each product group.
  * --scale 1 = the simulator's DEFAULT_DURATIONS (the comparison that matters: the naive script polls every 5 s).
  * For a quick smoke run: --n 5 --seq-n 2 --scale 0.05 --naive-poll-ms 250.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
+import { API_CAPABILITIES, type ApiVersion } from '../contracts/apiVersion';
 import type { WaitMode } from '../contracts/events';
 import { startSimulator } from '../simulator';
 import type { JobDurations } from '../simulator/types';
 import { startTemporalEnv } from './harness';
-import { naiveLifecycle, type NaiveOptions } from './naive/naiveLifecycle';
+import { naiveLifecycleFor, type NaiveOptions } from './naive';
+import { apiVersions } from './support/api';
 import { Args, waitMode } from './support/args';
 import { CallCounter, type CallCounts } from './support/calls';
 import { ProcSampler, type SampledProc } from './support/proc';
@@ -41,6 +45,7 @@ import {
 } from './support/productRun';
 import { benchLifecycleInput, criticalPathMs, durationProfile, LOOK_POLLING_NOTE } from './support/profiles';
 import { fixed, machineLine, ms, progress, ratio, sec, table, type Cell } from './support/report';
+import { NAIVE_POLL_MS } from './naive/common';
 import { callsByEndpointTable, PROCESS_HEADERS, processRows } from './support/tables';
 import { jobTimesPerLifecycle } from './support/jobTime';
 import { writeWorkflowBundle } from './support/workers';
@@ -68,14 +73,19 @@ interface ProductRun {
   procs: SampledProc[];
 }
 
-/** Simulated job time on the naive script's critical path: it does not wait for the added looks before training. */
-function naiveCriticalPathMs(d: JobDurations): number {
+/**
+ * Simulated job time on the naive script's critical path. v2: it does not wait for the added looks before training.
+ * v3: the same steps as the product (avatar's look, generated look, render).
+ */
+function naiveCriticalPathMs(d: JobDurations, version: ApiVersion): number {
+  if (!API_CAPABILITIES[version].training) return criticalPathMs(d, version);
   return d.photoGenerationMs + d.trainingMs + d.lookGenerationMs + d.lookProcessingMs + d.renderMs;
 }
 
 const JITTER_SEED = 20261121;
 
 async function runNaive(
+  version: ApiVersion,
   n: number,
   parallel: boolean,
   durations: JobDurations,
@@ -85,7 +95,8 @@ async function runNaive(
 ): Promise<NaiveRun> {
   const sim = await startSimulator({ durations, durationJitter: jitter, durationJitterSeed: JITTER_SEED });
   const counter = new CallCounter(sim);
-  const outDir = path.join(os.tmpdir(), `bench-naive-${process.pid}-${label}`);
+  const outDir = path.join(os.tmpdir(), `bench-naive-${process.pid}-${version}-${label}`);
+  const naiveLifecycle = naiveLifecycleFor(version);
   const o: NaiveOptions = { baseUrl: sim.url, apiKey: sim.apiKey, pollMs, outDir };
   const lifecycleMs: number[] = [];
   const byName = new Map<string, number>();
@@ -112,7 +123,7 @@ async function runNaive(
       }
     }
     const wallMs = Date.now() - started;
-    const jobs = jobTimesPerLifecycle(sim.snapshot());
+    const jobs = jobTimesPerLifecycle(sim.snapshot(), version);
     const lagMs = [...byName].flatMap(([name, ms]) => {
       const job = jobs.get(name);
       return job === undefined ? [] : [ms - job];
@@ -125,8 +136,30 @@ async function runNaive(
   }
 }
 
+interface BaselineSettings {
+  n: number;
+  seqN: number;
+  profile: ReturnType<typeof durationProfile>;
+  naivePollMs: number;
+  jitter: number;
+  workers: number;
+  modes: WaitMode[];
+  warmup: number;
+  timeoutMs: number;
+  budgetMs: number;
+}
+
+interface VersionReport {
+  version: ApiVersion;
+  products: ProductRun[];
+  naiveAll: NaiveRun;
+  naiveSeq: NaiveRun;
+  elapsedSeconds: number;
+}
+
 async function main(): Promise<void> {
   const args = new Args().only([
+    'api',
     'n',
     'seq-n',
     'scale',
@@ -138,54 +171,98 @@ async function main(): Promise<void> {
     'budget-min',
     'jitter',
   ]);
-  const n = args.num('n', 100);
-  const seqN = args.num('seq-n', 3);
-  const profile = durationProfile('realistic', args.num('scale', 1));
-  const naivePollMs = args.num('naive-poll-ms', 5000);
-  // Real HeyGen jobs never take a round number of seconds: without jitter every job would end exactly on one of the
-  // naive script's 5 s ticks, which no real run does.
-  const jitter = args.num('jitter', 0.2);
-  const workers = args.num('workers', 1);
-  const modes = args.list('modes', 'poll,webhook').map(waitMode);
-  const warmup = args.num('warmup', 2);
-  const timeoutMs = args.num('timeout-min', 10) * 60_000;
-  const budgetMs = args.num('budget-min', 13) * 60_000;
+  const versions = apiVersions(args);
+  const settings: BaselineSettings = {
+    n: args.num('n', 100),
+    seqN: args.num('seq-n', 3),
+    profile: durationProfile('realistic', args.num('scale', 1)),
+    naivePollMs: args.num('naive-poll-ms', NAIVE_POLL_MS),
+    // Real HeyGen jobs never take a round number of seconds: without jitter every job would end exactly on one of
+    // the naive script's 5 s ticks, which no real run does.
+    jitter: args.num('jitter', 0.2),
+    workers: args.num('workers', 1),
+    modes: args.list('modes', 'poll,webhook').map(waitMode),
+    warmup: args.num('warmup', 2),
+    timeoutMs: args.num('timeout-min', 10) * 60_000,
+    budgetMs: args.num('budget-min', 13) * 60_000,
+  };
 
   const began = Date.now();
   const machine = machineLine();
   progress('starting the Temporal dev server and bundling the workflows');
   const [env, bundle] = await Promise.all([startTemporalEnv(), writeWorkflowBundle()]);
-  progress(`naive sequential: ${seqN} lifecycle(s), alongside the other groups, on a simulator of its own`);
-  const sequential = runNaive(seqN, false, profile.durations, naivePollMs, 'seq', jitter);
+  const reports: VersionReport[] = [];
+  try {
+    for (const version of versions) reports.push(await runVersion(version, settings, env, bundle.codePath));
+  } finally {
+    await env.teardown();
+    await bundle.dispose();
+  }
+  const { profile, jitter } = settings;
+  const profileDescription =
+    jitter > 0
+      ? `${profile.description}; each job's duration drawn from ±${Math.round(jitter * 100)} % of it (one seeded stream per kind of job: the k-th photo generation, training, render... of every approach lasts the same; \`--jitter 0\` for exact durations)`
+      : profile.description;
+  for (const r of reports) {
+    printReport({
+      machine,
+      profileDescription,
+      durations: profile.durations,
+      n: settings.n,
+      naivePollMs: settings.naivePollMs,
+      workers: settings.workers,
+      ...r,
+    });
+  }
+  if (reports.length > 1) printSideBySide(reports, settings.n);
+  console.log(`\nTotal benchmark time: ${sec((Date.now() - began) / 1000, 0)}.`);
+}
+
+/** Every group of one API version: product modes, naive Promise.all, naive sequential (alongside). */
+async function runVersion(
+  version: ApiVersion,
+  o: BaselineSettings,
+  env: Awaited<ReturnType<typeof startTemporalEnv>>,
+  codePath: string,
+): Promise<VersionReport> {
+  const { n, profile, workers, jitter } = o;
+  const began = Date.now();
+  progress(
+    `HeyGen API ${version}: naive sequential, ${o.seqN} lifecycle(s), alongside the other groups, on a simulator of its own`,
+  );
+  const sequential = runNaive(version, o.seqN, false, profile.durations, o.naivePollMs, 'seq', jitter);
   const products: ProductRun[] = [];
   let naiveAll: NaiveRun;
   try {
-    for (const mode of modes) {
-      progress(`product, ${mode} mode: ${n} lifecycles at once on ${workers} worker process(es)`);
+    for (const mode of o.modes) {
+      progress(
+        `HeyGen API ${version}, product, ${mode} mode: ${n} lifecycles at once on ${workers} worker process(es)`,
+      );
       const stack = await openProductStack({
         env,
-        codePath: bundle.codePath,
-        taskQueue: `bench-baseline-${mode}`,
+        apiVersion: version,
+        codePath,
+        taskQueue: `bench-baseline-${version}-${mode}`,
         mode,
         workers,
         sim: { durationJitter: jitter, durationJitterSeed: JITTER_SEED },
       });
       try {
-        await warmUp(stack, mode, profile, warmup * workers);
+        await warmUp(stack, mode, profile, o.warmup * workers);
         stack.sim.setDurations(profile.durations);
         stack.counter.reset();
         const warmUpGroups = new Set(stack.sim.snapshot().groups.map((g) => g.id));
         const sampler = new ProcSampler(stack.processes()).start();
         // Leave time for the naive Promise.all group (its lifecycles take the critical path plus polling lag).
-        const reserveMs = criticalPathMs(profile.durations) * 1.3 + 60_000;
-        const left = budgetMs - (Date.now() - began) - reserveMs;
+        const reserveMs = criticalPathMs(profile.durations, version) * 1.3 + 60_000;
+        const left = o.budgetMs - (Date.now() - began) - reserveMs;
         const outcome = await runLifecycles(
           stack.client,
           n,
           () => benchLifecycleInput(mode, profile),
-          Math.min(timeoutMs, Math.max(60_000, left)),
+          Math.min(o.timeoutMs, Math.max(60_000, left)),
         );
-        const jobs = jobTimesPerLifecycle(stack.sim.snapshot(), warmUpGroups);
+        const jobs = jobTimesPerLifecycle(stack.sim.snapshot(), version, warmUpGroups);
         // The product names each group `<name> [<workflowId>]`.
         const jobOf = new Map([...jobs].map(([group, ms]) => [/\[(.+)\]$/.exec(group)?.[1] ?? group, ms]));
         products.push({
@@ -204,33 +281,53 @@ async function main(): Promise<void> {
         await stack.close();
       }
     }
-    progress(`naive script, Promise.all over ${n} lifecycles`);
-    naiveAll = await runNaive(n, true, profile.durations, naivePollMs, 'all', jitter);
+    progress(`HeyGen API ${version}, naive script, Promise.all over ${n} lifecycles`);
+    naiveAll = await runNaive(version, n, true, profile.durations, o.naivePollMs, 'all', jitter);
     progress(`  ${naiveAll.lifecycleMs.length}/${n} completed in ${sec(naiveAll.wallMs / 1000)}`);
     progress('waiting for the naive sequential lifecycles to finish');
   } finally {
     await sequential.catch(() => undefined);
-    await env.teardown();
-    await bundle.dispose();
   }
-  printReport({
-    machine,
-    profileDescription:
-      jitter > 0
-        ? `${profile.description}; each job's duration drawn from ±${Math.round(jitter * 100)} % of it (one seeded stream per kind of job: the k-th photo generation, training, render... of every approach lasts the same; \`--jitter 0\` for exact durations)`
-        : profile.description,
-    durations: profile.durations,
-    n,
-    naivePollMs,
-    workers,
+  return {
+    version,
     products,
     naiveAll,
     naiveSeq: await sequential,
     elapsedSeconds: (Date.now() - began) / 1000,
+  };
+}
+
+/** One row per approach, one column pair per version: wall time and HeyGen calls per lifecycle. */
+function printSideBySide(reports: VersionReport[], n: number): void {
+  const rows = new Map<string, Cell[]>();
+  const put = (approach: string, i: number, wallMs: number, lifecycles: number, calls: CallCounts) => {
+    const row = rows.get(approach) ?? Array.from({ length: reports.length * 2 }, (): Cell => '–');
+    row[i * 2] = sec(wallMs / 1000);
+    row[i * 2 + 1] = fixed(calls.total / lifecycles, 1);
+    rows.set(approach, row);
+  };
+  reports.forEach((r, i) => {
+    for (const p of r.products) put(`product, ${p.mode} mode, ${n} at once`, i, p.outcome.spanMs, n, p.calls);
+    put(`naive, Promise.all over ${n}`, i, r.naiveAll.wallMs, r.naiveAll.n, r.naiveAll.calls);
+    put(`naive, sequential (${r.naiveSeq.n} measured)`, i, r.naiveSeq.wallMs, r.naiveSeq.n, r.naiveSeq.calls);
   });
+  console.log('\n## Side by side: HeyGen API versions\n');
+  console.log(
+    table(
+      [
+        'approach',
+        ...reports.flatMap((r) => [
+          `${r.version}: wall time, all lifecycles`,
+          `${r.version}: HeyGen calls per lifecycle`,
+        ]),
+      ],
+      [...rows].map(([approach, cells]) => [approach, ...cells]),
+    ),
+  );
 }
 
 function printReport(r: {
+  version: ApiVersion;
   machine: string;
   profileDescription: string;
   durations: JobDurations;
@@ -247,18 +344,20 @@ function printReport(r: {
   const seqPerLifecycle =
     naiveSeq.lifecycleMs.length > 0 ? naiveSeq.wallMs / naiveSeq.lifecycleMs.length : NaN;
   const seqExtrapolated = seqPerLifecycle * n;
-  const productCp = criticalPathMs(r.durations);
-  const naiveCp = naiveCriticalPathMs(r.durations);
+  const productCp = criticalPathMs(r.durations, r.version);
+  const naiveCp = naiveCriticalPathMs(r.durations, r.version);
 
-  out.push('\n## Product vs the seed’s approach (naive sequential script)\n');
+  out.push(`\n## HeyGen API ${r.version}: product vs the seed’s approach (naive script)\n`);
   out.push(r.machine);
   out.push(`\nJob durations: ${r.profileDescription}.`);
   if (r.products.some((p) => p.mode === 'webhook')) out.push(`Note: ${LOOK_POLLING_NOTE}.`);
   out.push(
     `Naive script: plain axios, endpoint after endpoint, a status check every ${r.naivePollMs / 1000} s ` +
-      `(bench/naive/naiveLifecycle.ts). It trains without waiting for the added looks, so its simulated critical ` +
-      `path is ${sec(naiveCp / 1000, 1)} against the product’s ${sec(productCp / 1000, 1)}. Product runs: ` +
-      `${r.workers} worker process(es), all ${n} lifecycles started at once.\n`,
+      (r.version === 'v2'
+        ? '(bench/naive/naiveLifecycle.ts). It trains without waiting for the added looks, so its simulated critical '
+        : '(bench/naive/naiveLifecycleV3.ts, no Idempotency-Key). Simulated critical ') +
+      `path ${sec(naiveCp / 1000, 1)}, the product’s ${sec(productCp / 1000, 1)}. Product runs: ` +
+      `${r.workers} worker process(es), all ${n} lifecycles started at once, speaking HeyGen API ${r.version}.\n`,
   );
 
   const perLifecycle = (values: number[], lags: number[]): Cell[] => {
@@ -385,7 +484,7 @@ function printReport(r: {
     out.push(`\n### Lifecycles that did not complete (${problems.length})\n`);
     for (const p of problems.slice(0, 20)) out.push(`- ${p}`);
   }
-  out.push(`\nTotal benchmark time: ${sec(r.elapsedSeconds, 0)}.`);
+  out.push(`\nBenchmark time for HeyGen API ${r.version}: ${sec(r.elapsedSeconds, 0)}.`);
   console.log(out.join('\n'));
 }
 

@@ -9,8 +9,10 @@
  *     the end. Growth = peak - baseline must stay under 64 MiB.
  *  Both files must have the same size and sha256 (hashed again from disk here). Temporary files are deleted.
  *
- *   npm run bench:download -- [seconds=600] [width=1920] [height=1080]
- *   (BENCH_ALLOW_SMALL=1 lets a file under 1 GB through, for a quick try)
+ *   npm run bench:download -- [seconds=600] [width=1920] [height=1080] [--api v3|v2]
+ *   (BENCH_ALLOW_SMALL=1 lets a file under 1 GB through, for a quick try; --api defaults to HEYGEN_API_VERSION, else
+ *   v3: the version the render is submitted with and the activity reads the status with. v3 takes exact sizes only:
+ *   1920×1080 is its 1080p)
  *
  * The same file is also the child (`node dist/bench/download.js --child`): only the activity's modules load there.
  */
@@ -22,6 +24,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { DownloadVideoResult } from '../activities/delivery';
+import type { ApiVersion } from '../contracts/apiVersion';
 
 const MiB = 1024 * 1024;
 const RSS_LIMIT_BYTES = 64 * MiB;
@@ -30,6 +33,7 @@ const STEP_TIMEOUT_MS = 10 * 60_000;
 const MIN_FILE_BYTES = 1e9;
 
 interface ChildInput {
+  apiVersion: ApiVersion;
   apiBaseUrl: string;
   apiKey: string;
   videoId: string;
@@ -73,12 +77,11 @@ async function child(): Promise<void> {
   const input = JSON.parse(process.env.BENCH_CHILD_INPUT ?? '{}') as ChildInput;
   // The activity set the worker registers, with the worker's storage; no Temporal connection needed to call it.
   const { createActivities } = await import('../activities');
-  const { V2Adapter } = await import('../heygen/v2/adapter');
+  const { createHeyGenPort } = await import('../heygen/select');
   const { LocalDirectoryStorage } = await import('../storage');
   const activities = createActivities({
-    // The simulator speaks v2 (and the download path is the same whatever the API version).
-    heygen: new V2Adapter({
-      apiVersion: 'v2',
+    heygen: createHeyGenPort({
+      apiVersion: input.apiVersion,
       apiBaseUrl: input.apiBaseUrl,
       uploadBaseUrl: input.apiBaseUrl,
       apiKey: input.apiKey,
@@ -113,7 +116,7 @@ async function child(): Promise<void> {
   }, SAMPLE_MS);
   const started = performance.now();
   const result = await activities.downloadVideo({
-    api: 'v2',
+    api: input.apiVersion,
     videoId: input.videoId,
     directory: 'bench',
     extras: false,
@@ -229,11 +232,17 @@ function runChild(input: ChildInput): Promise<{ report: ChildReport; outside: Ou
 }
 
 async function main(): Promise<void> {
-  const seconds = Number(process.argv[2] ?? 600);
-  const width = Number(process.argv[3] ?? 1920);
-  const height = Number(process.argv[4] ?? 1080);
+  const argv = process.argv.slice(2);
+  const positional: string[] = [];
+  while (argv[0] !== undefined && !argv[0].startsWith('--')) positional.push(argv.shift()!);
+  const { Args } = await import('./support/args');
+  const { apiVersion: versionOf } = await import('./support/api');
+  const apiVersion = versionOf(new Args(argv).only(['api']));
+  const seconds = Number(positional[0] ?? 600);
+  const width = Number(positional[1] ?? 1920);
+  const height = Number(positional[2] ?? 1080);
   const { startSimulator } = await import('../simulator');
-  const { V2Adapter } = await import('../heygen/v2/adapter');
+  const { createHeyGenPort } = await import('../heygen/select');
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'bench-download-'));
   const words = Math.max(1, Math.round(seconds / 10));
@@ -247,8 +256,8 @@ async function main(): Promise<void> {
     mediaKeyframeIntervalSeconds: 1,
   });
   try {
-    const heygen = new V2Adapter({
-      apiVersion: 'v2',
+    const heygen = createHeyGenPort({
+      apiVersion,
       apiBaseUrl: sim.url,
       uploadBaseUrl: sim.url,
       apiKey: sim.apiKey,
@@ -297,6 +306,7 @@ async function main(): Promise<void> {
     console.error('downloadVideo activity in a child process ...');
     const outputDir = path.join(tmp, 'worker');
     const { report, outside } = await runChild({
+      apiVersion,
       apiBaseUrl: sim.url,
       apiKey: sim.apiKey,
       videoId,
@@ -318,7 +328,7 @@ async function main(): Promise<void> {
     const mib = (b: number) => (b / MiB).toFixed(1);
 
     console.log(
-      `\n### Download of a ${(head.length / 1e6).toFixed(0)} MB MP4 (${width}x${height}, ${seconds} s, 30 fps, keyframe every 1 s) from the simulator, loopback, ${os.cpus().length} CPUs, Node ${process.version}\n`,
+      `\n### Download of a ${(head.length / 1e6).toFixed(0)} MB MP4 (${width}x${height}, ${seconds} s, 30 fps, keyframe every 1 s) from the simulator, HeyGen API ${apiVersion}, loopback, ${os.cpus().length} CPUs, Node ${process.version}\n`,
     );
     console.log('| path | bytes | time | throughput | baseline RSS | peak RSS | RSS growth |');
     console.log('|---|---|---|---|---|---|---|');

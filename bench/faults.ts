@@ -7,12 +7,18 @@
  * - has the simulator drop and duplicate webhook deliveries;
  * - has the simulator answer a share of all API calls (default 20 %) with 5xx (before and after processing), a hang
  *   past the client's timeout (after processing) or 429 with Retry-After.
- * Then it checks, from the simulator's state and log and the workflows' results: every lifecycle completed, every
- * video is on disk with the sha256 its result claims, no duplicate group, look or training; it reports the
- * duplicates HeyGen gives no way to reconcile (photo and look generations, renders), each with its cause, and
- * whether a webhook event the receiver accepted ever failed to reach its run.
+ * The workers speak one HeyGen API version (`--api v3|v2`, default HEYGEN_API_VERSION, else v3) and the faults hit
+ * that version's endpoints. Then it checks, from the simulator's billing ledger, state and log and the workflows'
+ * results: every lifecycle completed, every video is on disk with the sha256 its result claims, and the billable
+ * creates of every kind (photo generations, avatars, looks, trainings, look generations, renders) per lifecycle
+ * run, against what one lifecycle bills when nothing goes wrong. On v3 every create carries its step's
+ * Idempotency-Key, so any duplicate fails the campaign; on v2 duplicate groups, looks and trainings fail it (the
+ * product reconciles them) and the duplicates HeyGen gives no way to reconcile (photo and look generations,
+ * renders) are reported, each with its cause. It also checks that lost answers were recovered (v3: replayed under
+ * the same key; v2: found by the retry) and whether a webhook event the receiver accepted ever failed to reach its
+ * run.
  *
- *   node dist/bench/faults.js [--lifecycles 100] [--kills 20] [--seed N] [--minutes 12] [--workers 2]
+ *   node dist/bench/faults.js [--api v3] [--lifecycles 100] [--kills 20] [--seed N] [--minutes 12] [--workers 2]
  *                             [--fault-rate 0.2] [--keep]
  *
  * Loopback only. Bounded by --minutes (runs still going at the deadline are reported, not waited for); every
@@ -27,29 +33,52 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@tempo
 import { PipelinesClient } from '../client/pipelinesClient';
 import { REPO_ROOT } from '../cli/devStack';
 import { resolveTemporalCli } from '../cli/temporalDevServer';
-import type { LifecycleInput } from '../contracts/lifecycle';
-import { HeyGenClient } from '../heygen/client';
-import { startSimulator, type CallLogEntry, type JobDurations, type RunningSimulator } from '../simulator';
+import type { ApiVersion } from '../contracts/apiVersion';
+import type { LifecycleInput, LifecycleVideo } from '../contracts/lifecycle';
+import { createHeyGenPort } from '../heygen/select';
+import {
+  startSimulator,
+  type CallLogEntry,
+  type JobDurations,
+  type LedgerEntry,
+  type LedgerKind,
+  type RunningSimulator,
+} from '../simulator';
 import { startWebhookReceiver, type RunningWebhookReceiver } from '../webhooks/receiver';
 import { ensureWebhookEndpoint } from '../webhooks/registration';
 import { TemporalJobEventSink } from '../webhooks/temporalSink';
+import { apiVersion, BENCH_DIMENSION, expectedBilling } from './support/api';
 import { Args } from './support/args';
 import { descendants } from './support/proc';
 import { describeError } from './support/productRun';
 import { fixed, machineLine, mapLimit, progress, sec, sleep, table, type Cell } from './support/report';
 import { BENCH_PHOTO_ATTRIBUTES } from './support/profiles';
 import { writeWorkflowBundle } from './support/workers';
-import { cutByKill, verify, type Check, type KillEvidence, type LifecycleRun } from './faults/checks';
+import {
+  cutByKill,
+  replayed,
+  verify,
+  type Check,
+  type KillEvidence,
+  type LifecycleRun,
+} from './faults/checks';
 import {
   analyzeWebhookRuns,
   openMailboxes,
-  reconciliations,
+  readRunHistories,
   RecordingSink,
   type JobOwner,
   type SinkRecord,
   type WebhookAnalysis,
 } from './faults/events';
-import { countInjected, CREATE_PATHS, installFaults, isCreate, type InjectedCounts } from './faults/plan';
+import {
+  countInjected,
+  CREATE_NAMES,
+  createName,
+  installFaults,
+  isCreate,
+  type InjectedCounts,
+} from './faults/plan';
 import { Rng } from './faults/rng';
 import { clientPortOwners, PortTracker } from './faults/sockets';
 import { RestartableTemporal } from './faults/temporal';
@@ -71,7 +100,22 @@ const WEBHOOK_FALLBACK_POLLING = { initialSeconds: 15, maxSeconds: 30 };
 const PHOTOS_PER_GENERATION = 4;
 const LOOKS_PER_RUN = 1;
 
-function lifecycleInput(name: string, mode: 'poll' | 'webhook'): LifecycleInput {
+/**
+ * The render of a campaign lifecycle. v2: a free test render at 320×240, as the campaign always ran. v3 has no test
+ * mode (it would be billed, so v3 runs refuse it) and takes exact sizes only: a 1280×720 render.
+ */
+function campaignVideo(version: ApiVersion): LifecycleVideo {
+  const video: LifecycleVideo = {
+    script: 'One lifecycle of the fault campaign.',
+    voiceId: VOICE_ID,
+    background: { type: 'color', color: '#203040' },
+  };
+  return version === 'v2'
+    ? { ...video, test: true, dimension: { width: 320, height: 240 } }
+    : { ...video, dimension: BENCH_DIMENSION };
+}
+
+function lifecycleInput(name: string, mode: 'poll' | 'webhook', version: ApiVersion): LifecycleInput {
   return {
     name,
     photo: {
@@ -80,13 +124,7 @@ function lifecycleInput(name: string, mode: 'poll' | 'webhook'): LifecycleInput 
     looks: [
       { prompt: 'Grey suit, front-facing', orientation: 'square', pose: 'half_body', style: 'Realistic' },
     ],
-    video: {
-      script: 'One lifecycle of the fault campaign.',
-      voiceId: VOICE_ID,
-      test: true,
-      dimension: { width: 320, height: 240 },
-      background: { type: 'color', value: '#203040' },
-    },
+    video: campaignVideo(version),
     waitMode: mode,
     polling: mode === 'poll' ? POLL_POLLING : WEBHOOK_FALLBACK_POLLING,
   };
@@ -118,11 +156,14 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 interface Campaign {
+  version: ApiVersion;
   began: number;
   machine: string;
   seed: number;
   args: { lifecycles: number; kills: number; minutes: number; workers: number; faultRate: number };
   runs: LifecycleRun[];
+  /** The simulator's call log, whole (mirrored) */
+  log: CallLogEntry[];
   kills: KillEvidence[];
   /** Creates whose caller hung up within 1.5 s after a kill (from the simulator's log), by endpoint */
   createsCutByKill: Map<string, number>;
@@ -140,7 +181,7 @@ interface Campaign {
   callsAfterRestart: number;
   webhook?: WebhookAnalysis;
   openMailboxes?: Awaited<ReturnType<typeof openMailboxes>>;
-  reconciled?: Awaited<ReturnType<typeof reconciliations>>;
+  histories?: Awaited<ReturnType<typeof readRunHistories>>;
   checks: Check[];
   verification?: Awaited<ReturnType<typeof verify>>;
   leftover: Array<{ pid: number; comm: string }>;
@@ -151,7 +192,17 @@ interface Campaign {
 }
 
 async function main(): Promise<number> {
-  const args = new Args().only(['lifecycles', 'kills', 'seed', 'minutes', 'workers', 'fault-rate', 'keep']);
+  const args = new Args().only([
+    'api',
+    'lifecycles',
+    'kills',
+    'seed',
+    'minutes',
+    'workers',
+    'fault-rate',
+    'keep',
+  ]);
+  const version = apiVersion(args);
   const n = args.num('lifecycles', 100);
   const killTarget = args.num('kills', 20);
   const seed = args.num('seed', Math.floor(Date.now() % 1_000_000));
@@ -167,7 +218,9 @@ async function main(): Promise<number> {
   const reserveMs = Math.min(100_000, Math.max(45_000, budgetMs * 0.15));
   const rng = new Rng(seed);
   const machine = machineLine();
-  progress(`fault campaign: ${n} lifecycles, ≥ ${killTarget} kills, seed ${seed}, ${minutes} min budget`);
+  progress(
+    `fault campaign on HeyGen API ${version}: ${n} lifecycles, ≥ ${killTarget} kills, seed ${seed}, ${minutes} min budget`,
+  );
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'heygen-faults-'));
   const outputDir = path.join(dir, 'videos');
@@ -220,11 +273,13 @@ async function main(): Promise<number> {
   };
 
   const campaign: Campaign = {
+    version,
     began,
     machine,
     seed,
     args: { lifecycles: n, kills: killTarget, minutes, workers: workerCount, faultRate },
     runs: [],
+    log: [],
     kills: [],
     createsCutByKill: new Map(),
     restarts: [],
@@ -255,10 +310,17 @@ async function main(): Promise<number> {
     const secrets: string[] = [];
     const sink = new RecordingSink(new TemporalJobEventSink(client, TASK_QUEUE));
     receiver = await startWebhookReceiver({ secrets, sink });
-    const heygen = new HeyGenClient({ apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey });
+    // Registered through the version's API, as `dev` does: a v3 endpoint gets v3 deliveries and signatures.
+    const heygen = createHeyGenPort({
+      apiVersion: version,
+      apiBaseUrl: sim.url,
+      uploadBaseUrl: sim.url,
+      apiKey: sim.apiKey,
+    });
     const { endpoint } = await ensureWebhookEndpoint(heygen, receiver.url);
     if (endpoint.secret) secrets.push(endpoint.secret);
     pool = new WorkerPool(workerCount, {
+      apiVersion: version,
       temporalAddress: temporal.address,
       taskQueue: TASK_QUEUE,
       heygenUrl: sim.url,
@@ -275,12 +337,16 @@ async function main(): Promise<number> {
         .join(', ')})`,
     );
     sim.clearLog();
-    installFaults(sim, {
-      rate: faultRate,
-      createLatencyShare: 0.5,
-      webhookDropShare: 0.15,
-      webhookDuplicateShare: 0.15,
-    });
+    installFaults(
+      sim,
+      {
+        rate: faultRate,
+        createLatencyShare: 0.5,
+        webhookDropShare: 0.15,
+        webhookDuplicateShare: 0.15,
+      },
+      version,
+    );
     const mirror = new LogMirror(sim);
     const tracker = new PortTracker(sim.port, () => pool!.live().map((w) => w.pid)).start();
     const mirrorTimer = setInterval(() => mirror.refresh(), 5000);
@@ -334,7 +400,9 @@ async function main(): Promise<number> {
         for (;;) {
           if (Date.now() > runUntil) return;
           try {
-            await pipelines.startLifecycle(lifecycleInput(r.name, r.mode), { workflowId: r.workflowId });
+            await pipelines.startLifecycle(lifecycleInput(r.name, r.mode, version), {
+              workflowId: r.workflowId,
+            });
             break;
           } catch (err) {
             if (err instanceof WorkflowExecutionAlreadyStartedError) break;
@@ -390,12 +458,12 @@ async function main(): Promise<number> {
           label: record.label,
           targeted: record.targeted,
           ports,
-          inFlightCreates: mine.map((e) => ({ seq: e.seq, path: e.path })),
+          inFlightCreates: mine.map((e) => ({ seq: e.seq, what: createName(e) })),
         });
         progress(
           `kill ${index + 1}: SIGKILL ${record.label} (pid ${victim})` +
             (mine.length > 0
-              ? ` during ${mine.map((e) => CREATE_PATHS[e.path]).join(', ')}`
+              ? ` during ${mine.map((e) => createName(e)).join(', ')}`
               : targeted
                 ? ' (no create in flight within 12 s)'
                 : ''),
@@ -502,21 +570,29 @@ async function main(): Promise<number> {
             (err: unknown) => describeError(err),
           );
         }
-        // The ids the run used (to tell the duplicates HeyGen billed from the one kept).
+        // The ids the run went on with (to tell the duplicates HeyGen billed from the one kept).
         const p = await withTimeout(pipelines.lifecycleProgress(r.workflowId), 10_000, 'progress');
-        if (p.ids.photoGenerationId) r.usedPhotoGenerationId = p.ids.photoGenerationId;
-        r.usedLookGenerationIds = p.ids.lookGenerationIds.filter((x): x is string => typeof x === 'string');
+        r.usedIds = [
+          p.ids.photoGenerationId,
+          p.ids.groupId,
+          ...p.ids.addedLookIds,
+          ...p.ids.lookGenerationIds,
+          ...p.ids.generatedLookIds,
+          p.ids.videoId,
+          ...(r.result ? [r.result.groupId, ...r.result.lookIds, r.result.videoId] : []),
+        ].filter((x): x is string => typeof x === 'string');
       } catch (err) {
         r.error ??= describeError(err);
       }
     });
 
     const log = mirror.all();
+    campaign.log = log;
     const webhookLog = sim.webhookLog();
     campaign.injected = countInjected(log, webhookLog);
     for (const e of log) {
       if (!isCreate(e) || !cutByKill(e, campaign.kills)) continue;
-      const what = CREATE_PATHS[e.path] ?? e.path;
+      const what = createName(e);
       campaign.createsCutByKill.set(what, (campaign.createsCutByKill.get(what) ?? 0) + 1);
     }
     campaign.restarts = temporal.restarts;
@@ -530,17 +606,27 @@ async function main(): Promise<number> {
       campaign.callsAfterRestart = log.filter((e) => e.at > upAt && e.applied).length;
     }
 
-    progress('verifying files, groups, looks, trainings; reading webhook-mode histories');
+    progress('reading the runs’ histories; verifying files, groups and the billing ledger');
+    campaign.histories = await readRunHistories(
+      client,
+      runs.filter((r) => r.status !== 'NOT_STARTED').map((r) => r.workflowId),
+    );
+    const snapshot = sim.snapshot();
     campaign.verification = await verify({
+      version,
       runs,
       log,
-      snapshot: sim.snapshot(),
+      snapshot,
       kills: campaign.kills,
       restarts: temporal.restarts,
-      looksPerRun: LOOKS_PER_RUN,
-      photosPerGeneration: PHOTOS_PER_GENERATION,
+      expected: expectedBilling(version, {
+        photosPerGeneration: PHOTOS_PER_GENERATION,
+        generatedLooks: LOOKS_PER_RUN,
+      }),
+      keyOwners: campaign.histories.keyOwners,
       ownerOf: (e) => (e.remotePort !== undefined ? tracker.ownerAt(e.remotePort, e.at) : undefined),
     });
+    progress('reading webhook-mode histories and open mailboxes');
     campaign.webhook = await analyzeWebhookRuns(
       client,
       runs
@@ -548,10 +634,10 @@ async function main(): Promise<number> {
         .map((r) => ({ workflowId: r.workflowId, ...(r.result ? { videoId: r.result.videoId } : {}) })),
       sink.records,
     );
-    campaign.openMailboxes = await openMailboxes(client, jobOwners(runs, log), sink.records);
-    campaign.reconciled = await reconciliations(
+    campaign.openMailboxes = await openMailboxes(
       client,
-      runs.filter((r) => r.status !== 'NOT_STARTED').map((r) => r.workflowId),
+      jobOwners(snapshot.ledger, campaign.verification.owners),
+      sink.records,
     );
     if (keep) {
       // Everything the checks read, for investigating a finding after the run.
@@ -562,7 +648,7 @@ async function main(): Promise<number> {
       await dump('kills.json', campaign.kills);
       await dump('sink.json', sink.records);
       await dump('runs.json', runs);
-      await dump('sim-state.json', sim.snapshot());
+      await dump('sim-state.json', snapshot);
       await dump('workers.json', { starts: pool.starts, kills: pool.kills, exits: pool.unexpectedExits });
     }
     campaign.sinkDuringOutage = sink.records.filter((x) =>
@@ -586,45 +672,32 @@ async function main(): Promise<number> {
   return campaign.checks.every((c) => c.pass) ? 0 : 1;
 }
 
-/** Which lifecycle each HeyGen job belongs to (from the creates in the simulator's log), and whether it used it. */
-function jobOwners(runs: LifecycleRun[], log: CallLogEntry[]): Map<string, JobOwner> {
-  const owners = new Map<string, JobOwner>();
-  const byName = new Map(runs.map((r) => [r.name, r]));
-  const byWorkflow = new Map(runs.map((r) => [r.workflowId, r]));
-  const groupRun = new Map<string, LifecycleRun>();
-  const field = (e: CallLogEntry, f: string) =>
-    e.body && typeof e.body === 'object' ? (e.body as Record<string, unknown>)[f] : undefined;
-  for (const e of log) {
-    if (!e.applied || !e.createdId || e.method !== 'POST') continue;
-    if (e.path === '/v2/photo_avatar/avatar_group/create') {
-      const r = runs.find((x) => field(e, 'name') === `${x.name} [${x.workflowId}]`);
-      if (r) groupRun.set(e.createdId, r);
-    }
+/**
+ * Which lifecycle each job a webhook event can name belongs to (from the billing ledger), keyed as the mailboxes
+ * are (`kind:resourceId`), and whether the run went on with it. v2 photo and look generations are
+ * `photo_generation` jobs, a group's training event names the group, a render names its video.
+ */
+function jobOwners(ledger: LedgerEntry[], owners: Map<number, LifecycleRun>): Map<string, JobOwner> {
+  const out = new Map<string, JobOwner>();
+  for (const e of ledger) {
+    const r = owners.get(e.seq);
+    if (!r) continue;
+    const job =
+      e.kind === 'photo_generation' || e.kind === 'look_generation'
+        ? 'photo_generation'
+        : e.kind === 'avatar'
+          ? 'training'
+          : e.kind === 'render'
+            ? 'render'
+            : undefined;
+    if (job === undefined) continue;
+    out.set(`${job}:${e.resourceId}`, {
+      workflowId: r.workflowId,
+      mode: r.mode,
+      used: (r.usedIds ?? []).includes(e.resourceId),
+    });
   }
-  for (const e of log) {
-    if (!e.applied || !e.createdId || e.method !== 'POST') continue;
-    let r: LifecycleRun | undefined;
-    let key: string | undefined;
-    let used = true;
-    if (e.path === '/v2/photo_avatar/photo/generate') {
-      r = byName.get(String(field(e, 'name')));
-      key = `photo_generation:${e.createdId}`;
-      used = r?.usedPhotoGenerationId === e.createdId;
-    } else if (e.path === '/v2/photo_avatar/look/generate') {
-      r = groupRun.get(String(field(e, 'group_id')));
-      key = `photo_generation:${e.createdId}`;
-      used = r?.usedLookGenerationIds?.includes(e.createdId) ?? false;
-    } else if (e.path === '/v2/photo_avatar/avatar_group/create') {
-      r = groupRun.get(e.createdId);
-      key = `training:${e.createdId}`;
-    } else if (e.path === '/v2/video/generate') {
-      r = byWorkflow.get(String(field(e, 'callback_id')).replace(/\/render$/, ''));
-      key = `render:${e.createdId}`;
-      used = r?.result?.videoId === e.createdId;
-    }
-    if (r && key) owners.set(key, { workflowId: r.workflowId, mode: r.mode, used });
-  }
-  return owners;
+  return out;
 }
 
 function buildChecks(c: Campaign): Check[] {
@@ -660,19 +733,39 @@ function buildChecks(c: Campaign): Check[] {
       `${c.crashes} running workers died unasked (${c.startFailures} start-ups failed and were retried); after the restart: ${c.callsAfterRestart} HeyGen calls processed, ` +
       `${c.sinkAfterRestart} webhook events handed to Temporal by the receiver`,
   });
-  const lost = c.verification?.reconciled;
-  const rec = c.reconciled;
-  if (lost && rec) {
-    const pairs: Array<[string, number, number]> = [
-      ['group create', lost.get('group create') ?? 0, rec.groupReused],
-      ['look add', lost.get('look add') ?? 0, rec.looksReused],
-      ['training', lost.get('training') ?? 0, rec.trainingFound],
-    ];
-    checks.push({
-      name: 'every lost answer of a group create, look add or train was reconciled by the retry',
-      pass: rec.errors === 0 && pairs.every(([, l, r]) => r >= l),
-      detail: pairs.map(([k, l, r]) => `${k}: ${l} answers lost, ${r} found again`).join('; '),
-    });
+  const lostAnswers = c.verification?.lostAnswers;
+  const h = c.histories;
+  if (lostAnswers && h) {
+    const lost = (kind: LedgerKind) => lostAnswers.get(kind) ?? [];
+    if (c.version === 'v3') {
+      // v3: each lost answer is recovered by replaying the same Idempotency-Key (nothing billed again).
+      const rows = [...lostAnswers].map(([kind, calls]) => ({
+        kind,
+        lost: calls.length,
+        found: calls.filter((e) => replayed(e, c.log)).length,
+      }));
+      checks.push({
+        name: 'every lost answer of a create was replayed under its Idempotency-Key',
+        pass: h.errors === 0 && rows.every((r) => r.found === r.lost),
+        detail:
+          rows
+            .map((r) => `${CREATE_NAMES[r.kind]}: ${r.lost} answers lost, ${r.found} replayed`)
+            .join('; ') || 'no answer of a create was lost',
+      });
+    } else {
+      const pairs: Array<[LedgerKind, number, number]> = [
+        ['avatar', lost('avatar').length, h.groupReused],
+        ['look', lost('look').length, h.looksReused],
+        ['training', lost('training').length, h.trainingFound],
+      ];
+      checks.push({
+        name: 'every lost answer of a group create, look add or train was reconciled by the retry',
+        pass: h.errors === 0 && pairs.every(([, l, r]) => r >= l),
+        detail: pairs
+          .map(([k, l, r]) => `${CREATE_NAMES[k]}: ${l} answers lost, ${r} found again`)
+          .join('; '),
+      });
+    }
   }
   const w = c.webhook;
   checks.push({
@@ -716,12 +809,18 @@ function buildChecks(c: Campaign): Check[] {
 function report(c: Campaign): string {
   const out: string[] = [];
   const inj = c.injected;
-  out.push('\n## Fault campaign\n');
+  out.push(`\n## Fault campaign, HeyGen API ${c.version}\n`);
   out.push(c.machine + `; load average at the end ${c.loadEnd}`);
+  const video = campaignVideo(c.version);
+  const steps =
+    c.version === 'v2'
+      ? '4 generated photos → group + 3 added looks → training → 1 generated look'
+      : 'avatar from the prompt (one look) → 1 generated look (v3 has no training)';
   out.push(
     `\n${c.args.lifecycles} lifecycles (${c.runs.filter((r) => r.mode === 'webhook').length} webhook mode through the ` +
-      `receiver, ${c.runs.filter((r) => r.mode === 'poll').length} poll mode), ${c.args.workers} worker processes, seed ${c.seed}. ` +
-      'Each lifecycle: 4 generated photos → group + 3 added looks → training → 1 generated look → render (320×240) → ' +
+      `receiver, ${c.runs.filter((r) => r.mode === 'poll').length} poll mode), ${c.args.workers} worker processes ` +
+      `speaking HeyGen API ${c.version}, seed ${c.seed}. Each lifecycle: ${steps} → render ` +
+      `(${video.dimension?.width}×${video.dimension?.height}${video.test ? ', test' : ''}) → ` +
       `download. Simulated durations: photo ${DURATIONS.photoGenerationMs / 1000} s, looks ${DURATIONS.lookProcessingMs / 1000} s, ` +
       `training ${DURATIONS.trainingMs / 1000} s, look generation ${DURATIONS.lookGenerationMs / 1000} s, render ${DURATIONS.renderMs / 1000} s; ` +
       `poll mode polls ${POLL_POLLING.initialSeconds} s → ${POLL_POLLING.maxSeconds} s, webhook mode falls back to a status read after ` +
@@ -732,10 +831,7 @@ function report(c: Campaign): string {
   const killsDuring = c.kills.filter((k) => k.inFlightCreates.length > 0);
   const byEndpoint = new Map<string, number>();
   for (const k of killsDuring)
-    for (const e of k.inFlightCreates) {
-      const what = CREATE_PATHS[e.path] ?? e.path;
-      byEndpoint.set(what, (byEndpoint.get(what) ?? 0) + 1);
-    }
+    for (const e of k.inFlightCreates) byEndpoint.set(e.what, (byEndpoint.get(e.what) ?? 0) + 1);
   const pct = (x: number) => (inj && inj.apiCalls > 0 ? `${fixed((100 * x) / inj.apiCalls, 1)} %` : '–');
   const faultRows: Cell[][] = [
     [
@@ -806,37 +902,69 @@ function report(c: Campaign): string {
     ),
   );
 
-  out.push('\n### Duplicates HeyGen gives no way to reconcile (reported, not failed)\n');
+  out.push(
+    `\n### Billable creates of every kind, from the simulator’s billing ledger, per lifecycle run (HeyGen API ${c.version})\n`,
+  );
   const v = c.verification;
   if (v) {
+    const started = c.runs.filter((r) => r.status !== 'NOT_STARTED').length;
+    const keyed = c.version === 'v3';
+    out.push(
+      'Each ledger entry is one billed resource (an idempotent replay bills nothing and is not recorded); it is ' +
+        "attributed to its lifecycle by what the ledger records (a render's callback_id, the group's run-unique name " +
+        '`<name> [<workflowId>]`, the group a look belongs to, the lifecycle name of a v2 photo generation). A ' +
+        'duplicate is an entry beyond what one lifecycle bills when nothing goes wrong.\n',
+    );
     out.push(
       table(
-        ['create', 'applied', 'duplicates', 'lifecycles with a duplicate', 'cause of each duplicate'],
+        [
+          'create',
+          'billed per lifecycle (no faults)',
+          'billed',
+          'duplicates',
+          'lifecycles with a duplicate',
+          'kept from billing twice by',
+          ...(keyed ? ['distinct keys', 'billed twice under one key'] : []),
+          'result',
+          'cause of each duplicate',
+        ],
         v.duplicates.map((d) => [
-          d.what,
-          d.applied,
+          CREATE_NAMES[d.kind],
+          d.expectedPerLifecycle,
+          d.billed + (d.unattributed > 0 ? ` (+${d.unattributed} of no lifecycle)` : ''),
           `**${d.duplicates}**`,
-          `${d.runsWithDuplicates}/${d.lifecycles}`,
+          `${d.runsWithDuplicates}/${started}`,
+          d.protection === 'none' ? 'nothing (v2 gives no way to find it again)' : d.protection,
+          ...(keyed ? [d.keys ?? 0, d.sameKeyTwice ?? 0] : []),
+          d.protection === 'none'
+            ? 'reported'
+            : d.duplicates === 0 && d.unattributed === 0
+              ? 'PASS'
+              : '**FAIL**',
           [...d.causes].map(([k, n]) => `${k} ×${n}`).join(', ') || '–',
         ]),
       ),
     );
-    const unexplained = v.duplicates.flatMap((d) => d.unexplained.map((u) => ({ ...u, what: d.what })));
+    const unexplained = v.duplicates.flatMap((d) =>
+      d.unexplained.map((u) => ({ ...u, what: CREATE_NAMES[d.kind] })),
+    );
     if (unexplained.length > 0) {
       out.push('\nUnexplained duplicates (no fault, no kill, no restart around the call):\n');
       for (const u of unexplained.slice(0, 10))
-        out.push(
-          `- ${u.what} of ${u.workflowId}: simulator log seq ${u.seq}, created ${u.createdId ?? '?'}; ${u.detail}`,
-        );
+        out.push(`- ${u.what} of ${u.workflowId}: billed ${u.resourceId}; ${u.detail}`);
     }
-    const rec = c.reconciled;
+    const lost = [...v.lostAnswers].map(([k, calls]) => `${CREATE_NAMES[k]} ×${calls.length}`).join(', ');
+    const h = c.histories;
     out.push(
-      `\nReconciled instead of repeated: reconcilable creates HeyGen processed but whose answer the worker lost ` +
-        `(injected 502 or hang, or the caller killed mid-call; from the simulator's log): ${[...v.reconciled].map(([k, n]) => `${k} ×${n}`).join(', ')}. ` +
-        (rec
-          ? `The runs' histories show the retry finding them: group reused ×${rec.groupReused}, looks reused ` +
-            `×${rec.looksReused}, training already started ×${rec.trainingFound}.`
-          : ''),
+      `\nCreates HeyGen processed but whose answer the worker lost (injected 502 or hang, or the caller killed ` +
+        `mid-call; from the simulator's log): ${lost || 'none'}. ` +
+        (c.version === 'v3'
+          ? `On v3 the retry sends the same Idempotency-Key and HeyGen replays the first answer: ` +
+            `${[...v.lostAnswers].map(([k, calls]) => `${CREATE_NAMES[k]} ${calls.filter((e) => replayed(e, c.log)).length}/${calls.length} replayed`).join(', ') || 'nothing to replay'}.`
+          : h
+            ? `The runs' histories show the retry finding them: group reused ×${h.groupReused}, looks reused ` +
+              `×${h.looksReused}, training already started ×${h.trainingFound}.`
+            : ''),
     );
   }
 

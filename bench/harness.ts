@@ -6,11 +6,13 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { PipelinesClient } from '../client/pipelinesClient';
 import { DEV_SERVER_ARGS } from '../cli/temporalDevServer';
+import type { ApiVersion } from '../contracts/apiVersion';
 import type { WaitMode } from '../contracts/events';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { createWorker } from '../worker/createWorker';
 
 export interface BenchStack {
+  apiVersion: ApiVersion;
   env: TestWorkflowEnvironment;
   sim: RunningSimulator;
   worker: Worker;
@@ -19,15 +21,21 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-/** A real Temporal dev server (built from its Go module), the simulator and one worker, for a benchmark run. */
+/**
+ * A real Temporal dev server (built from its Go module, or `env` when given: it is then left running), the simulator
+ * and one worker speaking `apiVersion`, for a benchmark run.
+ */
 export async function startBenchStack(opts: {
+  apiVersion: ApiVersion;
+  env?: TestWorkflowEnvironment;
   taskQueue: string;
   sim: SimulatorOptions;
   waitMode?: WaitMode;
   maxConcurrentActivities?: number;
   maxCachedWorkflows?: number;
 }): Promise<BenchStack> {
-  const env = await startTemporalEnv();
+  const ownEnv = opts.env === undefined;
+  const env = opts.env ?? (await startTemporalEnv());
   const sim = await startSimulator(opts.sim);
   const outputDir = await mkdtemp(path.join(os.tmpdir(), 'bench-'));
   const worker = await createWorker({
@@ -35,7 +43,12 @@ export async function startBenchStack(opts: {
     client: env.client,
     config: {
       temporal: { address: env.address, namespace: 'default', taskQueue: opts.taskQueue },
-      heygen: { apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey },
+      heygen: {
+        apiVersion: opts.apiVersion,
+        apiBaseUrl: sim.url,
+        uploadBaseUrl: sim.url,
+        apiKey: sim.apiKey,
+      },
       outputDir,
       inputDir: outputDir,
       maxConcurrentActivities: opts.maxConcurrentActivities ?? 100,
@@ -44,6 +57,7 @@ export async function startBenchStack(opts: {
   });
   const running = worker.run();
   return {
+    apiVersion: opts.apiVersion,
     env,
     sim,
     worker,
@@ -53,7 +67,7 @@ export async function startBenchStack(opts: {
       worker.shutdown();
       await running;
       await sim.close();
-      await env.teardown();
+      if (ownEnv) await env.teardown();
       await rm(outputDir, { recursive: true, force: true });
     },
   };

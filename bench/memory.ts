@@ -4,8 +4,12 @@
  * cache size, cached in the worker. Once all N have started training, the worker processes' resident set is
  * sampled for a while and compared with the same workers idle after warm-up; then every run is terminated.
  *
- *   node dist/bench/memory.js [--n 1000] [--workers 1] [--cache default] [--mode poll]
+ *   node dist/bench/memory.js [--api v3] [--n 1000] [--workers 1] [--cache default] [--mode poll]
  *                             [--settle-s 10] [--sample-s 10] [--timeout-min 10] [--preload zod,...]
+ *
+ * --api: the HeyGen API version(s) the workers speak (default HEYGEN_API_VERSION, else v3; a list measures each).
+ * v2 holds each lifecycle in its training wait; v3 has no training, so there it is held in the wait for the
+ * avatar's first look (made from the prompt: the photo generation takes the 6 hours).
  *
  * --workers and --cache take lists (e.g. --cache default,100: the product default, 1000, then 100) and measure
  * every combination. Poll mode waits read the training status with the product's default backoff (5 s ×1.5 → 30 s);
@@ -17,9 +21,11 @@
  * contract schemas cannot be preloaded (the SDK freezes preloaded modules; zod defines methods on first use); the
  * product instead keeps zod out of the sandbox (inputs validated by a local activity).
  */
+import { API_CAPABILITIES, type ApiVersion } from '../contracts/apiVersion';
 import type { WaitMode } from '../contracts/events';
-import { ZERO_DURATIONS } from '../simulator';
+import { ZERO_DURATIONS, type LedgerKind } from '../simulator';
 import { startTemporalEnv } from './harness';
+import { apiVersions } from './support/api';
 import { Args, waitMode } from './support/args';
 import { readProc, ProcSampler, type SampledProc } from './support/proc';
 import { openProductStack, warmUp, type ProductStack } from './support/productRun';
@@ -29,14 +35,32 @@ import { tuningTable } from './support/tables';
 import { writeWorkflowBundle } from './support/workers';
 import type { ChildStats } from './support/workerChild';
 
-const TRAINING_MS = 6 * 60 * 60 * 1000;
+const HOLD_MS = 6 * 60 * 60 * 1000;
 
-const HELD: DurationProfile = {
-  name: 'held in training',
-  durations: { ...ZERO_DURATIONS, trainingMs: TRAINING_MS },
-  scale: 1,
-  description: 'every job instant except training (6 h): each lifecycle stops in its training wait',
-};
+/**
+ * Where a lifecycle is held, per version: its first long wait after the avatar exists (v2 training; v3 the avatar's
+ * look), and the ledger entry that says a lifecycle has reached it.
+ */
+function heldProfile(version: ApiVersion): DurationProfile & { reached: LedgerKind } {
+  if (API_CAPABILITIES[version].training) {
+    return {
+      name: 'held in training',
+      durations: { ...ZERO_DURATIONS, trainingMs: HOLD_MS },
+      scale: 1,
+      description: 'every job instant except training (6 h): each lifecycle stops in its training wait',
+      reached: 'training',
+    };
+  }
+  return {
+    name: 'held in the wait for the avatar',
+    durations: { ...ZERO_DURATIONS, photoGenerationMs: HOLD_MS },
+    scale: 1,
+    description:
+      "every job instant except the avatar's look from the prompt (6 h): each lifecycle stops in its wait for it " +
+      '(v3 has no training)',
+    reached: 'avatar',
+  };
+}
 
 interface WorkerMemory {
   label: string;
@@ -49,10 +73,12 @@ interface WorkerMemory {
 }
 
 interface MemoryRun {
+  version: ApiVersion;
   workers: number;
   cache: string;
   n: number;
-  inTraining: number;
+  /** Lifecycles that reached the held wait */
+  inHold: number;
   running: number;
   rampMs: number;
   perWorker: WorkerMemory[];
@@ -61,14 +87,16 @@ interface MemoryRun {
   env: Record<string, string>;
 }
 
-function trainingStarts(stack: ProductStack): number {
-  return stack.counter.read().byEndpoint.get('POST /v2/photo_avatar/train') ?? 0;
+/** Lifecycles that reached the held wait (from the simulator's billing ledger), after `since` (a ledger seq). */
+function reachedHold(stack: ProductStack, kind: LedgerKind, since: number): number {
+  return stack.sim.ledger().filter((e) => e.kind === kind && e.seq > since).length;
 }
 
 async function measure(
   stack: ProductStack,
   o: { n: number; mode: WaitMode; settleMs: number; sampleMs: number; timeoutMs: number; taskQueue: string },
-): Promise<Omit<MemoryRun, 'workers' | 'cache' | 'tuning' | 'env'>> {
+): Promise<Omit<MemoryRun, 'version' | 'workers' | 'cache' | 'tuning' | 'env'>> {
+  const HELD = heldProfile(stack.apiVersion);
   await warmUp(stack, o.mode, HELD, 2 * stack.workers.length);
   await sleep(2000);
   const idle = await Promise.all(
@@ -76,24 +104,26 @@ async function measure(
   );
   stack.sim.setDurations(HELD.durations);
   stack.counter.reset();
+  const since = stack.sim.ledger().at(-1)?.seq ?? 0;
+  const heldSoFar = () => reachedHold(stack, HELD.reached, since);
   const sampler = new ProcSampler(stack.processes()).start();
   const started: string[] = [];
   const t0 = Date.now();
   const ids = Array.from({ length: o.n }, (_, i) => i);
   const ticker = setInterval(() => {
-    progress(`  ${started.length}/${o.n} started, ${trainingStarts(stack)} training`);
+    progress(`  ${started.length}/${o.n} started, ${heldSoFar()} held`);
   }, 10_000);
-  let inTraining = 0;
+  let inHold = 0;
   try {
     await mapLimit(ids, 50, async () => {
       started.push((await stack.client.startLifecycle(benchLifecycleInput(o.mode, HELD, 'Held'))).workflowId);
     });
-    while ((inTraining = trainingStarts(stack)) < o.n && Date.now() - t0 < o.timeoutMs) await sleep(500);
+    while ((inHold = heldSoFar()) < o.n && Date.now() - t0 < o.timeoutMs) await sleep(500);
   } finally {
     clearInterval(ticker);
   }
   const rampMs = Date.now() - t0;
-  progress(`  ${inTraining}/${o.n} in training after ${sec(rampMs / 1000)}; settling, then sampling`);
+  progress(`  ${inHold}/${o.n} held (${HELD.name}) after ${sec(rampMs / 1000)}; settling, then sampling`);
   await sleep(o.settleMs);
   const window = new ProcSampler(
     stack.workers.map((w) => ({ label: w.label, pid: w.pid })),
@@ -115,7 +145,7 @@ async function measure(
   );
   return {
     n: o.n,
-    inTraining,
+    inHold,
     running: count,
     rampMs,
     perWorker: stack.workers.map((w, i) => ({
@@ -132,6 +162,7 @@ async function measure(
 
 async function main(): Promise<void> {
   const args = new Args().only([
+    'api',
     'n',
     'workers',
     'cache',
@@ -141,6 +172,7 @@ async function main(): Promise<void> {
     'timeout-min',
     'preload',
   ]);
+  const versions = apiVersions(args);
   const n = args.num('n', 1000);
   const workerCounts = args.nums('workers', '1');
   const caches = args.list('cache', 'default');
@@ -157,26 +189,37 @@ async function main(): Promise<void> {
   const runs: MemoryRun[] = [];
   let index = 0;
   try {
-    for (const workers of workerCounts) {
-      for (const cache of caches) {
-        index += 1;
-        const taskQueue = `bench-memory-${index}`;
-        progress(
-          `run ${index}: ${n} lifecycles held in training, ${workers} worker(s), maxCachedWorkflows ${cache}`,
-        );
-        const stack = await openProductStack({
-          env,
-          codePath: bundle.codePath,
-          taskQueue,
-          mode,
-          workers,
-          ...(cache === 'default' ? {} : { maxCachedWorkflows: Number(cache) }),
-        });
-        try {
-          const m = await measure(stack, { n, mode, settleMs, sampleMs, timeoutMs, taskQueue });
-          runs.push({ ...m, workers, cache, tuning: stack.workers[0]!.tuning, env: stack.workers[0]!.env });
-        } finally {
-          await stack.close();
+    for (const version of versions) {
+      for (const workers of workerCounts) {
+        for (const cache of caches) {
+          index += 1;
+          const taskQueue = `bench-memory-${index}`;
+          progress(
+            `run ${index}: HeyGen API ${version}, ${n} lifecycles ${heldProfile(version).name}, ${workers} worker(s), ` +
+              `maxCachedWorkflows ${cache}`,
+          );
+          const stack = await openProductStack({
+            env,
+            apiVersion: version,
+            codePath: bundle.codePath,
+            taskQueue,
+            mode,
+            workers,
+            ...(cache === 'default' ? {} : { maxCachedWorkflows: Number(cache) }),
+          });
+          try {
+            const m = await measure(stack, { n, mode, settleMs, sampleMs, timeoutMs, taskQueue });
+            runs.push({
+              ...m,
+              version,
+              workers,
+              cache,
+              tuning: stack.workers[0]!.tuning,
+              env: stack.workers[0]!.env,
+            });
+          } finally {
+            await stack.close();
+          }
         }
       }
     }
@@ -195,16 +238,18 @@ async function main(): Promise<void> {
     );
   }
   out.push(
-    `\nJob durations: ${HELD.description}. Workers are separate processes (the product's createWorker), warmed ` +
+    `\nJob durations: ${versions.map((v) => `${v}: ${heldProfile(v).description}`).join('; ')}. Workers are ` +
+      `separate processes (the product's createWorker), warmed ` +
       `up with two lifecycles each; “idle” is measured after warm-up, “held” is the mean VmRSS over ${sampleMs / 1000} s ` +
-      `once every lifecycle has started training (plus ${settleMs / 1000} s to settle). Δ per lifecycle = ` +
+      `once every lifecycle has reached its held wait (plus ${settleMs / 1000} s to settle). Δ per lifecycle = ` +
       `(held − idle) ÷ lifecycles held by that worker's share (N ÷ workers).\n`,
   );
   const rows: Cell[][] = runs.flatMap((r) =>
     r.perWorker.map((w) => [
+      r.version,
       r.workers,
       r.cache === 'default' ? `${String(r.tuning.maxCachedWorkflows)} (default)` : r.cache,
-      `${r.inTraining}/${r.n} (${r.running} running)`,
+      `${r.inHold}/${r.n} (${r.running} running)`,
       sec(r.rampMs / 1000),
       w.label,
       mib(w.idleRss),
@@ -221,10 +266,11 @@ async function main(): Promise<void> {
   out.push(
     table(
       [
+        'HeyGen API',
         'workers',
         'maxCachedWorkflows',
-        'in training (running)',
-        'time to get all into training',
+        'held (running)',
+        'time to get all held',
         'worker',
         'RSS idle',
         'RSS held',
@@ -242,7 +288,7 @@ async function main(): Promise<void> {
   out.push('\n| run | Temporal server peak RSS | Temporal server CPU s |\n| --- | --- | --- |');
   for (const r of runs) {
     out.push(
-      `| ${r.workers} worker(s), cache ${r.cache} | ${mib(r.server?.peakRssBytes ?? NaN)} | ${fixed(r.server?.cpuSeconds ?? NaN, 1)} |`,
+      `| ${r.version}, ${r.workers} worker(s), cache ${r.cache} | ${mib(r.server?.peakRssBytes ?? NaN)} | ${fixed(r.server?.cpuSeconds ?? NaN, 1)} |`,
     );
   }
   const first = runs[0];

@@ -11,8 +11,11 @@
  * the same environment variables as `heygen-pipelines worker`, loading a workflow bundle built once), started fresh
  * for each configuration on a fresh task queue and a fresh simulator, and warmed up with a few lifecycles first.
  *
- *   node dist/bench/throughput.js [--n 10,100,1000] [--durations zero,realistic] [--workers 1,2]
+ *   node dist/bench/throughput.js [--api v3] [--n 10,100,1000] [--durations zero,realistic] [--workers 1,2]
  *                                 [--modes poll] [--scale 0.1] [--warmup 2] [--timeout-min 10] [--budget-min 13]
+ *
+ * --api: the HeyGen API version(s) the workers speak (default HEYGEN_API_VERSION, else v3); `--api v3,v2` measures
+ * the whole matrix for each, one version after the other.
  *
  * Runs go smallest N first. --budget-min bounds the whole command (default 13 minutes, so that `npm run` with its
  * build stays under 15): a run gets at most what is left (lifecycles still running at its end are terminated and
@@ -22,8 +25,10 @@
  * lifecycle's simulated critical path is 17 s instead of 170 s, so the whole matrix fits the time budget; at
  * N=1,000 the runs are CPU-bound either way); --scale 1 uses DEFAULT_DURATIONS (about 4 minutes a lifecycle).
  */
+import type { ApiVersion } from '../contracts/apiVersion';
 import type { WaitMode } from '../contracts/events';
 import { startTemporalEnv } from './harness';
+import { apiVersions } from './support/api';
 import { Args, waitMode } from './support/args';
 import type { CallCounts } from './support/calls';
 import { ProcSampler, type SampledProc } from './support/proc';
@@ -45,6 +50,7 @@ const TEARDOWN_RESERVE_MS = 45_000;
 const MIN_RUN_MS = 60_000;
 
 interface Measured {
+  version: ApiVersion;
   mode: WaitMode;
   profile: DurationProfile;
   workers: number;
@@ -58,6 +64,7 @@ interface Measured {
 
 async function main(): Promise<void> {
   const args = new Args().only([
+    'api',
     'n',
     'durations',
     'workers',
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
     'timeout-min',
     'budget-min',
   ]);
+  const versions = apiVersions(args);
   const ns = args.nums('n', '10,100,1000');
   const scale = args.num('scale', 0.1);
   const profiles = args.list('durations', 'zero,realistic').map((d) => durationProfile(d, scale));
@@ -85,24 +93,28 @@ async function main(): Promise<void> {
   let run = 0;
   try {
     // Smallest N first: when the time budget runs out, what is left out is the largest runs, and it is said so.
-    const plan = ns.flatMap((n) =>
-      modes.flatMap((mode) =>
-        profiles.flatMap((profile) => workerCounts.map((workers) => ({ n, mode, profile, workers }))),
+    const plan = versions.flatMap((version) =>
+      ns.flatMap((n) =>
+        modes.flatMap((mode) =>
+          profiles.flatMap((profile) =>
+            workerCounts.map((workers) => ({ version, n, mode, profile, workers })),
+          ),
+        ),
       ),
     );
-    for (const { n, mode, profile, workers } of plan) {
+    for (const { version, n, mode, profile, workers } of plan) {
       run += 1;
+      const what = `${version}, ${mode} mode, ${profile.name}, ${workers} worker(s), N=${n}`;
       const left = budgetMs - (Date.now() - began) - TEARDOWN_RESERVE_MS;
       if (left < MIN_RUN_MS) {
-        skipped.push(`${mode}, ${profile.name}, ${workers} worker(s), N=${n}`);
-        progress(
-          `run ${run} skipped: time budget spent (${mode}, ${profile.name}, ${workers} worker(s), N=${n})`,
-        );
+        skipped.push(what);
+        progress(`run ${run} skipped: time budget spent (${what})`);
         continue;
       }
-      progress(`run ${run}/${plan.length}: ${mode} mode, ${profile.name}, ${workers} worker(s), N=${n}`);
+      progress(`run ${run}/${plan.length}: ${what}`);
       const stack = await openProductStack({
         env,
+        apiVersion: version,
         codePath: bundle.codePath,
         taskQueue: `bench-throughput-${run}`,
         mode,
@@ -123,6 +135,7 @@ async function main(): Promise<void> {
         const procs = sampler.stop();
         const calls = stack.counter.read();
         results.push({
+          version,
           mode,
           profile,
           workers,
@@ -153,8 +166,9 @@ function printReport(results: Measured[], skipped: string[], machine: string, el
   out.push('\n## Throughput: concurrent photo-avatar lifecycles\n');
   out.push(machine);
   out.push(
-    'Each lifecycle: 4 generated photos → group + 3 added looks → training → 1 generated look → render → download ' +
-      '(the video is 640×360). All N are started at once (50 start calls in flight). Simulator, Temporal dev ' +
+    'Each lifecycle on v2: 4 generated photos → group + 3 added looks → training → 1 generated look → render → ' +
+      'download; on v3: avatar from the prompt (one look) → 1 generated look → render → download (no training). ' +
+      'The video is 1280×720. All N are started at once (50 start calls in flight). Simulator, Temporal dev ' +
       'server (eager activity execution on), workers and this process all share the machine.',
   );
   out.push('\nJob durations:\n');
@@ -163,17 +177,19 @@ function printReport(results: Measured[], skipped: string[], machine: string, el
   if (results.some((r) => r.mode === 'webhook')) out.push(`- ${LOOK_POLLING_NOTE}`);
   out.push(
     '\nOverhead = a lifecycle’s wall time (workflow start to close, server clock) minus the simulated job time on ' +
-      'its critical path (photo + look processing + training + look generation + look processing + render). It ' +
+      'its critical path (v2: photo + training or look processing + look generation + look processing + render; ' +
+      'v3: photo generation + look generation + render). It ' +
       'includes queueing behind the other lifecycles and, in poll mode, the lag between a job ending and the next ' +
       'status read.\n',
   );
   const rows: Cell[][] = results.map((r) => {
-    const cp = criticalPathMs(r.profile.durations);
+    const cp = criticalPathMs(r.profile.durations, r.version);
     const done = r.outcome.timings.filter((t) => t.status === 'COMPLETED');
     const wall = summarize(done.map((t) => t.wallMs));
     const over = summarize(done.map((t) => t.wallMs - cp));
     const per = r.outcome.completed > 0 ? r.outcome.completed / (r.outcome.spanMs / 1000) : NaN;
     return [
+      r.version,
       r.mode,
       r.profile.name,
       r.workers,
@@ -191,6 +207,7 @@ function printReport(results: Measured[], skipped: string[], machine: string, el
   out.push(
     table(
       [
+        'HeyGen API',
         'mode',
         'durations',
         'workers',
@@ -215,9 +232,9 @@ function printReport(results: Measured[], skipped: string[], machine: string, el
   );
   out.push(
     table(
-      ['mode', 'durations', 'workers', 'N', ...PROCESS_HEADERS],
+      ['HeyGen API', 'mode', 'durations', 'workers', 'N', ...PROCESS_HEADERS],
       results.flatMap((r) =>
-        processRows([r.mode, r.profile.name, r.workers, r.n], r.procs, r.outcome.completed),
+        processRows([r.version, r.mode, r.profile.name, r.workers, r.n], r.procs, r.outcome.completed),
       ),
     ),
   );
@@ -225,7 +242,7 @@ function printReport(results: Measured[], skipped: string[], machine: string, el
   out.push('\n### HeyGen calls per lifecycle, by endpoint (largest N of each mode and durations)\n');
   const largest = new Map<string, Measured>();
   for (const r of results) {
-    const key = `${r.mode} ${r.profile.name}`;
+    const key = `${r.version} ${r.mode} ${r.profile.name}`;
     const prev = largest.get(key);
     if (!prev || r.n > prev.n || (r.n === prev.n && r.workers < prev.workers)) largest.set(key, r);
   }
@@ -247,7 +264,7 @@ function printReport(results: Measured[], skipped: string[], machine: string, el
       const byStatus = new Map<string, number>();
       for (const f of r.outcome.failures) byStatus.set(f.status, (byStatus.get(f.status) ?? 0) + 1);
       out.push(
-        `- ${r.mode}, ${r.profile.name}, ${r.workers} worker(s), N=${r.n}: ` +
+        `- ${r.version}, ${r.mode}, ${r.profile.name}, ${r.workers} worker(s), N=${r.n}: ` +
           [...byStatus.entries()].map(([s, c]) => `${c} ${s}`).join(', ') +
           `; first error: ${r.outcome.failures.find((f) => f.error)?.error ?? 'none recorded'}`,
       );

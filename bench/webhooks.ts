@@ -9,28 +9,61 @@
  *     sending the HTTP delivery to the `heygenJobEvent` signal recorded in the render's history (server clock,
  *     same machine), through receiver → render workflow (signalled directly: its callback_id names it).
  *
- *   npm run bench:webhooks -- [events=5000] [renders=100]
+ *   npm run bench:webhooks -- [events=5000] [renders=100] [--api v3|v2|v3,v2]
+ *
+ * --api (default HEYGEN_API_VERSION, else v3): the version the renders speak and the deliveries are shaped as. v2:
+ * the legacy body `{event_type, event_data}` signed in the `Signature` header; v3: `{event_id, event_type,
+ * event_data}` with `Heygen-Signature`, `Heygen-Timestamp` and `Heygen-Event-Id` (the simulator's default v3 style).
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
+import type { ApiVersion } from '../contracts/apiVersion';
 import { startWebhookReceiver } from '../webhooks/receiver';
 import { TemporalJobEventSink } from '../webhooks/temporalSink';
 import type { JobEventSink } from '../webhooks/types';
-import { percentile, startBenchStack } from './harness';
-import os from 'node:os';
+import { percentile, startBenchStack, startTemporalEnv } from './harness';
+import { apiVersions, BENCH_DIMENSION } from './support/api';
+import { Args } from './support/args';
 
 const SECRET = `bench-${randomUUID()}`;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-function post(url: string, body: string): Promise<number> {
-  const signature = createHmac('sha256', SECRET).update(body).digest('hex');
+/** A delivery as HeyGen would send it on this version: the body and its signature headers. */
+interface Delivery {
+  body: string;
+  headers: Record<string, string>;
+}
+
+function delivery(version: ApiVersion, eventType: string, eventData: Record<string, unknown>): Delivery {
+  if (version === 'v2') {
+    const body = JSON.stringify({ event_type: eventType, event_data: eventData });
+    return { body, headers: { signature: createHmac('sha256', SECRET).update(body).digest('hex') } };
+  }
+  const eventId = `evt_${randomUUID()}`;
+  const body = JSON.stringify({ event_id: eventId, event_type: eventType, event_data: eventData });
+  return {
+    body,
+    headers: {
+      'heygen-signature': createHmac('sha256', SECRET).update(body).digest('hex'),
+      'heygen-timestamp': String(Math.floor(Date.now() / 1000)),
+      'heygen-event-id': eventId,
+    },
+  };
+}
+
+function post(url: string, d: Delivery): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), signature },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(d.body),
+          ...d.headers,
+        },
       },
       (res) => {
         res.resume();
@@ -38,26 +71,27 @@ function post(url: string, body: string): Promise<number> {
       },
     );
     req.on('error', reject);
-    req.end(body);
+    req.end(d.body);
   });
 }
 
-function videoEvent(videoId: string, callbackId: string): string {
-  return JSON.stringify({
-    event_type: 'avatar_video.success',
-    event_data: { video_id: videoId, url: `https://files.example/${videoId}.mp4`, callback_id: callbackId },
+function videoEvent(version: ApiVersion, videoId: string, callbackId: string): Delivery {
+  return delivery(version, 'avatar_video.success', {
+    video_id: videoId,
+    url: `https://files.example/${videoId}.mp4`,
+    callback_id: callbackId,
   });
 }
 
-function trainingEvent(groupId: string): string {
-  return JSON.stringify({ event_type: 'photo_avatar_train.success', event_data: { group_id: groupId } });
+function trainingEvent(version: ApiVersion, groupId: string): Delivery {
+  return delivery(version, 'photo_avatar_train.success', { group_id: groupId });
 }
 
 async function throughput(
   url: string,
   events: number,
   concurrency: number,
-  body: (i: number) => string,
+  body: (i: number) => Delivery,
 ): Promise<{ perSecond: number; statuses: Map<number, number> }> {
   const bodies = Array.from({ length: events }, (_, i) => body(i));
   const statuses = new Map<number, number>();
@@ -75,12 +109,33 @@ async function throughput(
 }
 
 async function main(): Promise<void> {
-  const events = Number(process.argv[2] ?? 5000);
-  const renders = Number(process.argv[3] ?? 100);
+  const argv = process.argv.slice(2);
+  const positional: string[] = [];
+  while (argv[0] !== undefined && !argv[0].startsWith('--')) positional.push(argv.shift()!);
+  const versions = apiVersions(new Args(argv).only(['api']));
+  const events = Number(positional[0] ?? 5000);
+  const renders = Number(positional[1] ?? 100);
+  const env = await startTemporalEnv();
+  try {
+    for (const version of versions) await measure(version, env, events, renders);
+  } finally {
+    agent.destroy();
+    await env.teardown();
+  }
+}
+
+async function measure(
+  version: ApiVersion,
+  temporal: Awaited<ReturnType<typeof startTemporalEnv>>,
+  events: number,
+  renders: number,
+): Promise<void> {
   const concurrency = 32;
   // Renders that stay in progress: the event, not a poll, is what the measured waits react to.
   const stack = await startBenchStack({
-    taskQueue: 'bench-webhooks',
+    apiVersion: version,
+    env: temporal,
+    taskQueue: `bench-webhooks-${version}`,
     sim: { durations: { renderMs: 10 * 60 * 1000 } },
     waitMode: 'webhook',
     maxConcurrentActivities: 200,
@@ -94,12 +149,12 @@ async function main(): Promise<void> {
     sink: new TemporalJobEventSink(env.client, taskQueue),
   });
   try {
-    const anyVideo = (i: number) => videoEvent(`bench-video-${randomUUID()}`, `bench-target-${i}`);
+    const anyVideo = (i: number) => videoEvent(version, `bench-video-${randomUUID()}`, `bench-target-${i}`);
     await throughput(verifyOnly.url, 500, concurrency, anyVideo); // warm-up
     const a = await throughput(verifyOnly.url, events, concurrency, anyVideo);
     const bEvents = Math.min(events, 2000);
     const b = await throughput(intoTemporal.url, bEvents, concurrency, () =>
-      trainingEvent(`bench-group-${randomUUID()}`),
+      trainingEvent(version, `bench-group-${randomUUID()}`),
     );
 
     // Phase (b)'s mailboxes wait up to an hour for a route no run will register: end them before measuring latency,
@@ -136,15 +191,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < renders; i++) {
       const { workflowId } = await client.startRender({
         video: {
-          dimension: { width: 320, height: 240 },
-          video_inputs: [
+          dimension: BENCH_DIMENSION,
+          scenes: [
             {
-              character: { type: 'avatar', avatar_id: 'Angela-inblackskirt-20220820' },
-              voice: {
-                type: 'text',
-                voice_id: '1bd001e7e50f421d891986aad5158bc8',
-                input_text: 'Latency probe.',
-              },
+              character: { type: 'avatar', avatarId: 'Angela-inblackskirt-20220820' },
+              speech: { type: 'text', voiceId: '1bd001e7e50f421d891986aad5158bc8', text: 'Latency probe.' },
             },
           ],
         },
@@ -177,7 +228,7 @@ async function main(): Promise<void> {
     const isolated: number[] = [];
     for (const id of isolatedIds) {
       const sent = Date.now();
-      await post(intoTemporal.url, videoEvent(videoIds.get(id)!, id));
+      await post(intoTemporal.url, videoEvent(version, videoIds.get(id)!, id));
       const at = await signaledAt(id);
       if (at !== undefined) isolated.push(at - sent);
     }
@@ -190,7 +241,7 @@ async function main(): Promise<void> {
         while (next < burstIds.length) {
           const id = burstIds[next++]!;
           sentAt.set(id, Date.now());
-          await post(intoTemporal.url, videoEvent(videoIds.get(id)!, id));
+          await post(intoTemporal.url, videoEvent(version, videoIds.get(id)!, id));
         }
       }),
     );
@@ -209,7 +260,7 @@ async function main(): Promise<void> {
 
     const fmt = (m: Map<number, number>) => [...m.entries()].map(([s, n]) => `${s}×${n}`).join(' ');
     console.log(
-      `\nWebhook receiver benchmark (${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; concurrency ${concurrency}, keep-alive)`,
+      `\nWebhook receiver benchmark, HeyGen API ${version} deliveries and renders (${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; concurrency ${concurrency}, keep-alive)`,
     );
     console.log('| measurement | events | result | answers |\n|---|---|---|---|');
     console.log(
@@ -227,7 +278,6 @@ async function main(): Promise<void> {
   } finally {
     await verifyOnly.close();
     await intoTemporal.close();
-    agent.destroy();
     await stack.close();
   }
 }

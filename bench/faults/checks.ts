@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { ApiVersion } from '../../contracts/apiVersion';
 import type { LifecycleResult } from '../../contracts/lifecycle';
-import type { CallLogEntry, SimulatorSnapshot } from '../../simulator';
-import { CREATE_PATHS, isHang } from './plan';
+import type { CallLogEntry, LedgerEntry, LedgerKind, SimulatorSnapshot } from '../../simulator';
+import { duplicatesBy } from '../../simulator/ledger';
+import { groupNameFor } from '../../workflows/photoAvatarLifecycle';
+import { CREATE_NAMES, createKindOf, isHang } from './plan';
 
 export interface LifecycleRun {
   index: number;
@@ -19,9 +22,11 @@ export interface LifecycleRun {
   error?: string;
   /** For runs that did not finish: where they were */
   stuck?: string;
-  /** From the progress query: the ids the run used (to tell duplicates from the one kept) */
-  usedPhotoGenerationId?: string;
-  usedLookGenerationIds?: string[];
+  /**
+   * Every HeyGen id the run went on with (its progress query and result: photo and look generations, group, looks,
+   * video), to tell the duplicates HeyGen billed from the one kept.
+   */
+  usedIds?: string[];
 }
 
 export interface KillEvidence {
@@ -31,8 +36,8 @@ export interface KillEvidence {
   targeted: boolean;
   /** Client ports the killed process held to the simulator at the moment of the kill */
   ports: number[];
-  /** Creates from that process in flight at the kill (seq, endpoint) */
-  inFlightCreates: Array<{ seq: number; path: string }>;
+  /** Creates from that process in flight at the kill (seq, what it creates) */
+  inFlightCreates: Array<{ seq: number; what: string }>;
 }
 
 export interface Check {
@@ -48,22 +53,54 @@ export type DuplicateCause =
   | 'Temporal restart'
   | 'unexplained';
 
+/** What keeps a kind of create from being billed twice, per version. */
+export type Protection = 'Idempotency-Key' | 'reconciled by name' | 'reconciled by training status' | 'none';
+
+/**
+ * v3: every create carries its step's Idempotency-Key, so a retry replays the first answer (notes §2.6). v2 has no
+ * such header: the product finds an earlier attempt's group by its run-unique name, its looks by the call-unique
+ * look name, and its training by the group's training status (heygen/v2/adapter.ts); photo generations, look
+ * generations and renders have nothing to find them by.
+ */
+export function protectionOf(version: ApiVersion, kind: LedgerKind): Protection {
+  if (version === 'v3') return 'Idempotency-Key';
+  if (kind === 'avatar' || kind === 'look') return 'reconciled by name';
+  if (kind === 'training') return 'reconciled by training status';
+  return 'none';
+}
+
+export const LEDGER_KINDS: readonly LedgerKind[] = [
+  'photo_generation',
+  'avatar',
+  'look',
+  'training',
+  'look_generation',
+  'render',
+];
+
+/** Duplicates of one kind of billable create, counted from the simulator's ledger per lifecycle run. */
 export interface DuplicateRow {
-  what: 'photo generation' | 'look generation' | 'render';
-  lifecycles: number;
-  applied: number;
+  kind: LedgerKind;
+  protection: Protection;
+  /** Billed per lifecycle when nothing goes wrong */
+  expectedPerLifecycle: number;
+  /** Ledger entries of this kind attributed to a lifecycle of the campaign */
+  billed: number;
+  /** Ledger entries of this kind no lifecycle could be found for */
+  unattributed: number;
   duplicates: number;
   runsWithDuplicates: number;
   causes: Map<DuplicateCause, number>;
-  unexplained: Array<{ workflowId: string; seq: number; createdId?: string; detail: string }>;
+  unexplained: Array<{ workflowId: string; resourceId: string; detail: string }>;
+  /** v3: distinct Idempotency-Keys among the entries, and entries billed under a key already billed */
+  keys?: number;
+  sameKeyTwice?: number;
 }
 
-/**
- * The group name photoAvatarLifecycle gives HeyGen (workflows/photoAvatarLifecycle.ts, groupNameFor): repeated here
- * because workflow modules are meant for the workflow sandbox, not for plain Node.
- */
-function groupNameFor(name: string, workflowId: string): string {
-  return `${name} [${workflowId}]`.slice(0, 200);
+/** Which run and step an Idempotency-Key belongs to (recomputed from the runs' histories). */
+export interface KeyOwner {
+  workflowId: string;
+  step: string;
 }
 
 async function sha256File(file: string): Promise<string> {
@@ -72,17 +109,17 @@ async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-const bodyField = (e: CallLogEntry, field: string): unknown =>
-  e.body && typeof e.body === 'object' ? (e.body as Record<string, unknown>)[field] : undefined;
-
 export interface VerifyInput {
+  version: ApiVersion;
   runs: LifecycleRun[];
   log: CallLogEntry[];
   snapshot: SimulatorSnapshot;
   kills: KillEvidence[];
   restarts: Array<{ stoppedAt: number; upAt: number }>;
-  looksPerRun: number;
-  photosPerGeneration: number;
+  /** Billable creates of one lifecycle when nothing goes wrong, by kind */
+  expected: Record<LedgerKind, number>;
+  /** v3: every scheduled activity's Idempotency-Key → its run and step */
+  keyOwners: Map<string, KeyOwner>;
   /** The worker process that made a call (from its client port), when known */
   ownerOf: (e: CallLogEntry) => number | undefined;
 }
@@ -90,8 +127,10 @@ export interface VerifyInput {
 export interface Verification {
   checks: Check[];
   duplicates: DuplicateRow[];
-  /** Reconcilable creates whose answer was lost (fault or kill) and that were found again, not repeated */
-  reconciled: Map<string, number>;
+  /** The lifecycle each ledger entry was billed for (by ledger seq) */
+  owners: Map<number, LifecycleRun>;
+  /** Creates HeyGen processed whose answer the worker lost (injected fault or killed mid-call), by kind */
+  lostAnswers: Map<LedgerKind, CallLogEntry[]>;
   files: { checked: number; ok: number; problems: string[] };
 }
 
@@ -141,15 +180,75 @@ function describeCall(e: CallLogEntry, v: VerifyInput): string {
     .filter((k) => k.pid === owner)
     .map((k) => `killed ${((k.at - e.at) / 1000).toFixed(1)} s after the call`);
   return (
-    `at ${new Date(e.at).toISOString().slice(11, 23)}, answered ${e.answeredAt ? `after ${e.answeredAt - e.at} ms (HTTP ${e.status})` : 'never'}` +
+    `log seq ${e.seq} at ${new Date(e.at).toISOString().slice(11, 23)}, answered ${e.answeredAt ? `after ${e.answeredAt - e.at} ms (HTTP ${e.status})` : 'never'}` +
     `${e.callerGoneAt ? `, caller hung up after ${e.callerGoneAt - e.at} ms` : ''}${e.fault ? `, fault ${e.fault}` : ''}, port ${e.remotePort ?? '?'}, worker pid ${owner ?? '?'}${kills.length ? ` (${kills.join(', ')})` : ''}`
   );
 }
 
+/**
+ * The lifecycle each ledger entry was billed for, from what the ledger records: a render's callback_id is its
+ * render workflow's id (`<lifecycle>/render`); a group's name holds the workflow id (`<name> [<workflowId>]`), and a
+ * training (v2) and a v2 look generation carry the group's name; a look (added or generated) and a v2 look
+ * generation belong to the group the simulator's account holds them in; a v2 photo generation has the lifecycle's
+ * name (unique in the campaign).
+ */
+export function ledgerOwners(
+  runs: LifecycleRun[],
+  ledger: readonly LedgerEntry[],
+  snapshot: SimulatorSnapshot,
+): Map<number, LifecycleRun> {
+  const byRender = new Map(runs.map((r) => [`${r.workflowId}/render`, r]));
+  const byGroupName = new Map(runs.map((r) => [groupNameFor(r.name, r.workflowId), r]));
+  const byName = new Map(runs.map((r) => [r.name, r]));
+  const groupRun = new Map<string, LifecycleRun>();
+  for (const g of snapshot.groups) {
+    const r = byGroupName.get(g.name);
+    if (r) groupRun.set(g.id, r);
+  }
+  for (const e of ledger) {
+    const r = e.kind === 'avatar' && e.name !== undefined ? byGroupName.get(e.name) : undefined;
+    if (r) groupRun.set(e.resourceId, r);
+  }
+  const groupOf = new Map<string, string>();
+  for (const l of snapshot.looks) groupOf.set(l.id, l.groupId);
+  for (const g of snapshot.photoGenerations) if (g.groupId !== undefined) groupOf.set(g.id, g.groupId);
+
+  const owners = new Map<number, LifecycleRun>();
+  for (const e of ledger) {
+    const r =
+      (e.callbackId !== undefined ? byRender.get(e.callbackId) : undefined) ??
+      groupRun.get(e.resourceId) ??
+      groupRun.get(groupOf.get(e.resourceId) ?? '') ??
+      (e.name !== undefined ? (byGroupName.get(e.name) ?? byName.get(e.name)) : undefined);
+    if (r) owners.set(e.seq, r);
+  }
+  return owners;
+}
+
+/** The call that billed a ledger entry: v3 by its Idempotency-Key (the first, non-replayed call), v2 by created id. */
+function callOf(e: LedgerEntry, log: CallLogEntry[]): CallLogEntry | undefined {
+  const candidates = log.filter(
+    (c) =>
+      c.applied &&
+      !c.idempotentReplay &&
+      createKindOf(c) === e.kind &&
+      (e.idempotencyKey !== undefined
+        ? c.idempotencyKey === e.idempotencyKey
+        : (c.createdId ?? '').split(',').includes(e.resourceId)),
+  );
+  return candidates.sort((a, b) => Math.abs(a.at - e.at) - Math.abs(b.at - e.at))[0];
+}
+
+/** Creates HeyGen processed whose answer never reached the worker: an injected fault, or the worker killed mid-call. */
+function answerLost(e: CallLogEntry, v: VerifyInput): boolean {
+  const cause = causeOf(e, v);
+  return cause === 'injected fault (answer lost)' || cause === 'worker killed in flight';
+}
+
 export async function verify(v: VerifyInput): Promise<Verification> {
   const checks: Check[] = [];
-  const { runs, log, snapshot } = v;
-  const applied = (path: string) => log.filter((e) => e.method === 'POST' && e.path === path && e.applied);
+  const { runs, log, snapshot, version } = v;
+  const ledger = snapshot.ledger;
 
   // 1. Every lifecycle completed.
   const notDone = runs.filter((r) => r.status !== 'COMPLETED');
@@ -180,6 +279,8 @@ export async function verify(v: VerifyInput): Promise<Verification> {
       else if (st.size === 0) files.problems.push(`${r.workflowId}: empty file`);
       else if (!sim || sim.status !== 'completed' || sim.callbackId !== `${r.workflowId}/render`)
         files.problems.push(`${r.workflowId}: video ${r.result.videoId} is not this run's completed render`);
+      else if (r.result.apiVersion !== version)
+        files.problems.push(`${r.workflowId}: spoke HeyGen API ${r.result.apiVersion}, not ${version}`);
       else files.ok += 1;
     } catch (err) {
       files.problems.push(
@@ -188,166 +289,142 @@ export async function verify(v: VerifyInput): Promise<Verification> {
     }
   }
   checks.push({
-    name: 'every video on disk, sha256 recomputed = the result’s',
+    name: `every video on disk, sha256 recomputed = the result’s, rendered through HeyGen API ${version}`,
     pass: files.problems.length === 0 && files.checked === runs.length,
     detail: `${files.ok}/${runs.length} verified${files.problems.length ? `; ${files.problems.slice(0, 5).join('; ')}` : ''}`,
   });
 
-  // 3. Exactly one avatar group per lifecycle (its run-unique name), and it is the one the result names.
+  // 3. Exactly one avatar group per lifecycle in HeyGen's account (its run-unique name), the one the result names.
   const groupsByName = new Map<string, SimulatorSnapshot['groups']>();
   for (const g of snapshot.groups) groupsByName.set(g.name, [...(groupsByName.get(g.name) ?? []), g]);
   const groupProblems: string[] = [];
-  const groupOf = new Map<string, SimulatorSnapshot['groups'][number]>();
+  let groupsFound = 0;
   for (const r of runs) {
     const gs = groupsByName.get(groupNameFor(r.name, r.workflowId)) ?? [];
-    if (gs.length === 1) groupOf.set(r.workflowId, gs[0]!);
+    if (gs.length === 1) groupsFound += 1;
     if (gs.length > 1)
       groupProblems.push(`${r.workflowId}: ${gs.length} groups (${gs.map((g) => g.id).join(', ')})`);
     if (r.result && gs[0]?.id !== r.result.groupId)
       groupProblems.push(`${r.workflowId}: result group ≠ HeyGen's`);
     if (r.status === 'COMPLETED' && gs.length === 0) groupProblems.push(`${r.workflowId}: no group`);
   }
-  const groupCreates = applied('/v2/photo_avatar/avatar_group/create');
   checks.push({
-    name: 'no duplicate avatar group (one per lifecycle name)',
+    name: 'one avatar group per lifecycle in the account, the one its result names',
     pass: groupProblems.length === 0,
-    detail: `${groupOf.size} groups for ${runs.length} lifecycles, ${groupCreates.length} group creates applied${
+    detail: `${groupsFound} groups for ${runs.length} lifecycles${
       groupProblems.length ? `; ${groupProblems.slice(0, 5).join('; ')}` : ''
     }`,
   });
 
-  // 4. No duplicate look: one add call applied per group; the group's photo looks (the create's look, named like the
-  // group, and the added ones, named "<name> look <k>") are exactly the generated photos, each image once.
-  const adds = applied('/v2/photo_avatar/avatar_group/add');
-  const lookProblems: string[] = [];
-  let looksSeen = 0;
-  const expectedAdds = Math.ceil((v.photosPerGeneration - 1) / 4);
-  for (const r of runs) {
-    const g = groupOf.get(r.workflowId);
-    if (!g) continue;
-    const addCalls = adds.filter((e) => bodyField(e, 'group_id') === g.id).length;
-    const all = snapshot.looks.filter((l) => l.groupId === g.id);
-    const added = new RegExp(`^${r.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} look \\d+$`);
-    const photoLooks = all.filter((l) => l.name === g.name || added.test(l.name));
-    looksSeen += photoLooks.length;
-    if (addCalls > expectedAdds) lookProblems.push(`${r.workflowId}: ${addCalls} add calls applied`);
-    if (new Set(all.map((l) => l.imageKey)).size !== all.length)
-      lookProblems.push(`${r.workflowId}: an image is in two looks`);
-    if (
-      photoLooks.length > v.photosPerGeneration ||
-      (r.status === 'COMPLETED' && photoLooks.length !== v.photosPerGeneration)
-    )
-      lookProblems.push(
-        `${r.workflowId}: ${photoLooks.length} photo looks, expected ${v.photosPerGeneration}`,
-      );
-  }
-  checks.push({
-    name: 'no duplicate look (one add call per group, each photo once)',
-    pass: lookProblems.length === 0,
-    detail: `${looksSeen} photo looks in ${groupOf.size} groups, ${adds.length} add calls applied${
-      lookProblems.length ? `; ${lookProblems.slice(0, 5).join('; ')}` : ''
-    }`,
-  });
-
-  // 5. No duplicate training: one training per group, one train call applied.
-  const trains = applied('/v2/photo_avatar/train');
-  const trainProblems: string[] = [];
-  for (const r of runs) {
-    const g = groupOf.get(r.workflowId);
-    if (!g) continue;
-    const calls = trains.filter((e) => bodyField(e, 'group_id') === g.id).length;
-    if (g.trainingsStarted > 1 || calls > 1)
-      trainProblems.push(`${r.workflowId}: ${g.trainingsStarted} trainings, ${calls} train calls applied`);
-  }
-  checks.push({
-    name: 'no duplicate training (count of applied train calls per group)',
-    pass: trainProblems.length === 0,
-    detail: `${trains.length} train calls applied for ${groupOf.size} groups${
-      trainProblems.length ? `; ${trainProblems.slice(0, 5).join('; ')}` : ''
-    }`,
-  });
-
-  // Reconcilable creates whose answer was lost (fault after processing, kill in flight) and were not repeated.
-  const reconciled = new Map<string, number>();
-  for (const path of [
-    '/v2/photo_avatar/avatar_group/create',
-    '/v2/photo_avatar/avatar_group/add',
-    '/v2/photo_avatar/train',
-  ]) {
-    const lost = applied(path).filter((e) => {
-      const cause = causeOf(e, v);
-      return cause === 'injected fault (answer lost)' || cause === 'worker killed in flight';
-    }).length;
-    reconciled.set(CREATE_PATHS[path]!, lost);
-  }
-
-  // Duplicates HeyGen gives no way to reconcile: reported, not failed.
+  // 4. Billable creates of every kind, from the ledger, per lifecycle run.
+  const owners = ledgerOwners(runs, ledger, snapshot);
   const duplicates: DuplicateRow[] = [];
-  const row = (what: DuplicateRow['what']): DuplicateRow => ({
-    what,
-    lifecycles: runs.length,
-    applied: 0,
-    duplicates: 0,
-    runsWithDuplicates: 0,
-    causes: new Map(),
-    unexplained: [],
-  });
-  const photo = row('photo generation');
-  const lookGen = row('look generation');
-  const render = row('render');
-  const photoCreates = applied('/v2/photo_avatar/photo/generate');
-  const lookCreates = applied('/v2/photo_avatar/look/generate');
-  const renderCreates = applied('/v2/video/generate');
-  const account = (
-    r: DuplicateRow,
-    wf: string,
-    entries: CallLogEntry[],
-    used: Set<string> | undefined,
-    expected: number,
-  ) => {
-    r.applied += entries.length;
-    const extra = Math.max(0, entries.length - expected);
-    r.duplicates += extra;
-    if (extra > 0) r.runsWithDuplicates += 1;
-    if (extra === 0) return;
-    // The extra ones: those the run did not use (when known), else all but the last.
-    const unused = used ? entries.filter((e) => !used.has(e.createdId ?? '')) : entries.slice(0, -1);
-    for (const e of unused.slice(0, extra)) {
-      const cause = causeOf(e, v);
-      r.causes.set(cause, (r.causes.get(cause) ?? 0) + 1);
-      if (cause === 'unexplained')
-        r.unexplained.push({
-          workflowId: wf,
-          seq: e.seq,
-          ...(e.createdId ? { createdId: e.createdId } : {}),
-          detail: describeCall(e, v),
-        });
+  for (const kind of LEDGER_KINDS) {
+    const entries = ledger.filter((e) => e.kind === kind);
+    const row: DuplicateRow = {
+      kind,
+      protection: protectionOf(version, kind),
+      expectedPerLifecycle: v.expected[kind],
+      billed: 0,
+      unattributed: 0,
+      duplicates: 0,
+      runsWithDuplicates: 0,
+      causes: new Map(),
+      unexplained: [],
+    };
+    if (version === 'v3') {
+      const sameKey = duplicatesBy(entries, kind, (e) => e.idempotencyKey);
+      row.keys = sameKey.keys;
+      row.sameKeyTwice = sameKey.duplicates;
     }
-  };
-  for (const r of runs) {
-    account(
-      photo,
-      r.workflowId,
-      photoCreates.filter((e) => bodyField(e, 'name') === r.name),
-      r.usedPhotoGenerationId ? new Set([r.usedPhotoGenerationId]) : undefined,
-      1,
-    );
-    const g = groupOf.get(r.workflowId);
-    account(
-      lookGen,
-      r.workflowId,
-      g ? lookCreates.filter((e) => bodyField(e, 'group_id') === g.id) : [],
-      r.usedLookGenerationIds ? new Set(r.usedLookGenerationIds) : undefined,
-      v.looksPerRun,
-    );
-    account(
-      render,
-      r.workflowId,
-      renderCreates.filter((e) => bodyField(e, 'callback_id') === `${r.workflowId}/render`),
-      r.result ? new Set([r.result.videoId]) : undefined,
-      1,
-    );
+    const perRun = new Map<LifecycleRun, LedgerEntry[]>();
+    for (const e of entries) {
+      const r = owners.get(e.seq);
+      if (!r) {
+        row.unattributed += 1;
+        continue;
+      }
+      row.billed += 1;
+      perRun.set(r, [...(perRun.get(r) ?? []), e]);
+    }
+    for (const [r, billed] of perRun) {
+      const extra = Math.max(0, billed.length - v.expected[kind]);
+      if (extra === 0) continue;
+      row.duplicates += extra;
+      row.runsWithDuplicates += 1;
+      // The extra ones: those the run did not go on with, else all but the last.
+      const used = new Set(r.usedIds ?? []);
+      const unused = billed.filter((e) => !used.has(e.resourceId));
+      for (const e of (unused.length >= extra ? unused : billed.slice(0, -1)).slice(0, extra)) {
+        const call = callOf(e, log);
+        const cause = call ? causeOf(call, v) : 'unexplained';
+        row.causes.set(cause, (row.causes.get(cause) ?? 0) + 1);
+        if (cause === 'unexplained')
+          row.unexplained.push({
+            workflowId: r.workflowId,
+            resourceId: e.resourceId,
+            detail: call ? describeCall(call, v) : 'no create call found in the log for this ledger entry',
+          });
+      }
+    }
+    duplicates.push(row);
   }
-  duplicates.push(photo, lookGen, render);
-  return { checks, duplicates, reconciled, files };
+  const mustBeZero = duplicates.filter((d) => d.protection !== 'none');
+  const describeRows = (rows: DuplicateRow[]) =>
+    rows.map((d) => `${CREATE_NAMES[d.kind]} ${d.duplicates} (${d.billed} billed)`).join(', ');
+  checks.push({
+    name:
+      version === 'v3'
+        ? 'no duplicate billable create of any kind (ledger, per lifecycle run)'
+        : 'no duplicate avatar group, look or training (the kinds v2 reconciles; ledger, per lifecycle run)',
+    pass: mustBeZero.every((d) => d.duplicates === 0 && d.unattributed === 0),
+    detail:
+      describeRows(mustBeZero) +
+      (mustBeZero.some((d) => d.unattributed > 0)
+        ? `; billed for no lifecycle of the campaign: ${mustBeZero
+            .filter((d) => d.unattributed > 0)
+            .map((d) => `${CREATE_NAMES[d.kind]} ×${d.unattributed}`)
+            .join(', ')}`
+        : ''),
+  });
+
+  // 5. v3: every billable create carried its own run's and step's key, and no key was billed twice.
+  if (version === 'v3') {
+    const keyless = ledger.filter((e) => e.idempotencyKey === undefined);
+    const foreign = ledger.filter(
+      (e) =>
+        e.idempotencyKey !== undefined &&
+        v.keyOwners.get(e.idempotencyKey)?.workflowId !== owners.get(e.seq)?.workflowId,
+    );
+    const twice = duplicates.reduce((a, d) => a + (d.sameKeyTwice ?? 0), 0);
+    checks.push({
+      name: "every v3 create carried its own run's and step's Idempotency-Key; no key billed twice",
+      pass: keyless.length === 0 && foreign.length === 0 && twice === 0,
+      detail:
+        `${ledger.length} ledger entries, ${keyless.length} without a key, ${foreign.length} whose key is not a ` +
+        `step of the run it was billed for (keys recomputed from the runs' histories), ${twice} billed again under ` +
+        `a key already billed`,
+    });
+  }
+
+  // Creates HeyGen processed whose answer the worker lost: what the next attempt had to recover.
+  const lostAnswers = new Map<LedgerKind, CallLogEntry[]>();
+  for (const e of log) {
+    const kind = createKindOf(e);
+    if (!kind || !e.applied || e.idempotentReplay || !answerLost(e, v)) continue;
+    lostAnswers.set(kind, [...(lostAnswers.get(kind) ?? []), e]);
+  }
+  return { checks, duplicates, owners, lostAnswers, files };
+}
+
+/** v3: whether a later call with the same Idempotency-Key got the lost answer replayed (2xx, nothing billed). */
+export function replayed(lost: CallLogEntry, log: CallLogEntry[]): boolean {
+  return log.some(
+    (c) =>
+      c.seq > lost.seq &&
+      c.idempotentReplay === true &&
+      c.idempotencyKey === lost.idempotencyKey &&
+      c.status >= 200 &&
+      c.status < 300,
+  );
 }

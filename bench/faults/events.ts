@@ -1,8 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { JobKind } from '../../contracts/events';
 import { mailboxWorkflowId } from '../../contracts/events';
+import { idempotencyKeyFor } from '../../activities/idempotency';
 import type { JobEventSink, RoutedJobEvent } from '../../webhooks/types';
 import { mapLimit } from '../support/report';
+import type { KeyOwner } from './checks';
 
 export interface SinkRecord {
   /** When the receiver handed the event over, and when the sink answered */
@@ -270,32 +272,67 @@ export async function openMailboxes(
 }
 
 /**
- * How often the product's reconciliation worked, from the runs' own histories: group creates that found the group
- * already there (`reused`), add calls whose looks existed (`reused`), trainings already started (`started: false`).
+ * What the runs' own histories say, read once per run (the lifecycle and its render child):
+ * - how often v2's reconciliation worked: group creates that found the group already there (`reused`), add calls
+ *   whose looks existed (`reused`), trainings already started (`started: false`);
+ * - the Idempotency-Key of every activity the runs scheduled (v3 sends it on billable creates), recomputed from the
+ *   run's ids and the activity's id and type exactly as activities/idempotency.ts derives it, with the lifecycle
+ *   and step it belongs to.
  */
-export async function reconciliations(
+export async function readRunHistories(
   client: Client,
   workflowIds: string[],
-): Promise<{ groupReused: number; looksReused: number; trainingFound: number; errors: number }> {
-  const out = { groupReused: 0, looksReused: 0, trainingFound: 0, errors: 0 };
-  await mapLimit(workflowIds, 8, async (id) => {
-    try {
-      const history = await client.workflow.getHandle(id).fetchHistory();
-      const types = new Map<string, string>();
-      for (const e of history.events ?? []) {
-        const scheduled = e.activityTaskScheduledEventAttributes;
-        if (scheduled?.activityType?.name) types.set(String(e.eventId), scheduled.activityType.name);
-        const done = e.activityTaskCompletedEventAttributes;
-        if (!done) continue;
-        const type = types.get(String(done.scheduledEventId));
-        const result = decode(done.result?.payloads?.[0]) as
-          { reused?: boolean; started?: boolean } | undefined;
-        if (type === 'createAvatarGroup' && result?.reused) out.groupReused += 1;
-        if (type === 'addLooks' && result?.reused) out.looksReused += 1;
-        if (type === 'startTraining' && result?.started === false) out.trainingFound += 1;
+): Promise<{
+  groupReused: number;
+  looksReused: number;
+  trainingFound: number;
+  errors: number;
+  keyOwners: Map<string, KeyOwner>;
+}> {
+  const out = {
+    groupReused: 0,
+    looksReused: 0,
+    trainingFound: 0,
+    errors: 0,
+    keyOwners: new Map<string, KeyOwner>(),
+  };
+  await mapLimit(workflowIds, 8, async (lifecycleId) => {
+    for (const id of [lifecycleId, `${lifecycleId}/render`]) {
+      try {
+        const handle = client.workflow.getHandle(id);
+        const { runId } = await handle.describe();
+        const history = await handle.fetchHistory();
+        const types = new Map<string, string>();
+        for (const e of history.events ?? []) {
+          const scheduled = e.activityTaskScheduledEventAttributes;
+          const type = scheduled?.activityType?.name;
+          if (scheduled && type) {
+            types.set(String(e.eventId), type);
+            if (scheduled.activityId) {
+              const key = idempotencyKeyFor({
+                workflowId: id,
+                runId,
+                activityId: scheduled.activityId,
+                step: type,
+              });
+              out.keyOwners.set(key, { workflowId: lifecycleId, step: type });
+            }
+          }
+          const done = e.activityTaskCompletedEventAttributes;
+          if (!done) continue;
+          const doneType = types.get(String(done.scheduledEventId));
+          const result = decode(done.result?.payloads?.[0]) as
+            { reused?: boolean; started?: boolean } | undefined;
+          if (doneType === 'createAvatar' && result?.reused) out.groupReused += 1;
+          if (doneType === 'addLooks' && result?.reused) out.looksReused += 1;
+          if (doneType === 'startTraining' && result?.started === false) out.trainingFound += 1;
+        }
+      } catch (err) {
+        // A run stopped by the deadline before its render started has no render child.
+        if (id !== lifecycleId && /not found/i.test(err instanceof Error ? err.message : String(err)))
+          continue;
+        out.errors += 1;
       }
-    } catch {
-      out.errors += 1;
     }
   });
   return out;

@@ -1,12 +1,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import type { ApiVersion } from '../../contracts/apiVersion';
 import { progress } from '../support/report';
 
 /** The product's worker (createWorker, configured from the environment) loading a prebuilt workflow bundle. */
 const WORKER_CHILD = path.join(__dirname, '..', 'support', 'workerChild.js');
 
 export interface PoolSettings {
+  /** HEYGEN_API_VERSION of every worker: the version each run they validate speaks */
+  apiVersion: ApiVersion;
   temporalAddress: string;
   taskQueue: string;
   heygenUrl: string;
@@ -93,6 +96,7 @@ export class WorkerPool {
       TEMPORAL_ADDRESS: this.s.temporalAddress,
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: this.s.taskQueue,
+      HEYGEN_API_VERSION: this.s.apiVersion,
       HEYGEN_API_BASE_URL: this.s.heygenUrl,
       HEYGEN_UPLOAD_BASE_URL: this.s.heygenUrl,
       HEYGEN_API_KEY: this.s.heygenApiKey,

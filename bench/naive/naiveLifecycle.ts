@@ -1,32 +1,13 @@
 /**
- * The seed's approach, written plainly: one script that calls each HeyGen endpoint in turn with axios and checks
- * every job's status every 5 seconds until it is done, exactly as the documentation's "photo avatar workflow" reads.
- * No Temporal, no retries, no reconciliation, no webhooks. This is the baseline bench/baseline.ts compares the
- * product with.
- *
- *   node dist/bench/naive/naiveLifecycle.js --url http://127.0.0.1:4010 --key sim-api-key [--n 3] [--parallel]
- *                                            [--poll-ms 5000] [--out /tmp/naive]
+ * The seed's approach on HeyGen API v2, written plainly: one script that calls each HeyGen endpoint in turn with
+ * axios and checks every job's status every 5 seconds until it is done, exactly as the documentation's "photo avatar
+ * workflow" reads. No Temporal, no retries, no reconciliation, no webhooks. This is the v2 baseline bench/baseline.ts
+ * compares the product with (naiveLifecycleV3.ts is its v3 twin; index.ts runs either from the command line).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import axios from 'axios';
-import { BENCH_PHOTO_ATTRIBUTES } from '../support/profiles';
-
-export interface NaiveOptions {
-  baseUrl: string;
-  apiKey: string;
-  /** How often a job's status is checked. The seed's scripts (and most tutorials) use 5 s. */
-  pollMs?: number;
-  outDir: string;
-  name?: string;
-}
-
-export interface NaiveResult {
-  videoId: string;
-  file: string;
-  bytes: number;
-}
+import { BENCH_DIMENSION } from '../support/api';
+import { BENCH_LIFECYCLE, BENCH_PHOTO_ATTRIBUTES } from '../support/profiles';
+import { NAIVE_POLL_MS, saveVideo, sleep, type NaiveOptions, type NaiveResult } from './common';
 
 // What the answers look like (only the fields this script reads).
 interface V2<T> {
@@ -58,10 +39,9 @@ interface VideoStatus {
   error: unknown;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export async function naiveLifecycle(o: NaiveOptions): Promise<NaiveResult> {
-  const pollMs = o.pollMs ?? 5000;
+  const pollMs = o.pollMs ?? NAIVE_POLL_MS;
+  const [generatedLook] = BENCH_LIFECYCLE.looks;
   const name = o.name ?? 'Naive';
   const api = axios.create({ baseURL: o.baseUrl, headers: { 'X-Api-Key': o.apiKey }, timeout: 60_000 });
 
@@ -104,10 +84,7 @@ export async function naiveLifecycle(o: NaiveOptions): Promise<NaiveResult> {
   // 5. Generate a new look, then check every 5 s until it is ready.
   const lookGeneration = await api.post<V2<{ generation_id: string }>>('/v2/photo_avatar/look/generate', {
     group_id: groupId,
-    prompt: 'Grey suit',
-    orientation: 'square',
-    pose: 'half_body',
-    style: 'Realistic',
+    ...generatedLook,
   });
   const lookGenerationId = lookGeneration.data.data.generation_id;
   let look = (await api.get<V2<Generation>>(`/v2/photo_avatar/generation/${lookGenerationId}`)).data.data;
@@ -134,14 +111,14 @@ export async function naiveLifecycle(o: NaiveOptions): Promise<NaiveResult> {
   // 6. Render a video with the new look, then check every 5 s until it is done.
   const created = await api.post<V2<{ video_id: string }>>('/v2/video/generate', {
     title: name,
-    dimension: { width: 640, height: 360 },
+    dimension: BENCH_DIMENSION,
     video_inputs: [
       {
         character: { type: 'talking_photo', talking_photo_id: talkingPhotoId },
         voice: {
           type: 'text',
-          voice_id: '1bd001e7e50f421d891986aad5158bc8',
-          input_text: 'A short benchmark script for the photo avatar.',
+          voice_id: BENCH_LIFECYCLE.video.voiceId,
+          input_text: BENCH_LIFECYCLE.video.script,
         },
       },
     ],
@@ -157,50 +134,5 @@ export async function naiveLifecycle(o: NaiveOptions): Promise<NaiveResult> {
   }
 
   // 7. Download the video before its URL expires.
-  const file = await axios.get<ArrayBuffer>(video.video_url ?? '', { responseType: 'arraybuffer' });
-  await mkdir(o.outDir, { recursive: true });
-  const target = path.join(o.outDir, `${videoId}.mp4`);
-  await writeFile(target, Buffer.from(file.data));
-  return { videoId, file: target, bytes: file.data.byteLength };
-}
-
-/** `n` lifecycles one after another. */
-export async function naiveSequential(n: number, o: NaiveOptions): Promise<NaiveResult[]> {
-  const results: NaiveResult[] = [];
-  for (let i = 0; i < n; i++)
-    results.push(await naiveLifecycle({ ...o, name: `${o.name ?? 'Naive'} ${i + 1}` }));
-  return results;
-}
-
-/** `n` lifecycles at once, with Promise.all. */
-export function naiveParallel(n: number, o: NaiveOptions): Promise<NaiveResult[]> {
-  return Promise.all(
-    Array.from({ length: n }, (_, i) => naiveLifecycle({ ...o, name: `${o.name ?? 'Naive'} ${i + 1}` })),
-  );
-}
-
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const opt = (flag: string, fallback: string) => {
-    const i = argv.indexOf(flag);
-    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
-  };
-  const n = Number(opt('--n', '1'));
-  const o: NaiveOptions = {
-    baseUrl: opt('--url', 'http://127.0.0.1:4010'),
-    apiKey: opt('--key', 'sim-api-key'),
-    pollMs: Number(opt('--poll-ms', '5000')),
-    outDir: opt('--out', path.join(os.tmpdir(), 'naive-videos')),
-  };
-  const started = Date.now();
-  const results = argv.includes('--parallel') ? await naiveParallel(n, o) : await naiveSequential(n, o);
-  for (const r of results) console.log(`${r.videoId}\t${r.bytes} bytes\t${r.file}`);
-  console.log(`${n} lifecycle(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+  return saveVideo(video.video_url ?? '', o.outDir, videoId);
 }

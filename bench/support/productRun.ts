@@ -1,8 +1,9 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PipelinesClient } from '../../client/pipelinesClient';
+import type { ApiVersion } from '../../contracts/apiVersion';
 import type { WaitMode } from '../../contracts/events';
 import type { LifecycleInput } from '../../contracts/lifecycle';
-import { HeyGenClient } from '../../heygen/client';
+import { createHeyGenPort } from '../../heygen/select';
 import {
   startSimulator,
   ZERO_DURATIONS,
@@ -26,6 +27,8 @@ export function temporalServerPid(): number | undefined {
 
 export interface ProductStackOptions {
   env: TestWorkflowEnvironment;
+  /** The HeyGen API the workers speak (and the webhook endpoint is registered with) */
+  apiVersion: ApiVersion;
   codePath: string;
   taskQueue: string;
   mode: WaitMode;
@@ -37,6 +40,7 @@ export interface ProductStackOptions {
 
 /** One measured configuration: a fresh simulator (and webhook receiver), fresh worker processes, a fresh queue. */
 export interface ProductStack {
+  apiVersion: ApiVersion;
   sim: RunningSimulator;
   counter: CallCounter;
   workers: BenchWorker[];
@@ -60,12 +64,18 @@ export async function openProductStack(o: ProductStackOptions): Promise<ProductS
         secrets,
         sink: new TemporalJobEventSink(o.env.client, o.taskQueue),
       });
-      const heygen = new HeyGenClient({ apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey });
+      const heygen = createHeyGenPort({
+        apiVersion: o.apiVersion,
+        apiBaseUrl: sim.url,
+        uploadBaseUrl: sim.url,
+        apiKey: sim.apiKey,
+      });
       const { endpoint } = await ensureWebhookEndpoint(heygen, receiver.url);
       if (endpoint.secret) secrets.push(endpoint.secret);
     }
     workers.push(
       ...(await spawnWorkers(o.workers, {
+        apiVersion: o.apiVersion,
         temporalAddress: o.env.address,
         taskQueue: o.taskQueue,
         heygenUrl: sim.url,
@@ -87,6 +97,7 @@ export async function openProductStack(o: ProductStackOptions): Promise<ProductS
   const serverPid = temporalServerPid();
   const rcv = receiver;
   return {
+    apiVersion: o.apiVersion,
     sim,
     counter,
     workers,

@@ -1,3 +1,4 @@
+import { API_CAPABILITIES, type ApiVersion } from '../../contracts/apiVersion';
 import type { WaitMode } from '../../contracts/events';
 import type { LifecycleInput } from '../../contracts/lifecycle';
 import {
@@ -7,6 +8,7 @@ import {
   type PollingPolicy,
 } from '../../contracts/polling';
 import { DEFAULT_DURATIONS, ZERO_DURATIONS, type JobDurations } from '../../simulator';
+import { BENCH_DIMENSION } from './api';
 
 /** Simulated HeyGen job durations plus the product polling cadence that goes with them. */
 export interface DurationProfile {
@@ -38,10 +40,10 @@ export function durationProfile(name: string, scale: number): DurationProfile {
   const d = Object.fromEntries(
     Object.entries(DEFAULT_DURATIONS).map(([k, v]) => [k, Math.round(v * scale)]),
   ) as unknown as JobDurations;
-  const cp = criticalPathMs(d) / 1000;
   const what =
     `photo ${d.photoGenerationMs / 1000} s, look processing ${d.lookProcessingMs / 1000} s, training ${d.trainingMs / 1000} s, ` +
-    `look generation ${d.lookGenerationMs / 1000} s, render ${d.renderMs / 1000} s; simulated critical path ${cp} s per lifecycle`;
+    `look generation ${d.lookGenerationMs / 1000} s, render ${d.renderMs / 1000} s; simulated critical path per lifecycle ` +
+    `${criticalPathMs(d, 'v2') / 1000} s on v2, ${criticalPathMs(d, 'v3') / 1000} s on v3 (no training, no added looks)`;
   const polling = productPolling('poll', { name, durations: d, scale, description: '' });
   const description =
     scale === 1
@@ -52,10 +54,13 @@ export function durationProfile(name: string, scale: number): DurationProfile {
 }
 
 /**
- * Simulated job time a lifecycle cannot avoid: its jobs run one after another (photos, training, with the group's
- * added looks processing alongside it, look generation, the generated looks processing, the render).
+ * Simulated job time a lifecycle cannot avoid: its jobs run one after another. v2: photos, training (with the
+ * group's added looks processing alongside it), look generation, the generated looks processing, the render. v3:
+ * the avatar's look from the prompt (the photo generation's duration), the generated look (the look generation's:
+ * on v3 the look is the job), the render.
  */
-export function criticalPathMs(d: JobDurations): number {
+export function criticalPathMs(d: JobDurations, version: ApiVersion): number {
+  if (!API_CAPABILITIES[version].training) return d.photoGenerationMs + d.lookGenerationMs + d.renderMs;
   return (
     d.photoGenerationMs +
     Math.max(d.lookProcessingMs, d.trainingMs) +
@@ -103,11 +108,15 @@ export const BENCH_LIFECYCLE = {
   video: {
     script: 'A short benchmark script for the photo avatar.',
     voiceId: '1bd001e7e50f421d891986aad5158bc8',
-    dimension: { width: 640, height: 360 },
+    dimension: BENCH_DIMENSION,
   },
 } as const satisfies Omit<LifecycleInput, 'name'>;
 
-/** The benchmark lifecycle: four generated photos (group + three added looks), one generated look, one render. */
+/**
+ * The benchmark lifecycle. v2: four generated photos (group + three added looks), training, one generated look, one
+ * render. v3: the avatar from the prompt (one look), one generated look, one render (the same input: the version
+ * decides the steps).
+ */
 export function benchLifecycleInput(mode: WaitMode, p: DurationProfile, name = 'Bench'): LifecycleInput {
   const polling = productPolling(mode, p);
   return {

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import type { ApiVersion } from '../../contracts/apiVersion';
 import { WORKFLOWS_PATH } from '../../worker/createWorker';
 import type { ChildReady, ChildStats } from './workerChild';
 
@@ -35,6 +36,8 @@ export async function writeWorkflowBundle(
 }
 
 export interface WorkerSettings {
+  /** HEYGEN_API_VERSION of the worker: the version every run it validates speaks */
+  apiVersion: ApiVersion;
   temporalAddress: string;
   taskQueue: string;
   heygenUrl: string;
@@ -62,6 +65,7 @@ export async function spawnWorker(label: string, s: WorkerSettings): Promise<Ben
     TEMPORAL_ADDRESS: s.temporalAddress,
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: s.taskQueue,
+    HEYGEN_API_VERSION: s.apiVersion,
     HEYGEN_API_BASE_URL: s.heygenUrl,
     HEYGEN_UPLOAD_BASE_URL: s.heygenUrl,
     HEYGEN_API_KEY: s.heygenApiKey,
