@@ -200,7 +200,8 @@ describe('simulator: the billing ledger', () => {
     );
 
     const entries = sim.ledger().slice(start);
-    const lookIds: string[] = added.json.data.photo_avatar_list.map((l: { id: string }) => l.id);
+    const lookList: Array<{ id: string }> = added.json.data.photo_avatar_list;
+    const lookIds = lookList.map((l) => l.id);
     expect(entries).toEqual([
       {
         seq: expect.any(Number),
