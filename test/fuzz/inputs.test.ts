@@ -3,61 +3,71 @@ import http from 'node:http';
 import path from 'node:path';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { unsupportedFields, type WorkflowContract } from '../../activities/inputValidation';
 import { RunsService, type RunKind } from '../../api/runs';
 import { startApiServer, type RunningApiServer } from '../../api/server';
 import { PipelinesClient, referenceWorkflowId } from '../../client/pipelinesClient';
+import { API_CAPABILITIES, type ApiVersion } from '../../contracts/apiVersion';
 import { renderBatchInputSchema } from '../../contracts/batch';
-import { lifecycleInputSchema } from '../../contracts/lifecycle';
-import { renderVideoInputSchema } from '../../contracts/render';
-import { describeIssue, InputValidationError } from '../../contracts/validation';
-import { HeyGenClient } from '../../heygen/client';
 import {
+  ORIENTATIONS,
   PHOTO_AGES,
   PHOTO_ETHNICITIES,
   PHOTO_GENDERS,
-  PHOTO_ORIENTATIONS,
-  PHOTO_POSES,
   PHOTO_STYLES,
-  STUDIO_AVATAR_IDS,
-} from '../../simulator/catalogData';
+  POSES,
+  VOICE_EMOTIONS,
+} from '../../contracts/fields';
+import { lifecycleInputSchema } from '../../contracts/lifecycle';
+import { renderVideoInputSchema } from '../../contracts/render';
+import { describeIssue, InputValidationError } from '../../contracts/validation';
+import type { HeyGenPort } from '../../heygen/port';
+import { createHeyGenPort } from '../../heygen/select';
 import { renderPng } from '../../simulator/media/png';
 import {
   fuzzSeed,
   isRecord,
   mutate,
   mutateJsValue,
+  replaceJsonStrings,
+  replaceStrings,
   Rng,
   toRawJson,
   type MutationStep,
   type MutatorOptions,
 } from '../support/fuzz';
 import { FAST_POLLING, lifecycleInput, VOICE_ID } from '../support/inputs';
-import { workflowSuite } from '../support/stack';
+import { testedApiVersions, workflowSuite } from '../support/stack';
+import { STUDIO_AVATAR_ID } from '../support/versions';
 import { send } from '../webhooks/helpers';
 
 /**
- * Input fuzzing of the three workflow inputs (photoAvatarLifecycle, renderVideo, renderBatch) through both edges:
- * the typed PipelinesClient and the HTTP API. Valid inputs are mutated (fields deleted, wrong types, empty, huge
- * and hostile strings, bad numbers, extra and prototype-polluting keys, deep nesting, out-of-enum values, too many
- * items, duplicated JSON keys, odd URLs and paths, non-object and invalid JSON bodies) and every answer is checked:
+ * Input fuzzing of the three workflow inputs (photoAvatarLifecycle, renderVideo, renderBatch), in the product's
+ * API-neutral contract, through both edges: the typed PipelinesClient and the HTTP API. Valid inputs are mutated
+ * (fields deleted, wrong types, empty, huge and hostile strings, bad numbers, extra and prototype-polluting keys,
+ * deep nesting, out-of-enum values, too many items, duplicated JSON keys, odd URLs and paths, non-object and
+ * invalid JSON bodies) and every answer is checked:
  *
  * - phase 1: every case goes to a task queue no worker polls. A refusal must name the field (the same field the
  *   contract's own first issue names), start no workflow, and the simulator must see no call at all; an
- *   acceptance must be an input the contract accepts. No 500s, no prototype pollution.
- * - phase 2: a bounded, diverse sample of accepted cases is started again on the worker's queue and run against
- *   the simulator (zero job durations). Each must complete correctly or fail with a HeyGen-side business failure
- *   (an id HeyGen does not know, a missing local file...); the simulator must never answer a validation error
- *   caused by data the product should have refused.
+ *   acceptance must be an input the contract accepts. No 500s, no prototype pollution. The edges know no HeyGen
+ *   version: phase 1 is the same whichever the workers speak.
+ * - phase 2: a bounded, diverse sample of accepted cases is started again, each on a worker of one of the tested
+ *   HeyGen API versions (HEYGEN_TEST_API_VERSIONS; all workers share one simulator), and run (zero job durations).
+ *   A field that version cannot honour (the adapter's own `unsupported` check) must fail the run as InvalidInput
+ *   naming the field, with no HeyGen request for the run. Any other run must complete correctly (HeyGen asked for
+ *   exactly the ids, texts, URLs and numbers given) or fail with a HeyGen-side business failure (an id HeyGen does
+ *   not know, a missing local file...); the simulator must never answer an error no run accounts for.
  *
  * Product bugs the fuzzer found are listed in KNOWN_BUGS (all fixed: hitting one fails the test; FUZZ_STRICT=0 only
  * reports them) and pinned by the regression cases at the end.
  *
  * Reproduce a run with FUZZ_SEED=<seed printed below> npx jest test/fuzz. FUZZ_CASES (per kind and channel,
- * default 300) and FUZZ_EXEC (runs executed, default 20) size it.
+ * default 300) and FUZZ_EXEC (runs executed in all, default 24) size it.
  */
 
 const CASES_PER_KIND = Number(process.env.FUZZ_CASES ?? 300);
-const EXEC_CAP = Number(process.env.FUZZ_EXEC ?? 20);
+const EXEC_CAP = Number(process.env.FUZZ_EXEC ?? 24);
 const EXEC_QUOTA: Record<RunKind, number> = {
   lifecycle: Math.round(EXEC_CAP * 0.3),
   render: Math.round(EXEC_CAP * 0.45),
@@ -67,8 +77,8 @@ const STRICT = process.env.FUZZ_STRICT !== '0';
 const CONCURRENCY = 8;
 const EXEC_CONCURRENCY = 4;
 const EXEC_DEADLINE_MS = 45_000;
-/** Largest video (width × height × seconds) a sampled run may ask the simulator to encode */
-const EXEC_PIXEL_SECONDS = 2_000_000;
+/** Largest video (width × height × seconds) a sampled run may ask the simulator to encode (1080p for 4 s) */
+const EXEC_PIXEL_SECONDS = 8_300_000;
 const TOKEN = 'fuzz-token-0123456789abcdef';
 const MAX_BODY = 4 * 1024 * 1024;
 /** Temporal's default limit on a workflow's input payload (blob size) */
@@ -76,6 +86,7 @@ const TEMPORAL_BLOB_LIMIT = 2 * 1024 * 1024;
 /** Generated cases above this many bytes are generated again */
 const MAX_CASE_BYTES = 4_500_000;
 const KINDS: readonly RunKind[] = ['lifecycle', 'render', 'batch'];
+const VERSIONS = testedApiVersions();
 const ROUTES: Record<RunKind, string> = {
   lifecycle: '/v1/lifecycles',
   render: '/v1/renders',
@@ -86,26 +97,32 @@ const SCHEMAS: Record<RunKind, z.ZodType> = {
   render: renderVideoInputSchema,
   batch: renderBatchInputSchema,
 };
+const CONTRACTS: Record<RunKind, WorkflowContract> = {
+  lifecycle: 'lifecycle',
+  render: 'render',
+  batch: 'batch',
+};
 /** The HTTP API's request envelope (api/server.ts), the oracle for body-level refusals. */
 const envelopeSchema = z
   .object({ reference: z.string().trim().min(1).max(200).optional(), input: z.unknown() })
   .strict();
 
-const STUDIO = [...STUDIO_AVATAR_IDS][0]!;
+const STUDIO = STUDIO_AVATAR_ID;
 const MUTATOR: MutatorOptions = {
   vocabulary: [
     ...PHOTO_AGES,
     ...PHOTO_GENDERS,
     ...PHOTO_ETHNICITIES,
-    ...PHOTO_ORIENTATIONS,
-    ...PHOTO_POSES,
+    ...ORIENTATIONS,
+    ...POSES,
     ...PHOTO_STYLES,
-    ...['poll', 'webhook', 'text', 'audio', 'silence', 'avatar', 'talking_photo', 'color', 'image', 'video'],
-    ...['normal', 'circle', 'closeUp', 'fit_to_scene', 'freeze', 'loop', 'once', 'Excited', 'Friendly'],
+    ...VOICE_EMOTIONS,
+    ...['poll', 'webhook', 'text', 'audio', 'silence', 'avatar', 'look', 'color', 'image', 'video'],
+    ...['normal', 'circle', 'closeUp', 'fit_to_scene', 'freeze', 'loop', 'once', 'talking_photo'],
     ...['portrait', 'landscape', 'cover', 'contain', VOICE_ID, STUDIO, '#FFFFFF'],
   ],
-  urlKeys: /url|audio/i,
-  pathKeys: /photo_file|fileName|^0$/,
+  urlKeys: /url/i,
+  pathKeys: /photoFile|fileName|^0$/,
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -113,11 +130,11 @@ const MUTATOR: MutatorOptions = {
 
 const KNOWN_BUGS = {
   'non-http-url':
-    'z.url() accepts ftp:, mailto:, javascript:, file: ... URLs (backgrounds, audio_url, input_audio): HeyGen ' +
-    'refuses them with 400175 "must be an http(s) URL" after the run has started',
+    'z.url() accepted ftp:, mailto:, javascript:, file: ... media URLs (backgrounds, audio): HeyGen refuses ' +
+    'them with "must be an http(s) URL" after the run has started',
   'webm-text-and-audio-without-voice':
-    'webm with input_text and input_audio but no voice_id passes the contract; HeyGen answers 40001 ' +
-    '"Missing required parameter: voice_id"',
+    'a WebM with both a script and an audio file but no voice passed the contract (v2 shape); HeyGen answers ' +
+    '"Missing required parameter: voice_id". The neutral speech is one of text, audio or silence.',
   'batch-internal-fields':
     'renderBatch accepts caller-set next/outcomes: items are skipped silently, outcomes can be forged, and ' +
     'non-object outcomes make the workflow task fail forever',
@@ -129,64 +146,72 @@ type KnownBug = keyof typeof KNOWN_BUGS;
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const suite = workflowSuite();
+// One simulator for every version (v2 and v3 share its account); each version's worker is started below.
+const suite = workflowSuite({}, { startWorker: false });
 const seed = fuzzSeed();
 
 interface Fixtures {
+  /** A photo HeyGen holds, as the version names it (v2 image key, v3 asset id) */
   imageKey: string;
+  /** A photo-avatar look */
   lookId: string;
 }
 
-/** Valid inputs of every kind, covering each variant of the contracts. */
+/** What cases name fixtures by: each version's real ids replace them when a case runs on it. */
+const PLACEHOLDERS: Fixtures = { imageKey: 'fuzz-fixture-image-key', lookId: 'fuzz-fixture-look-id' };
+
+/** Valid inputs of every kind, covering each variant of the contract (some use fields only one API honours). */
 function bases(f: Fixtures): Record<RunKind, Array<{ name: string; input: unknown }>> {
-  const v2 = {
+  const text = (t: string) => ({ type: 'text', text: t, voiceId: VOICE_ID });
+  const studio = { type: 'avatar', avatarId: STUDIO };
+  const scene = {
     video: {
-      video_inputs: [
+      scenes: [
         {
-          character: { type: 'avatar', avatar_id: STUDIO },
-          voice: { type: 'text', voice_id: VOICE_ID, input_text: 'Hello from the fuzzer.' },
-          background: { type: 'color', value: '#112233' },
+          character: studio,
+          speech: text('Hello from the fuzzer.'),
+          background: { type: 'color', color: '#112233' },
         },
       ],
-      title: 'Fuzz v2',
-      test: true,
-      dimension: { width: 320, height: 240 },
+      title: 'Fuzz scenes',
+      dimension: { width: 1280, height: 720 },
     },
     polling: FAST_POLLING,
   };
-  const talkingPhoto = {
+  const look = {
     video: {
-      video_inputs: [
+      scenes: [
         {
-          character: { type: 'talking_photo', talking_photo_id: f.lookId },
-          voice: { type: 'silence', duration: 2 },
+          character: { type: 'look', lookId: f.lookId },
+          speech: text('A look speaks.'),
           background: { type: 'image', url: 'https://example.com/bg.png' },
         },
       ],
       caption: true,
+      dimension: { width: 720, height: 720 },
+    },
+    polling: FAST_POLLING,
+    fileName: 'look.mp4',
+  };
+  const silentLook = {
+    video: {
+      scenes: [{ character: { type: 'look', lookId: f.lookId }, speech: { type: 'silence', seconds: 2 } }],
       dimension: { width: 256, height: 256 },
     },
     polling: FAST_POLLING,
-    fileName: 'talking.mp4',
   };
+  /** v2's options: styles, voice settings, audio, video background, test mode, any even size */
   const twoScenes = {
     video: {
-      video_inputs: [
+      scenes: [
         {
-          character: { type: 'avatar', avatar_id: STUDIO, avatar_style: 'closeUp' },
-          voice: {
-            type: 'text',
-            voice_id: VOICE_ID,
-            input_text: 'Scene one.',
-            speed: 1.1,
-            pitch: 5,
-            emotion: 'Friendly',
-          },
+          character: { ...studio, style: 'closeUp' },
+          speech: { ...text('Scene one.'), speed: 1.1, pitch: 5, emotion: 'Friendly' },
         },
         {
-          character: { type: 'avatar', avatar_id: STUDIO, avatar_style: 'circle' },
-          voice: { type: 'audio', audio_url: 'https://example.com/voice.mp3' },
-          background: { type: 'video', url: 'https://example.com/bg.mp4', play_style: 'loop' },
+          character: { ...studio, style: 'circle' },
+          speech: { type: 'audio', url: 'https://example.com/voice.mp3' },
+          background: { type: 'video', url: 'https://example.com/bg.mp4', playStyle: 'loop' },
         },
       ],
       test: true,
@@ -197,51 +222,68 @@ function bases(f: Fixtures): Record<RunKind, Array<{ name: string; input: unknow
   };
   const avatarIvKey = {
     avatarIv: {
-      image_key: f.imageKey,
-      video_title: 'Fuzz IV',
-      script: 'A photo speaks.',
-      voice_id: VOICE_ID,
-      video_orientation: 'square',
+      imageKey: f.imageKey,
+      title: 'Fuzz IV',
+      speech: text('A photo speaks.'),
+      orientation: 'square',
       fit: 'cover',
     },
     polling: FAST_POLLING,
   };
   const avatarIvFile = {
     avatarIv: {
-      photo_file: 'face.png',
-      video_title: 'Fuzz IV file',
-      script: 'Uploaded first.',
-      voice_id: VOICE_ID,
-      video_orientation: 'square',
-      custom_motion_prompt: 'Nods.',
+      photoFile: 'face.png',
+      title: 'Fuzz IV file',
+      speech: text('Uploaded first.'),
+      orientation: 'landscape',
+      motionPrompt: 'Nods.',
     },
     polling: FAST_POLLING,
   };
   const webmText = {
     webm: {
-      avatar_pose_id: STUDIO,
-      avatar_style: 'normal',
-      input_text: 'Transparent.',
-      voice_id: VOICE_ID,
-      dimension: { width: 320, height: 240 },
+      avatarId: STUDIO,
+      avatarStyle: 'normal',
+      speech: text('Transparent.'),
+      dimension: { width: 1280, height: 720 },
     },
     polling: FAST_POLLING,
   };
   const webmAudio = {
     webm: {
-      avatar_pose_id: STUDIO,
-      input_audio: 'https://example.com/voice.mp3',
-      dimension: { width: 256, height: 144 },
+      avatarId: STUDIO,
+      speech: { type: 'audio', url: 'https://example.com/voice.mp3' },
+      dimension: { width: 720, height: 1280 },
     },
     polling: FAST_POLLING,
     fileName: 'overlay.webm',
   };
+  const neutralVideo = {
+    script: 'Works on both.',
+    voiceId: VOICE_ID,
+    dimension: { width: 1280, height: 720 },
+  };
   return {
     lifecycle: [
+      // v2's test mode and free size: a v3 worker refuses them by name.
       { name: 'generate', input: lifecycleInput() },
       {
+        name: 'prompt',
+        input: lifecycleInput({
+          name: 'Prompted',
+          photo: { prompt: 'A friendly presenter in a navy blazer, soft studio light' },
+          looks: [{ prompt: 'Blue suit' }],
+          video: { ...neutralVideo, title: 'From a prompt' },
+        }),
+      },
+      {
         name: 'imageKeys',
-        input: lifecycleInput({ name: 'Keys', photo: { imageKeys: [f.imageKey, f.imageKey] }, looks: [] }),
+        input: lifecycleInput({
+          name: 'Keys',
+          photo: { imageKeys: [f.imageKey, f.imageKey] },
+          looks: [],
+          video: neutralVideo,
+        }),
       },
       {
         name: 'files',
@@ -253,7 +295,7 @@ function bases(f: Fixtures): Record<RunKind, Array<{ name: string; input: unknow
             script: 'From a file.',
             voiceId: VOICE_ID,
             caption: true,
-            dimension: { width: 256, height: 256 },
+            dimension: { width: 720, height: 720 },
             background: { type: 'image', url: 'https://example.com/bg.png' },
           },
         }),
@@ -272,14 +314,15 @@ function bases(f: Fixtures): Record<RunKind, Array<{ name: string; input: unknow
             voiceId: VOICE_ID,
             test: true,
             dimension: { width: 128, height: 4096 },
-            background: { type: 'video', url: 'https://example.com/bg.mp4', play_style: 'once' },
+            background: { type: 'video', url: 'https://example.com/bg.mp4', playStyle: 'once' },
           },
         }),
       },
     ],
     render: [
-      { name: 'v2', input: v2 },
-      { name: 'talkingPhoto', input: talkingPhoto },
+      { name: 'scene', input: scene },
+      { name: 'look', input: look },
+      { name: 'silentLook', input: silentLook },
       { name: 'twoScenes', input: twoScenes },
       { name: 'avatarIvKey', input: avatarIvKey },
       { name: 'avatarIvFile', input: avatarIvFile },
@@ -287,11 +330,11 @@ function bases(f: Fixtures): Record<RunKind, Array<{ name: string; input: unknow
       { name: 'webmAudio', input: webmAudio },
     ],
     batch: [
-      { name: 'one', input: { items: [{ ref: 'row-1', render: v2 }] } },
+      { name: 'one', input: { items: [{ ref: 'row-1', render: scene }] } },
       {
         name: 'continueAsNew',
         input: {
-          items: [{ render: talkingPhoto }, { ref: 'row-2', render: webmText }],
+          items: [{ render: look }, { ref: 'row-2', render: webmText }],
           maxParallel: 2,
           itemsPerRun: 1,
         },
@@ -300,6 +343,13 @@ function bases(f: Fixtures): Record<RunKind, Array<{ name: string; input: unknow
     ],
   };
 }
+
+/** Placeholder → the version's real id. */
+const fixtureMap = (f: Fixtures) =>
+  new Map<string, string>([
+    [PLACEHOLDERS.imageKey, f.imageKey],
+    [PLACEHOLDERS.lookId, f.lookId],
+  ]);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Cases
@@ -582,10 +632,15 @@ type Classification = { legit: string } | { known: KnownBug } | { violation: str
 /** Why an accepted run failed: HeyGen-side business failures are legitimate, anything else is not. */
 function classifyFailure(f: Failure): Classification {
   if (/must be an http\(s\) URL/.test(f.message)) return { known: 'non-http-url' };
-  if (/generateWebm: Missing required parameter: voice_id/.test(f.message)) {
+  if (/Missing required parameter: voice_id/.test(f.message)) {
     return { known: 'webm-text-and-audio-without-voice' };
   }
-  if (f.type === 'HeyGenInvalidRequest' && /\[HTTP 400\]/.test(f.message) && /not found/.test(f.message)) {
+  // v2 answers 400 for an id it does not know, v3 400 (voices, assets) or 404 (avatars, looks).
+  if (
+    (f.type === 'HeyGenInvalidRequest' || f.type === 'HeyGenNotFound') &&
+    /\[HTTP 40[04]\]/.test(f.message) &&
+    /not found/i.test(f.message)
+  ) {
     return { legit: 'unknown-reference' };
   }
   if (f.type === 'FileError') return { legit: 'local-file' };
@@ -594,6 +649,9 @@ function classifyFailure(f: Failure): Classification {
   if (f.type === 'HeyGenJobFailed' && String(f.code) === '40119') return { legit: 'plan-limit' };
   return { violation: `${f.type}: ${f.message}` };
 }
+
+/** HeyGen errors a failure reports (the HTTP status in its message), to match against the simulator's answers. */
+const reportedHttpError = (f: Failure) => /\[HTTP (400|404)\]/.exec(f.message)?.[1];
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>) {
   let next = 0;
@@ -616,6 +674,11 @@ function start(client: PipelinesClient, kind: RunKind, value: unknown, workflowI
   return client.startBatch(value as never, opts);
 }
 
+/** The first field of a valid input the version cannot honour (the worker refuses it before any HeyGen call). */
+function refusedField(port: HeyGenPort, kind: RunKind, data: unknown): string | undefined {
+  return unsupportedFields(port, CONTRACTS[kind], data)[0]?.field;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 /** What a run found: violations fail the test; known bugs are reported; counts make the summary. */
@@ -630,7 +693,11 @@ class Findings {
     completed: 0,
     batchItems: 0,
     legit: new Map<string, number>(),
-    http400: 0,
+    /** Runs refused by their worker for a field its API version cannot honour, by version */
+    unsupported: new Map<ApiVersion, number>(),
+    /** HeyGen errors the failed runs report, by HTTP status */
+    httpErrors: new Map<string, number>(),
+    perVersion: new Map<ApiVersion, number>(),
     durations: [] as Array<{ ms: number; label: string }>,
   };
 
@@ -663,7 +730,8 @@ class Findings {
 
   /** A failed run (or batch item) of an accepted input: legitimate, a known bug, or a violation. */
   judge(c: Case, f: Failure, where: string): void {
-    if (/\[HTTP 400\]/.test(f.message)) this.exec.http400 += 1;
+    const status = reportedHttpError(f);
+    if (status) this.exec.httpErrors.set(status, (this.exec.httpErrors.get(status) ?? 0) + 1);
     const verdict = classifyFailure(f);
     if ('legit' in verdict) this.exec.legit.set(verdict.legit, (this.exec.legit.get(verdict.legit) ?? 0) + 1);
     else if ('known' in verdict) this.note(verdict.known, c, `${where}: ${f.message}`);
@@ -680,7 +748,12 @@ class Findings {
     return { refused, accepted };
   }
 
-  summary(header: string, sample: Record<RunKind, number>, simCalls: number, sim400: number): string {
+  summary(
+    header: string,
+    sample: Record<RunKind, number>,
+    simCalls: number,
+    simErrors: Record<string, number>,
+  ): string {
     const table = [...this.stats.entries()].map(([k, s]) => `  ${k}: ${JSON.stringify(s)}`).join('\n');
     const bugs = [...this.known.entries()].map(
       ([bug, list]) =>
@@ -690,9 +763,12 @@ class Findings {
       header,
       table,
       `  HTTP statuses: ${JSON.stringify(Object.fromEntries(this.httpStatuses))}`,
-      `  executed ${this.exec.runs} accepted inputs ${JSON.stringify(sample)}: ${this.exec.completed} completed ` +
-        `correctly (${this.exec.batchItems} batch items); legitimate HeyGen-side failures ` +
-        `${JSON.stringify(Object.fromEntries(this.exec.legit))}; simulator calls ${simCalls}, 400s ${sim400}`,
+      `  executed ${this.exec.runs} accepted inputs ${JSON.stringify(sample)} on HeyGen API ` +
+        `${JSON.stringify(Object.fromEntries(this.exec.perVersion))}: ${this.exec.completed} completed correctly ` +
+        `(${this.exec.batchItems} batch items); refused by the worker for a field its API cannot honour ` +
+        `${JSON.stringify(Object.fromEntries(this.exec.unsupported))}; legitimate HeyGen-side failures ` +
+        `${JSON.stringify(Object.fromEntries(this.exec.legit))}; simulator calls ${simCalls}, errors ` +
+        JSON.stringify(simErrors),
       `  slowest runs: ${[...this.exec.durations]
         .sort((a, b) => b.ms - a.ms)
         .slice(0, 3)
@@ -703,39 +779,65 @@ class Findings {
   }
 }
 
+/** One worker per tested API version on the shared simulator, with its client, HTTP API, port and fixtures. */
+interface Executor {
+  version: ApiVersion;
+  client: PipelinesClient;
+  api: RunningApiServer;
+  port: HeyGenPort;
+  fixtures: Fixtures;
+  replacements: ReadonlyMap<string, string>;
+}
+
 describe('input fuzzing', () => {
-  let fixtures: Fixtures;
   let parked: PipelinesClient;
   let parkedQueue: string;
   let parkedApi: RunningApiServer;
-  let execApi: RunningApiServer;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY + EXEC_CONCURRENCY });
+  const executors = {} as Record<ApiVersion, Executor>;
+  /**
+   * Phase 1's keep-alive sockets. Phase 2 and the final checks open a connection per request instead: their
+   * requests are minutes apart on some servers, and a socket the server closed as idle would reset when reused.
+   */
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
   beforeAll(async () => {
     const { stack, env } = suite;
     console.log(`input fuzz seed: ${seed} (rerun with FUZZ_SEED=${seed} npx jest test/fuzz)`);
-    const heygen = new HeyGenClient(stack.config.heygen);
-    const asset = await heygen.uploadAsset(renderPng({ width: 64, height: 64, seed: 'fuzz' }), 'image/png');
-    const look = await heygen.createAvatarGroup({ name: 'fuzz fixtures', image_key: asset.image_key! });
-    fixtures = { imageKey: asset.image_key!, lookId: look.id };
     await writeFile(
       path.join(stack.outputDir, 'face.png'),
       renderPng({ width: 64, height: 64, seed: 'face' }),
     );
+    const tokens = [{ name: 'fuzz', token: TOKEN }];
+    for (const version of VERSIONS) {
+      const heygen = { ...stack.config.heygen, apiVersion: version };
+      const port = createHeyGenPort(heygen);
+      // A photo as this version names it, and a look made from it.
+      const asset = await port.uploadAsset(renderPng({ width: 64, height: 64, seed: 'fuzz' }), 'image/png');
+      const imageKey = asset.photoRef ?? asset.assetId;
+      const { lookId } = await port.createAvatar({
+        name: `fuzz fixtures ${version}`,
+        source: 'photo',
+        photo: imageKey,
+      });
+      const taskQueue = `${stack.config.temporal.taskQueue}-${version}`;
+      await stack.startWorker({ temporal: { ...stack.config.temporal, taskQueue }, heygen });
+      const client = new PipelinesClient(env.client, taskQueue);
+      const api = await startApiServer({ runs: new RunsService(client), tokens, maxBodyBytes: MAX_BODY });
+      const fixtures = { imageKey, lookId };
+      executors[version] = { version, client, api, port, fixtures, replacements: fixtureMap(fixtures) };
+    }
     // No worker polls this queue: accepted inputs start a workflow that never runs, hence never calls HeyGen.
     parkedQueue = `fuzz-parked-${seed}`;
     parked = new PipelinesClient(env.client, parkedQueue);
-    const tokens = [{ name: 'fuzz', token: TOKEN }];
     parkedApi = await startApiServer({ runs: new RunsService(parked), tokens, maxBodyBytes: MAX_BODY });
-    execApi = await startApiServer({ runs: new RunsService(stack.client), tokens, maxBodyBytes: MAX_BODY });
   });
   afterAll(async () => {
     agent.destroy();
     await parkedApi?.close();
-    await execApi?.close();
+    for (const { api } of Object.values(executors)) await api.close();
   });
 
-  const post = (api: RunningApiServer, kind: RunKind, body: Buffer, key?: string) =>
+  const post = (api: RunningApiServer, kind: RunKind, body: Buffer, key?: string, keepAlive = true) =>
     send(`${api.url}${ROUTES[kind]}`, {
       method: 'POST',
       headers: {
@@ -745,7 +847,7 @@ describe('input fuzzing', () => {
       },
       body,
       // Over the limit the API answers 413 and destroys the connection: keep such requests off the shared sockets.
-      agent: body.length > MAX_BODY ? false : agent,
+      agent: body.length > MAX_BODY || !keepAlive ? false : agent,
     });
 
   async function notStarted(workflowId: string): Promise<boolean> {
@@ -859,11 +961,16 @@ describe('input fuzzing', () => {
     }
   }
 
-  /** Up to EXEC_QUOTA per kind, mutated cases first, one per mutation signature (kind, base, ops and paths). */
-  function chooseSample(rng: Rng, accepted: Findings['accepted']): Findings['accepted'] {
+  type Sampled = Findings['accepted'][number] & { version: ApiVersion };
+
+  /**
+   * Up to EXEC_QUOTA per kind, mutated cases first, one per mutation signature (kind, base, ops and paths), each
+   * kind's cases spread over the tested API versions in turn.
+   */
+  function chooseSample(rng: Rng, accepted: Findings['accepted']): Sampled[] {
     const candidates = rng.shuffle(accepted.filter(({ c, data }) => executable(c, data)));
     candidates.sort((a, b) => Number(b.c.mutated) - Number(a.c.mutated));
-    const chosen: Findings['accepted'] = [];
+    const chosen: Sampled[] = [];
     const signatures = new Set<string>();
     const perKind: Record<RunKind, number> = { lifecycle: 0, render: 0, batch: 0 };
     for (const candidate of candidates) {
@@ -871,45 +978,76 @@ describe('input fuzzing', () => {
       const signature = `${c.kind}|${c.base}|${c.steps.map((s) => s.replace(/\.\d+/g, '.#')).join(',')}`;
       if (signatures.has(signature) || perKind[c.kind] >= EXEC_QUOTA[c.kind]) continue;
       signatures.add(signature);
+      const version = VERSIONS[perKind[c.kind] % VERSIONS.length]!;
       perKind[c.kind] += 1;
-      chosen.push(candidate);
+      chosen.push({ ...candidate, version });
     }
     return chosen;
   }
 
-  /** Phase 2: starts an accepted case for real (same channel) and judges how it ends. */
-  async function execute(c: Case, data: unknown, found: Findings): Promise<void> {
+  /** Requests the simulator logged that name the run (names, callback ids and titles carry the workflow id). */
+  const requestsFor = (workflowId: string) =>
+    suite.stack.sim.log().filter((e) => JSON.stringify(e.body ?? null).includes(workflowId));
+
+  /**
+   * Phase 2: starts an accepted case for real (same channel) on a worker of `version`, with that version's
+   * fixtures, and judges how it ends.
+   */
+  async function execute(c: Case, accepted: unknown, version: ApiVersion, found: Findings): Promise<void> {
+    const ex = executors[version];
+    const data = replaceStrings(accepted, ex.replacements);
+    if (!SCHEMAS[c.kind].safeParse(data).success) return; // a fixture id made it invalid: not this case's point
     found.exec.runs += 1;
+    found.exec.perVersion.set(version, (found.exec.perVersion.get(version) ?? 0) + 1);
     const t0 = Date.now();
     let workflowId: string;
     if (c.channel === 'client') {
       try {
-        workflowId = (await start(suite.stack.client, c.kind, c.value)).workflowId;
+        workflowId = (await start(ex.client, c.kind, replaceStrings(c.value, ex.replacements))).workflowId;
       } catch (err) {
-        found.violate(c, `exec start threw ${String(err)}`);
+        found.violate(c, `exec start (${version}) threw ${String(err)}`);
         return;
       }
     } else {
-      const body = Buffer.concat([Buffer.from('{"input":'), c.inputBytes!, Buffer.from('}')]);
-      const res = await post(execApi, c.kind, body, `${c.key!}-exec`);
+      const input = replaceJsonStrings(c.inputBytes!, ex.replacements);
+      const body = Buffer.concat([Buffer.from('{"input":'), input, Buffer.from('}')]);
+      const res = await post(ex.api, c.kind, body, `${c.key!}-exec-${version}`, false);
       if (res.status !== 201) {
-        found.violate(c, `exec start answered ${res.status} ${res.text.slice(0, 200)}`);
+        found.violate(c, `exec start (${version}) answered ${res.status} ${res.text.slice(0, 200)}`);
         return;
       }
       workflowId = (res.json as { workflowId: string }).workflowId;
     }
-    const outcome = await waitForRun(c.channel, workflowId);
+    const outcome = await waitForRun(c.channel, workflowId, ex);
+    const where = `run ${workflowId} (HeyGen API ${version})`;
     found.exec.durations.push({ ms: Date.now() - t0, label: `${c.id} [${c.base}; ${c.steps.join(', ')}]` });
+    const refused = refusedField(ex.port, c.kind, data);
     if (outcome === 'stuck') {
-      found.violate(c, `run ${workflowId} did not end within ${EXEC_DEADLINE_MS} ms (terminated)`);
+      found.violate(c, `${where} did not end within ${EXEC_DEADLINE_MS} ms (terminated)`);
+    } else if (refused !== undefined) {
+      // The worker must refuse what its API cannot honour, by name, before asking HeyGen anything.
+      const f = 'failure' in outcome ? outcome.failure : undefined;
+      if (f?.type !== 'InvalidInput' || !f.message.includes(refused)) {
+        found.violate(
+          c,
+          `${where}: ${refused} cannot be honoured, yet the run ${f ? `failed: ${f.type}: ${f.message}` : 'completed'}`,
+        );
+      } else if (requestsFor(workflowId).length > 0) {
+        found.violate(
+          c,
+          `${where} refused ${refused}, yet HeyGen got ${requestsFor(workflowId)
+            .map((e) => e.path)
+            .join(', ')}`,
+        );
+      } else found.exec.unsupported.set(version, (found.exec.unsupported.get(version) ?? 0) + 1);
     } else if ('failure' in outcome) {
-      found.judge(c, outcome.failure, `run ${workflowId}`);
+      found.judge(c, outcome.failure, where);
     } else {
-      const problems = await checkResult(c.kind, data, workflowId, outcome.result, (item, f) => {
+      const problems = await checkResult(c.kind, data, workflowId, outcome.result, version, (item, f) => {
         found.exec.batchItems += 1;
-        if (f) found.judge(c, f, `batch item ${item}`);
+        if (f) found.judge(c, f, `${where} batch item ${item}`);
       });
-      for (const p of problems) found.violate(c, p);
+      for (const p of problems) found.violate(c, `${where}: ${p}`);
       if (problems.length === 0) found.exec.completed += 1;
     }
   }
@@ -922,8 +1060,8 @@ describe('input fuzzing', () => {
     const found = new Findings();
     const cases: Case[] = [];
     for (const kind of KINDS) {
-      for (let i = 0; i < CASES_PER_KIND; i += 1) cases.push(makeClientCase(rng, kind, i, fixtures));
-      for (let i = 0; i < CASES_PER_KIND; i += 1) cases.push(makeHttpCase(rng, kind, i, fixtures));
+      for (let i = 0; i < CASES_PER_KIND; i += 1) cases.push(makeClientCase(rng, kind, i, PLACEHOLDERS));
+      for (let i = 0; i < CASES_PER_KIND; i += 1) cases.push(makeHttpCase(rng, kind, i, PLACEHOLDERS));
     }
 
     // ---- phase 1: every case against a queue no worker polls
@@ -959,24 +1097,33 @@ describe('input fuzzing', () => {
 
     // ---- phase 2: a diverse, bounded sample of the accepted inputs runs for real
     const sample = chooseSample(rng, found.accepted);
-    await pool(sample, EXEC_CONCURRENCY, ({ c, data }) => execute(c, data, found));
-    // The simulator answered no error but the 400s of the failures judged above (one refused create each).
+    await pool(sample, EXEC_CONCURRENCY, ({ c, data, version }) => execute(c, data, version, found));
+    // The simulator answered no error but the 400s and 404s of the failures judged above (one refused create
+    // each): nothing the product should have refused reached HeyGen unnoticed.
     const log = stack.sim.log();
-    for (const e of log.filter((x) => x.status === 0 || (x.status >= 400 && x.status !== 400))) {
+    const accounted = new Set(['400', '404']);
+    for (const e of log.filter(
+      (x) => x.status === 0 || (x.status >= 400 && !accounted.has(String(x.status))),
+    )) {
       found.violate(undefined, `simulator answered ${e.status} to ${e.method} ${e.path}`);
     }
-    const sim400 = log.filter((e) => e.status === 400);
-    if (sim400.length !== found.exec.http400) {
-      found.violate(
-        undefined,
-        `simulator answered 400 ${sim400.length} times, runs report ${found.exec.http400}: ` +
-          sim400.map((e) => `${e.path} ${JSON.stringify(e.body).slice(0, 200)}`).join(' | '),
-      );
+    const simErrors: Record<string, number> = {};
+    for (const status of accounted) {
+      const answered = log.filter((e) => String(e.status) === status);
+      simErrors[status] = answered.length;
+      const reported = found.exec.httpErrors.get(status) ?? 0;
+      if (answered.length !== reported) {
+        found.violate(
+          undefined,
+          `simulator answered ${status} ${answered.length} times, runs report ${reported}: ` +
+            answered.map((e) => `${e.path} ${JSON.stringify(e.body).slice(0, 200)}`).join(' | '),
+        );
+      }
     }
 
     // ---- the process is intact, nothing polluted Object.prototype
-    for (const api of [parkedApi, execApi]) {
-      const health = await send(`${api.url}/healthz`, { method: 'GET', agent });
+    for (const api of [parkedApi, ...Object.values(executors).map((e) => e.api)]) {
+      const health = await send(`${api.url}/healthz`, { method: 'GET', agent: false });
       if (health.status !== 200) found.violate(undefined, `${api.url} /healthz answered ${health.status}`);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -989,7 +1136,7 @@ describe('input fuzzing', () => {
         `input fuzz (seed ${seed}): ${cases.length} cases in ${Date.now() - started} ms (phase 1 ${phase1Ms} ms)`,
         perKind,
         log.length,
-        sim400.length,
+        simErrors,
       ),
     );
     const { violations } = found;
@@ -1036,15 +1183,15 @@ describe('input fuzzing', () => {
 
   type RunOutcome = 'stuck' | { result: unknown } | { failure: Failure };
 
-  async function waitForRun(channel: Channel, workflowId: string): Promise<RunOutcome> {
+  async function waitForRun(channel: Channel, workflowId: string, ex: Executor): Promise<RunOutcome> {
     const deadline = Date.now() + EXEC_DEADLINE_MS;
     const handle = suite.env.client.workflow.getHandle(workflowId);
     if (channel === 'http') {
       for (;;) {
-        const res = await send(`${execApi.url}/v1/runs/${encodeURIComponent(workflowId)}/result`, {
+        const res = await send(`${ex.api.url}/v1/runs/${encodeURIComponent(workflowId)}/result`, {
           method: 'GET',
           headers: { authorization: `Bearer ${TOKEN}` },
-          agent,
+          agent: false,
         });
         if (res.status === 200) {
           const view = res.json as { status: string; result?: unknown; failure?: Failure };
@@ -1075,18 +1222,28 @@ describe('input fuzzing', () => {
     return 'stuck';
   }
 
-  /** A completed run's result is whole, its files exist, and HeyGen was asked for exactly what was given. */
+  /**
+   * A completed run's result is whole and names its kind and API version, its files exist, and HeyGen was asked
+   * for exactly what was given: every id, text, URL, colour and number of the input is in the render request the
+   * simulator logged for the run (found by its callback id, which v2 echoes for scene videos only).
+   */
   async function checkResult(
     kind: RunKind,
     data: unknown,
     workflowId: string,
     result: unknown,
+    version: ApiVersion,
     item: (index: number, failure?: Failure) => void,
   ): Promise<string[]> {
     const problems: string[] = [];
     const log = suite.stack.sim.log();
-    const videoFile = async (r: unknown, where: string) => {
-      const v = r as { sha256?: string; videoPath?: string; bytes?: number } | undefined;
+    const videoFile = async (r: unknown, where: string, expectedKind?: string) => {
+      const v = r as
+        | { sha256?: string; videoPath?: string; bytes?: number; kind?: string; apiVersion?: string }
+        | undefined;
+      if (v?.apiVersion !== version) problems.push(`${where}: apiVersion ${v?.apiVersion}, not ${version}`);
+      if (expectedKind && v?.kind !== expectedKind)
+        problems.push(`${where}: kind ${v?.kind}, not ${expectedKind}`);
       if (!v || !/^[0-9a-f]{64}$/.test(v.sha256 ?? ''))
         return problems.push(`${where}: no sha256 in ${JSON.stringify(r)}`);
       const size = await stat(v.videoPath ?? '').then(
@@ -1100,40 +1257,47 @@ describe('input fuzzing', () => {
     const sentFor = (callbackId: string) =>
       log.find(
         (e) =>
-          e.path === '/v2/video/generate' && (e.body as { callback_id?: string })?.callback_id === callbackId,
-      )?.body as Record<string, unknown> | undefined;
-    const sameRequest = (render: { video?: Record<string, unknown> }, callbackId: string, where: string) => {
-      if (!render.video) return;
+          e.method === 'POST' &&
+          e.status === 200 &&
+          (e.body as { callback_id?: string } | undefined)?.callback_id === callbackId,
+      )?.body;
+    const sameRequest = (render: Record<string, unknown>, callbackId: string, where: string) => {
+      const renderKind = kindOf(render);
+      if (renderKind !== 'scenes' && !API_CAPABILITIES[version].callbackForEveryRender) return;
       const sent = sentFor(callbackId);
-      const { callback_id: _sentId, ...rest } = sent ?? {};
-      const { callback_id: _givenId, ...given } = render.video;
-      if (!sent || JSON.stringify(normalize(rest)) !== JSON.stringify(normalize(given))) {
+      if (sent === undefined)
+        return problems.push(`${where}: no render request with callback_id ${callbackId}`);
+      const missing = missingFrom(sent, askedFor(render));
+      if (missing.length > 0) {
         problems.push(
-          `${where}: HeyGen got ${JSON.stringify(sent).slice(0, 300)} for ${JSON.stringify(given).slice(0, 300)}`,
+          `${where}: HeyGen was not asked for ${JSON.stringify(missing)}: got ${JSON.stringify(sent).slice(0, 300)}`,
         );
       }
+      return 0;
     };
 
     if (kind === 'lifecycle') {
-      const input = data as { name: string; video: { script: string; voiceId: string; title?: string } };
+      const input = data as {
+        name: string;
+        video: { script: string; voiceId: string; title?: string; background?: Record<string, unknown> };
+      };
       await videoFile(result, 'lifecycle');
-      const sent = sentFor(`${workflowId}/render`) as
-        | { title?: string; video_inputs: Array<{ voice: { voice_id: string; input_text: string } }> }
-        | undefined;
-      const voice = sent?.video_inputs[0]?.voice;
-      if (
-        voice?.input_text !== input.video.script ||
-        voice.voice_id !== input.video.voiceId ||
-        sent?.title !== (input.video.title ?? input.name)
-      ) {
-        problems.push(`lifecycle: HeyGen got ${JSON.stringify(sent).slice(0, 300)}`);
+      const { video } = input;
+      // The render speaks the script in the voice, over the background, with one of the run's looks.
+      const scene = { speech: { text: video.script, voiceId: video.voiceId }, background: video.background };
+      const callbackId = `${workflowId}/render`;
+      sameRequest({ video: { scenes: [scene], title: video.title ?? input.name } }, callbackId, 'lifecycle');
+      const lookIds = (result as { lookIds?: string[] } | undefined)?.lookIds ?? [];
+      const sent = sentFor(callbackId);
+      if (sent !== undefined && missingFrom(sent, lookIds).length === lookIds.length) {
+        problems.push(`lifecycle: the render uses none of the looks ${JSON.stringify(lookIds)}`);
       }
     } else if (kind === 'render') {
-      await videoFile(result, 'render');
-      sameRequest(data as { video?: Record<string, unknown> }, workflowId, 'render');
+      const render = data as Record<string, unknown>;
+      await videoFile(result, 'render', kindOf(render));
+      sameRequest(render, workflowId, 'render');
     } else {
-      const items = (data as { items: Array<{ ref?: string; render: { video?: Record<string, unknown> } }> })
-        .items;
+      const items = (data as { items: Array<{ ref?: string; render: Record<string, unknown> }> }).items;
       const r = result as {
         total: number;
         completed: number;
@@ -1148,7 +1312,7 @@ describe('input fuzzing', () => {
           problems.push(`batch: item ${i} is ${JSON.stringify(outcome)}`);
         if (outcome.status === 'completed') {
           item(i);
-          await videoFile(outcome.result, `batch item ${i}`);
+          await videoFile(outcome.result, `batch item ${i}`, kindOf(items[i]!.render));
           sameRequest(items[i]!.render, `${workflowId}/item-${i}`, `batch item ${i}`);
         } else item(i, outcome.error as Failure);
       }
@@ -1160,27 +1324,26 @@ describe('input fuzzing', () => {
   // Regressions: product bugs this fuzzer found (now fixed), each pinned by the input that exposed it.
 
   describe('bugs found by the fuzzer stay fixed', () => {
-    const v2 = (background: unknown) => ({
+    const scene = (background: unknown) => ({
       video: {
-        video_inputs: [
+        scenes: [
           {
-            character: { type: 'avatar', avatar_id: STUDIO },
-            voice: { type: 'text', voice_id: VOICE_ID, input_text: 'Hello.' },
+            character: { type: 'avatar', avatarId: STUDIO },
+            speech: { type: 'text', voiceId: VOICE_ID, text: 'Hello.' },
             background,
           },
         ],
-        test: true,
-        dimension: { width: 320, height: 240 },
+        dimension: { width: 1280, height: 720 },
       },
       polling: FAST_POLLING,
     });
+    const first = () => executors[VERSIONS[0]!];
 
-    /** Refused by the client, or completed without HeyGen answering 400: anything else is the bug. */
-    async function refusedOrClean(kind: RunKind, input: unknown): Promise<string> {
-      const { stack } = suite;
+    /** Refused by the client, or run to its end: anything but 'refused' is the bug. */
+    async function refusedOrRun(kind: RunKind, input: unknown): Promise<string> {
       try {
-        const { workflowId } = await start(stack.client, kind, input);
-        const outcome = await waitForRun('client', workflowId);
+        const { workflowId } = await start(first().client, kind, input);
+        const outcome = await waitForRun('client', workflowId, first());
         return outcome === 'stuck' ? 'stuck' : 'failure' in outcome ? outcome.failure.message : 'completed';
       } catch (err) {
         return err instanceof InputValidationError ? 'refused' : String(err);
@@ -1188,21 +1351,29 @@ describe('input fuzzing', () => {
     }
 
     test('non-http(s) media URLs are refused before any HeyGen call (non-http-url)', async () => {
-      expect(await refusedOrClean('render', v2({ type: 'image', url: 'ftp://example.com/bg.png' }))).toBe(
-        'refused',
-      );
+      for (const url of ['ftp://example.com/bg.png', 'javascript:alert(1)', 'file:///etc/passwd']) {
+        expect(await refusedOrRun('render', scene({ type: 'image', url }))).toBe('refused');
+      }
+      const [plain] = scene(undefined).video.scenes;
+      const audio = { video: { scenes: [{ ...plain, speech: { type: 'audio', url: 'mailto:a@b.c' } }] } };
+      expect(await refusedOrRun('render', audio)).toBe('refused');
     });
 
-    test('a WebM with input_text and input_audio but no voice_id is refused (webm-text-and-audio-without-voice)', async () => {
+    test('a WebM speech is one of a script or an audio file, never both (webm-text-and-audio-without-voice)', async () => {
       const input = {
-        webm: { avatar_pose_id: STUDIO, input_text: 'Hi.', input_audio: 'https://example.com/a.mp3' },
+        webm: {
+          avatarId: STUDIO,
+          speech: { type: 'text', text: 'Hi.', url: 'https://example.com/a.mp3' },
+        },
         polling: FAST_POLLING,
       };
-      expect(await refusedOrClean('render', input)).toBe('refused');
+      expect(await refusedOrRun('render', input)).toBe('refused');
+      const noVoice = { ...input, webm: { avatarId: STUDIO, speech: { type: 'text', text: 'Hi.' } } };
+      expect(await refusedOrRun('render', noVoice)).toBe('refused');
     });
 
     test("callers cannot set a batch's next or outcomes (batch-internal-fields)", async () => {
-      const items = [{ render: v2({ type: 'color', value: '#000000' }) }];
+      const items = [{ render: scene({ type: 'color', color: '#000000' }) }];
       for (const input of [
         { items, next: 1 },
         { items, outcomes: [null, null] },
@@ -1211,9 +1382,8 @@ describe('input fuzzing', () => {
         await expect(parked.startBatch(input as never)).rejects.toBeInstanceOf(InputValidationError);
       }
       // Started raw through any SDK, the workflow itself refuses forged progress in a first run.
-      const { stack } = suite;
-      const handle = await stack.client.client.workflow.start('renderBatch', {
-        taskQueue: stack.config.temporal.taskQueue,
+      const handle = await suite.env.client.workflow.start('renderBatch', {
+        taskQueue: first().client.taskQueue,
         workflowId: `fuzz-${seed}-forged-batch`,
         args: [{ items, next: 1, outcomes: [] }],
       });
@@ -1221,64 +1391,108 @@ describe('input fuzzing', () => {
     });
 
     test('an input larger than Temporal accepts is refused as invalid input, not a 500 (oversized-input)', async () => {
-      const render = v2({ type: 'color', value: '#000000' });
+      const render = scene({ type: 'color', color: '#000000' });
       const input = { items: Array.from({ length: 6000 }, (_, i) => ({ ref: `row-${i}`, render })) };
-      // Valid item by item, about 2.3 MB in all: over Temporal's 2 MiB, under the API's 4 MiB body limit.
-      const res = await post(parkedApi, 'batch', Buffer.from(JSON.stringify({ input })), `fuzz-${seed}-big`);
-      expect([400, 413]).toContain(res.status);
+      // Valid item by item, about 2.5 MB in all: over Temporal's 2 MiB, under the API's 4 MiB body limit.
+      const body = Buffer.from(JSON.stringify({ input }));
+      expect(body.length).toBeGreaterThan(TEMPORAL_BLOB_LIMIT);
+      expect(body.length).toBeLessThan(MAX_BODY);
+      const res = await post(parkedApi, 'batch', body, `fuzz-${seed}-big`, false);
+      expect(res.status).toBe(400);
       await expect(parked.startBatch(input as never)).rejects.toBeInstanceOf(InputValidationError);
     });
   });
 });
 
-/** Width × height of a render (HeyGen's default is 1920×1080). */
+/** Width × height of a render (both APIs default to 1080p). */
 const area = (d: { width: number; height: number } | undefined) => (d ? d.width * d.height : 1920 * 1080);
 /** The simulator's speech rate: 2.5 words a second, at least one second. */
 const speechSeconds = (text: string | undefined) =>
   Math.max(1, (text ?? '').trim().split(/\s+/).filter(Boolean).length / 2.5);
 
-/** Pixels × seconds of the video a (valid) renderVideo input asks for, as the simulator renders it. */
-function renderPixelSeconds(render: Record<string, unknown>): number {
-  const AUDIO_SECONDS = 10;
-  const { video, avatarIv, webm } = render as {
-    video?: {
-      dimension?: { width: number; height: number };
-      video_inputs: Array<{ voice: { type: string; input_text?: string; duration?: number } }>;
-    };
-    avatarIv?: { video_orientation?: string; script?: string; audio_url?: string; audio_asset_id?: string };
-    webm?: { dimension?: { width: number; height: number }; input_text?: string };
+interface NeutralSpeech {
+  type: string;
+  text?: string;
+  voiceId?: string;
+  url?: string;
+  assetId?: string;
+  seconds?: number;
+  speed?: number;
+  pitch?: number;
+}
+interface NeutralRender {
+  video?: {
+    scenes: Array<{
+      character?: { avatarId?: string; lookId?: string };
+      speech: NeutralSpeech;
+      background?: { color?: string; url?: string; assetId?: string };
+    }>;
+    title?: string;
+    dimension?: { width: number; height: number };
   };
-  if (video) {
-    const seconds = video.video_inputs.reduce(
-      (sum, { voice }) =>
-        sum +
-        (voice.type === 'text'
-          ? speechSeconds(voice.input_text)
-          : voice.type === 'silence'
-            ? (voice.duration ?? 0)
-            : AUDIO_SECONDS),
-      0,
-    );
-    return area(video.dimension) * seconds;
-  }
-  if (avatarIv) {
-    const pixels = avatarIv.video_orientation === 'square' ? 1080 * 1080 : 1920 * 1080;
-    const audio = Boolean(avatarIv.audio_url || avatarIv.audio_asset_id);
-    return pixels * (audio ? AUDIO_SECONDS : speechSeconds(avatarIv.script));
-  }
-  return area(webm?.dimension) * (webm?.input_text ? speechSeconds(webm.input_text) : AUDIO_SECONDS);
+  avatarIv?: {
+    imageKey?: string;
+    title?: string;
+    speech: NeutralSpeech;
+    motionPrompt?: string;
+    orientation?: string;
+  };
+  webm?: {
+    avatarId: string;
+    speech: NeutralSpeech;
+    title?: string;
+    dimension?: { width: number; height: number };
+  };
 }
 
-/** JSON with keys sorted, for comparing requests regardless of key order. */
-function normalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalize);
-  if (isRecord(value)) {
-    return Object.fromEntries(
-      Object.keys(value)
-        .filter((k) => value[k] !== undefined)
-        .sort()
-        .map((k) => [k, normalize(value[k])]),
-    );
+const kindOf = (render: Record<string, unknown>) =>
+  render.video ? 'scenes' : render.avatarIv ? 'avatar_iv' : 'webm';
+
+/** Seconds of a speech as the simulator renders it (an audio file counts as 10 s). */
+const speechLength = (speech: NeutralSpeech) =>
+  speech.type === 'text'
+    ? speechSeconds(speech.text)
+    : speech.type === 'silence'
+      ? (speech.seconds ?? 0)
+      : 10;
+
+/** Pixels × seconds of the video a (valid) renderVideo input asks for, as the simulator renders it. */
+function renderPixelSeconds(input: Record<string, unknown>): number {
+  const { video, avatarIv, webm } = input as NeutralRender;
+  if (video) return area(video.dimension) * video.scenes.reduce((sum, s) => sum + speechLength(s.speech), 0);
+  if (avatarIv) {
+    const pixels = avatarIv.orientation === 'square' ? 1080 * 1080 : 1920 * 1080;
+    return pixels * speechLength(avatarIv.speech);
   }
-  return value;
+  return area(webm?.dimension) * (webm ? speechLength(webm.speech) : 1);
+}
+
+/** What a render asks HeyGen for, whatever the API's field names: its ids, texts, URLs, colours and numbers. */
+function askedFor(input: Record<string, unknown>): Array<string | number> {
+  const { video, avatarIv, webm } = input as NeutralRender;
+  const speech = (s: NeutralSpeech) => [s.text, s.voiceId, s.url, s.assetId, s.seconds, s.speed, s.pitch];
+  const values: unknown[] = [];
+  if (video) {
+    values.push(video.title);
+    for (const scene of video.scenes) {
+      values.push(scene.character?.avatarId, scene.character?.lookId, ...speech(scene.speech));
+      values.push(scene.background?.color, scene.background?.url, scene.background?.assetId);
+    }
+  } else if (avatarIv) {
+    // A photoFile is uploaded first: HeyGen gets the upload's id, not the file name.
+    values.push(avatarIv.imageKey, avatarIv.title, avatarIv.motionPrompt, ...speech(avatarIv.speech));
+  } else if (webm) values.push(webm.avatarId, webm.title, ...speech(webm.speech));
+  return values.filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
+}
+
+/** The values `sent` (a logged request body) does not contain anywhere, as a string or number leaf. */
+function missingFrom(sent: unknown, wanted: Array<string | number>): Array<string | number> {
+  const leaves = new Set<unknown>();
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (isRecord(v)) Object.values(v).forEach(walk);
+    else leaves.add(v);
+  };
+  walk(sent);
+  return wanted.filter((w) => !leaves.has(w));
 }

@@ -221,6 +221,32 @@ export function deleteAt(root: unknown, path: JsonPath): unknown {
   return copy;
 }
 
+/**
+ * A copy of `root` with every string leaf equal to a key of `replacements` replaced by its value (raw nodes and
+ * values no JSON has are kept as they are). Fuzzed inputs name fixtures by placeholders, filled in per stack.
+ */
+export function replaceStrings<T>(root: T, replacements: ReadonlyMap<string, string>, depth = 0): T {
+  if (typeof root === 'string') return (replacements.get(root) ?? root) as T;
+  if (depth > MAX_MUTATION_DEPTH) return root;
+  if (Array.isArray(root)) return root.map((v: unknown) => replaceStrings(v, replacements, depth + 1)) as T;
+  const proto: unknown = isPlainNode(root) ? Object.getPrototypeOf(root) : undefined;
+  if (isPlainNode(root) && (proto === Object.prototype || proto === null)) {
+    // A null-prototype object stays one (the client may treat it differently from a plain object).
+    const out = (proto === null ? Object.create(null) : {}) as Record<string, unknown>;
+    for (const key of Object.keys(root)) define(out, key, replaceStrings(root[key], replacements, depth + 1));
+    return out as T;
+  }
+  return root;
+}
+
+/** The same replacement in JSON text: whole string tokens only (`"placeholder"`), bytes elsewhere untouched. */
+export function replaceJsonStrings(json: Buffer, replacements: ReadonlyMap<string, string>): Buffer {
+  // latin1 maps bytes 1:1, so invalid UTF-8 elsewhere in the text survives; placeholders and ids are ASCII.
+  let text = json.toString('latin1');
+  for (const [from, to] of replacements) text = text.split(JSON.stringify(from)).join(JSON.stringify(to));
+  return Buffer.from(text, 'latin1');
+}
+
 export const formatPath = (path: JsonPath): string => (path.length === 0 ? '(root)' : path.join('.'));
 
 // ---------------------------------------------------------------------------------------------------------------
