@@ -6,6 +6,8 @@ export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_\-:.]{1,255}$/u;
 /** Stored answers are small JSON bodies; past this many the expired ones are pruned. */
 const PRUNE_ABOVE = 10_000;
+/** Past this many, the oldest answered keys are forgotten too, so a long benchmark run stays bounded. */
+const MAX_SLOTS = 200_000;
 
 export interface StoredResponse {
   status: number;
@@ -88,6 +90,11 @@ export class IdempotencyStore {
   private prune(now: number): void {
     for (const [id, slot] of this.slots) {
       if (slot.response && now - slot.at >= IDEMPOTENCY_WINDOW_MS) this.slots.delete(id);
+    }
+    // Map order is arrival order: the oldest answered keys go first; keys in flight are kept.
+    for (const [id, slot] of this.slots) {
+      if (this.slots.size <= MAX_SLOTS) break;
+      if (slot.response) this.slots.delete(id);
     }
   }
 }

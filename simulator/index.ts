@@ -1,3 +1,4 @@
 export * from './types';
 export { startSimulator } from './server';
 export { simulatorOptionsFromEnv } from './config';
+export { duplicatesBy } from './ledger';
