@@ -100,7 +100,9 @@ program
 const hooks = program.command('webhooks').description('HeyGen webhooks: the receiver and its registration');
 hooks
   .command('serve')
-  .description('run the webhook receiver (WEBHOOK_HOST, WEBHOOK_PORT, HEYGEN_WEBHOOK_SECRETS)')
+  .description(
+    'run the webhook receiver (WEBHOOK_HOST, WEBHOOK_PORT, HEYGEN_WEBHOOK_SECRETS, HEYGEN_WEBHOOK_SECRETS_FILE: watched, reloaded without a restart)',
+  )
   .action(webhooks.serve);
 hooks
   .command('register')
@@ -110,6 +112,15 @@ hooks
   .option('--secret-file <path>', 'write the signing secret to this file (mode 600) instead of stdout')
   .option('--json', 'print the endpoint as JSON (includes the secret)')
   .action(webhooks.register);
+hooks
+  .command('rotate')
+  .description('rotate an endpoint signing secret (v3) and write it to the secrets file the receivers watch')
+  .option('--url <url>', 'the endpoint, by its registered URL')
+  .option('--endpoint-id <id>', 'the endpoint, by its id')
+  .option('--secret-file <path>', 'secrets file (default HEYGEN_WEBHOOK_SECRETS_FILE)')
+  .option('--grace-seconds <n>', 'how long the previous secret stays accepted (default 600)')
+  .option('--json', 'print the result as JSON (never the secret)')
+  .action(webhooks.rotate);
 hooks
   .command('list')
   .option('--json', 'print JSON (secrets redacted)')
