@@ -51,8 +51,11 @@ export async function batchRender(flags: {
     });
     await ticker;
     if (tty) process.stderr.write('\n');
+    // Every item names the HeyGen API it spoke (all the same unless workers of both versions share the queue).
+    const versions = [...new Set(result.items.flatMap((i) => (i.result ? [i.result.apiVersion] : [])))];
+    const spoke = versions.length > 0 ? ` (HeyGen API ${versions.join(', ')})` : '';
     info(
-      `batch ${ref.workflowId}: ${result.completed} completed, ${result.failed} failed of ${result.total}`,
+      `batch ${ref.workflowId}: ${result.completed} completed, ${result.failed} failed of ${result.total}${spoke}`,
     );
     process.stdout.write(
       `${JSON.stringify(flags.json ? result : { workflowId: ref.workflowId, ...result }, null, 2)}\n`,
