@@ -14,7 +14,12 @@ let heygen: HeyGenClient;
 
 beforeAll(async () => {
   sim = await startSimulator({ durations: ZERO_DURATIONS });
-  heygen = new HeyGenClient({ apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey });
+  heygen = new HeyGenClient({
+    apiVersion: 'v2',
+    apiBaseUrl: sim.url,
+    uploadBaseUrl: sim.url,
+    apiKey: sim.apiKey,
+  });
 });
 afterAll(() => sim.close());
 beforeEach(() => {
@@ -271,7 +276,12 @@ describe('webhook endpoints', () => {
 
 describe('error classification against the simulator', () => {
   test('401 with a wrong key is final', async () => {
-    const bad = new HeyGenClient({ apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: 'nope' });
+    const bad = new HeyGenClient({
+      apiVersion: 'v2',
+      apiBaseUrl: sim.url,
+      uploadBaseUrl: sim.url,
+      apiKey: 'nope',
+    });
     const err = await caught(bad.listVoices());
     expect(err).toMatchObject({ kind: 'Unauthorized', httpStatus: 401, retryable: false });
   });
@@ -312,7 +322,7 @@ describe('error classification against the simulator', () => {
     expect(await caught(heygen.listVoices())).toMatchObject({ kind: 'Network', retryable: true });
     sim.addFault({ path: '^/v2/voices$', kind: 'slow', delayMs: 1000 });
     const quick = new HeyGenClient(
-      { apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey },
+      { apiVersion: 'v2', apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey },
       { catalog: 200 },
     );
     const err = await caught(quick.listVoices());
@@ -322,6 +332,7 @@ describe('error classification against the simulator', () => {
 
   test('connection refused: retryable, and known not to have reached HeyGen', async () => {
     const closed = new HeyGenClient({
+      apiVersion: 'v2',
       apiBaseUrl: 'http://127.0.0.1:9',
       uploadBaseUrl: 'http://127.0.0.1:9',
       apiKey: 'k',
@@ -335,7 +346,12 @@ describe('envelope quirks (canned responses)', () => {
   let client: HeyGenClient;
   beforeAll(async () => {
     canned = await startCannedServer();
-    client = new HeyGenClient({ apiBaseUrl: canned.url, uploadBaseUrl: canned.url, apiKey: 'secret-key' });
+    client = new HeyGenClient({
+      apiVersion: 'v2',
+      apiBaseUrl: canned.url,
+      uploadBaseUrl: canned.url,
+      apiKey: 'secret-key',
+    });
   });
   afterAll(() => canned.close());
 
