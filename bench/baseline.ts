@@ -354,9 +354,9 @@ function printReport(r: {
   out.push(
     `Naive script: plain axios, endpoint after endpoint, a status check every ${r.naivePollMs / 1000} s ` +
       (r.version === 'v2'
-        ? '(bench/naive/naiveLifecycle.ts). It trains without waiting for the added looks, so its simulated critical '
-        : '(bench/naive/naiveLifecycleV3.ts, no Idempotency-Key). Simulated critical ') +
-      `path ${sec(naiveCp / 1000, 1)}, the product’s ${sec(productCp / 1000, 1)}. Product runs: ` +
+        ? '(bench/naive/naiveLifecycle.ts); it trains without waiting for the added looks. '
+        : '(bench/naive/naiveLifecycleV3.ts, no Idempotency-Key). ') +
+      `Simulated critical path: naive ${sec(naiveCp / 1000, 1)}, product ${sec(productCp / 1000, 1)}. Product runs: ` +
       `${r.workers} worker process(es), all ${n} lifecycles started at once, speaking HeyGen API ${r.version}.\n`,
   );
 

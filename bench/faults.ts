@@ -821,8 +821,13 @@ function report(c: Campaign): string {
       `receiver, ${c.runs.filter((r) => r.mode === 'poll').length} poll mode), ${c.args.workers} worker processes ` +
       `speaking HeyGen API ${c.version}, seed ${c.seed}. Each lifecycle: ${steps} → render ` +
       `(${video.dimension?.width}×${video.dimension?.height}${video.test ? ', test' : ''}) → ` +
-      `download. Simulated durations: photo ${DURATIONS.photoGenerationMs / 1000} s, looks ${DURATIONS.lookProcessingMs / 1000} s, ` +
-      `training ${DURATIONS.trainingMs / 1000} s, look generation ${DURATIONS.lookGenerationMs / 1000} s, render ${DURATIONS.renderMs / 1000} s; ` +
+      `download. Simulated durations: ` +
+      (c.version === 'v2'
+        ? `photo ${DURATIONS.photoGenerationMs / 1000} s, looks ${DURATIONS.lookProcessingMs / 1000} s, ` +
+          `training ${DURATIONS.trainingMs / 1000} s, look generation ${DURATIONS.lookGenerationMs / 1000} s, `
+        : `the avatar's look from the prompt ${DURATIONS.photoGenerationMs / 1000} s, the generated look ` +
+          `${DURATIONS.lookGenerationMs / 1000} s, `) +
+      `render ${DURATIONS.renderMs / 1000} s; ` +
       `poll mode polls ${POLL_POLLING.initialSeconds} s → ${POLL_POLLING.maxSeconds} s, webhook mode falls back to a status read after ` +
       `${WEBHOOK_FALLBACK_POLLING.initialSeconds} s.`,
   );
