@@ -76,7 +76,16 @@ const EXEC_QUOTA: Record<RunKind, number> = {
 const STRICT = process.env.FUZZ_STRICT !== '0';
 const CONCURRENCY = 8;
 const EXEC_CONCURRENCY = 4;
-const EXEC_DEADLINE_MS = 45_000;
+/**
+ * A run still going after this is terminated and reported. Webhook-mode lifecycles without a receiver take tens of
+ * seconds by design (look readiness is polled at LOOK_READY_POLLING, 1 s backing off to 15 s), more on a busy host.
+ */
+const EXEC_DEADLINE_MS = 90_000;
+/**
+ * Bound of the whole campaign: phase 1 (a minute at the default size on a loaded machine) plus phase 2's runs,
+ * EXEC_CONCURRENCY at a time, each terminated after EXEC_DEADLINE_MS.
+ */
+const FUZZ_TIMEOUT_MS = 120_000 + Math.ceil(EXEC_CAP / EXEC_CONCURRENCY) * EXEC_DEADLINE_MS;
 /** Largest video (width × height × seconds) a sampled run may ask the simulator to encode (1080p for 4 s) */
 const EXEC_PIXEL_SECONDS = 8_300_000;
 const TOKEN = 'fuzz-token-0123456789abcdef';
@@ -1052,106 +1061,110 @@ describe('input fuzzing', () => {
     }
   }
 
-  test(`${CASES_PER_KIND} mutated inputs per kind and channel: refused with the field named, or run correctly`, async () => {
-    const { stack } = suite;
-    const started = Date.now();
-    const rng = new Rng(seed);
-    const protoKeys = Object.getOwnPropertyNames(Object.prototype).sort();
-    const found = new Findings();
-    const cases: Case[] = [];
-    for (const kind of KINDS) {
-      for (let i = 0; i < CASES_PER_KIND; i += 1) cases.push(makeClientCase(rng, kind, i, PLACEHOLDERS));
-      for (let i = 0; i < CASES_PER_KIND; i += 1) cases.push(makeHttpCase(rng, kind, i, PLACEHOLDERS));
-    }
-
-    // ---- phase 1: every case against a queue no worker polls
-    stack.sim.clearLog();
-    await pool(cases, CONCURRENCY, (c) =>
-      c.channel === 'client' ? probeClient(c, found) : probeHttp(c, found),
-    );
-    const phase1Ms = Date.now() - started;
-    // Nothing reached HeyGen.
-    const phase1Log = stack.sim.log();
-    if (phase1Log.length > 0) {
-      found.violate(
-        undefined,
-        `phase 1 called HeyGen ${phase1Log.length} times: ${phase1Log.map((e) => e.path).join(', ')}`,
-      );
-    }
-    // The parked queue holds exactly the accepted runs: no refused input started anything, under any id.
-    const acceptedIds = new Set(found.accepted.map((a) => a.workflowId));
-    let listed = new Set<string>();
-    for (let i = 0; i < 100 && listed.size < acceptedIds.size; i += 1) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 200));
-      listed = new Set<string>();
-      for await (const run of suite.env.client.workflow.list({ query: `TaskQueue = "${parkedQueue}"` })) {
-        listed.add(run.workflowId);
+  test(
+    `${CASES_PER_KIND} mutated inputs per kind and channel: refused with the field named, or run correctly`,
+    async () => {
+      const { stack } = suite;
+      const started = Date.now();
+      const rng = new Rng(seed);
+      const protoKeys = Object.getOwnPropertyNames(Object.prototype).sort();
+      const found = new Findings();
+      const cases: Case[] = [];
+      for (const kind of KINDS) {
+        for (let i = 0; i < CASES_PER_KIND; i += 1) cases.push(makeClientCase(rng, kind, i, PLACEHOLDERS));
+        for (let i = 0; i < CASES_PER_KIND; i += 1) cases.push(makeHttpCase(rng, kind, i, PLACEHOLDERS));
       }
-    }
-    for (const id of listed) {
-      if (!acceptedIds.has(id))
-        found.violate(undefined, `workflow ${id} started, but no case was accepted as it`);
-    }
-    for (const id of acceptedIds)
-      if (!listed.has(id)) found.violate(undefined, `accepted ${id} is not listed`);
 
-    // ---- phase 2: a diverse, bounded sample of the accepted inputs runs for real
-    const sample = chooseSample(rng, found.accepted);
-    await pool(sample, EXEC_CONCURRENCY, ({ c, data, version }) => execute(c, data, version, found));
-    // The simulator answered no error but the 400s and 404s of the failures judged above (one refused create
-    // each): nothing the product should have refused reached HeyGen unnoticed.
-    const log = stack.sim.log();
-    const accounted = new Set(['400', '404']);
-    for (const e of log.filter(
-      (x) => x.status === 0 || (x.status >= 400 && !accounted.has(String(x.status))),
-    )) {
-      found.violate(undefined, `simulator answered ${e.status} to ${e.method} ${e.path}`);
-    }
-    const simErrors: Record<string, number> = {};
-    for (const status of accounted) {
-      const answered = log.filter((e) => String(e.status) === status);
-      simErrors[status] = answered.length;
-      const reported = found.exec.httpErrors.get(status) ?? 0;
-      if (answered.length !== reported) {
+      // ---- phase 1: every case against a queue no worker polls
+      stack.sim.clearLog();
+      await pool(cases, CONCURRENCY, (c) =>
+        c.channel === 'client' ? probeClient(c, found) : probeHttp(c, found),
+      );
+      const phase1Ms = Date.now() - started;
+      // Nothing reached HeyGen.
+      const phase1Log = stack.sim.log();
+      if (phase1Log.length > 0) {
         found.violate(
           undefined,
-          `simulator answered ${status} ${answered.length} times, runs report ${reported}: ` +
-            answered.map((e) => `${e.path} ${JSON.stringify(e.body).slice(0, 200)}`).join(' | '),
+          `phase 1 called HeyGen ${phase1Log.length} times: ${phase1Log.map((e) => e.path).join(', ')}`,
         );
       }
-    }
+      // The parked queue holds exactly the accepted runs: no refused input started anything, under any id.
+      const acceptedIds = new Set(found.accepted.map((a) => a.workflowId));
+      let listed = new Set<string>();
+      for (let i = 0; i < 100 && listed.size < acceptedIds.size; i += 1) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 200));
+        listed = new Set<string>();
+        for await (const run of suite.env.client.workflow.list({ query: `TaskQueue = "${parkedQueue}"` })) {
+          listed.add(run.workflowId);
+        }
+      }
+      for (const id of listed) {
+        if (!acceptedIds.has(id))
+          found.violate(undefined, `workflow ${id} started, but no case was accepted as it`);
+      }
+      for (const id of acceptedIds)
+        if (!listed.has(id)) found.violate(undefined, `accepted ${id} is not listed`);
 
-    // ---- the process is intact, nothing polluted Object.prototype
-    for (const api of [parkedApi, ...Object.values(executors).map((e) => e.api)]) {
-      const health = await send(`${api.url}/healthz`, { method: 'GET', agent: false });
-      if (health.status !== 200) found.violate(undefined, `${api.url} /healthz answered ${health.status}`);
-    }
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoKeys);
+      // ---- phase 2: a diverse, bounded sample of the accepted inputs runs for real
+      const sample = chooseSample(rng, found.accepted);
+      await pool(sample, EXEC_CONCURRENCY, ({ c, data, version }) => execute(c, data, version, found));
+      // The simulator answered no error but the 400s and 404s of the failures judged above (one refused create
+      // each): nothing the product should have refused reached HeyGen unnoticed.
+      const log = stack.sim.log();
+      const accounted = new Set(['400', '404']);
+      for (const e of log.filter(
+        (x) => x.status === 0 || (x.status >= 400 && !accounted.has(String(x.status))),
+      )) {
+        found.violate(undefined, `simulator answered ${e.status} to ${e.method} ${e.path}`);
+      }
+      const simErrors: Record<string, number> = {};
+      for (const status of accounted) {
+        const answered = log.filter((e) => String(e.status) === status);
+        simErrors[status] = answered.length;
+        const reported = found.exec.httpErrors.get(status) ?? 0;
+        if (answered.length !== reported) {
+          found.violate(
+            undefined,
+            `simulator answered ${status} ${answered.length} times, runs report ${reported}: ` +
+              answered.map((e) => `${e.path} ${JSON.stringify(e.body).slice(0, 200)}`).join(' | '),
+          );
+        }
+      }
 
-    const perKind = { lifecycle: 0, render: 0, batch: 0 };
-    for (const { c } of sample) perKind[c.kind] += 1;
-    console.log(
-      found.summary(
-        `input fuzz (seed ${seed}): ${cases.length} cases in ${Date.now() - started} ms (phase 1 ${phase1Ms} ms)`,
-        perKind,
-        log.length,
-        simErrors,
-      ),
-    );
-    const { violations } = found;
-    expect({ seed, violations: violations.slice(0, 30), total: violations.length }).toEqual({
-      seed,
-      violations: [],
-      total: 0,
-    });
-    if (STRICT) expect([...found.known.keys()]).toEqual([]);
-    // The fuzzer explores both sides of the contract.
-    const totals = found.totals();
-    expect(totals.refused).toBeGreaterThan(cases.length * 0.3);
-    expect(totals.accepted).toBeGreaterThan(cases.length * 0.03);
-    expect(found.exec.runs).toBeGreaterThan(0);
-  });
+      // ---- the process is intact, nothing polluted Object.prototype
+      for (const api of [parkedApi, ...Object.values(executors).map((e) => e.api)]) {
+        const health = await send(`${api.url}/healthz`, { method: 'GET', agent: false });
+        if (health.status !== 200) found.violate(undefined, `${api.url} /healthz answered ${health.status}`);
+      }
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoKeys);
+
+      const perKind = { lifecycle: 0, render: 0, batch: 0 };
+      for (const { c } of sample) perKind[c.kind] += 1;
+      console.log(
+        found.summary(
+          `input fuzz (seed ${seed}): ${cases.length} cases in ${Date.now() - started} ms (phase 1 ${phase1Ms} ms)`,
+          perKind,
+          log.length,
+          simErrors,
+        ),
+      );
+      const { violations } = found;
+      expect({ seed, violations: violations.slice(0, 30), total: violations.length }).toEqual({
+        seed,
+        violations: [],
+        total: 0,
+      });
+      if (STRICT) expect([...found.known.keys()]).toEqual([]);
+      // The fuzzer explores both sides of the contract.
+      const totals = found.totals();
+      expect(totals.refused).toBeGreaterThan(cases.length * 0.3);
+      expect(totals.accepted).toBeGreaterThan(cases.length * 0.03);
+      expect(found.exec.runs).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
   /**
    * Ran on the simulator only when cheap and quick: small, no caller-set batch state, fast polling, and a video of
