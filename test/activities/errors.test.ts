@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { classified, jobFailed, NON_RETRYABLE_TYPES, toActivityFailure } from '../../activities/errors';
 import { resolveInputPath } from '../../activities/assets';
 import { InputValidationError } from '../../contracts/validation';
-import { HeyGenError, type HeyGenErrorKind } from '../../heygen/errors';
+import { HeyGenError, RETRY_AFTER_CAP_MS, type HeyGenErrorKind } from '../../heygen/errors';
 
 function failureFor(
   kind: HeyGenErrorKind,
@@ -18,7 +18,14 @@ describe('activity error classification', () => {
     ['InvalidRequest', true],
     ['Unauthorized', true],
     ['Forbidden', true],
+    // v3 402: no credits left; retrying cannot help until someone adds credits
+    ['InsufficientCredit', true],
+    // v3 409 request_in_progress: the same Idempotency-Key is still running; a later retry gets the replay
+    ['InProgress', false],
+    ['Conflict', true],
+    ['Unsupported', true],
     ['NotFound', true],
+    ['PayloadTooLarge', true],
     ['ApiError', true],
     ['InvalidResponse', true],
     ['RateLimited', false],
@@ -26,7 +33,7 @@ describe('activity error classification', () => {
     ['Timeout', false],
     ['Network', false],
     ['UrlExpired', false],
-  ])('%s → nonRetryable=%s, type HeyGen%s', (kind, nonRetryable) => {
+  ])('%s → type HeyGen<kind>, nonRetryable=%s', (kind, nonRetryable) => {
     const f = failureFor(kind);
     expect(f.type).toBe(`HeyGen${kind}`);
     expect(f.nonRetryable).toBe(nonRetryable);
@@ -37,6 +44,26 @@ describe('activity error classification', () => {
     const f = failureFor('RateLimited', { retryAfterMs: 4000, httpStatus: 429 });
     expect(f.nextRetryDelay).toBe(4000);
     expect(f.message).toContain('HTTP 429');
+  });
+
+  test('a Retry-After longer than the cap is not honoured whole: the activity retries at the cap and asks again', () => {
+    const f = failureFor('RateLimited', { retryAfterMs: 3_600_000, httpStatus: 429 });
+    expect(f.nextRetryDelay).toBe(RETRY_AFTER_CAP_MS);
+  });
+
+  test('only a rate limit sets a retry delay of its own', () => {
+    expect(failureFor('ServerError', { retryAfterMs: 4000, httpStatus: 503 }).nextRetryDelay).toBeUndefined();
+  });
+
+  test('v3 string codes travel like v2 numeric ones', () => {
+    const f = failureFor('InsufficientCredit', { code: 'insufficient_credit', httpStatus: 402 });
+    expect(f.details?.[0]).toMatchObject({
+      code: 'insufficient_credit',
+      kind: 'InsufficientCredit',
+      httpStatus: 402,
+    });
+    expect(f.message).toContain('HeyGen code insufficient_credit');
+    expect(f.message).toContain('HTTP 402');
   });
 
   test('HeyGen code and request id travel in the failure details', () => {
@@ -52,10 +79,19 @@ describe('activity error classification', () => {
     expect(f.message).toContain('video.script');
   });
 
-  test('failed jobs are final with the HeyGen code', () => {
-    const f = jobFailed('Render of video v', 'Video is too long', 40119);
+  test.each<[string, string | number]>([
+    ['v2', 40119],
+    ['v3', 'rendering_failed'],
+  ])('failed jobs are final with the HeyGen code (%s)', (_version, code) => {
+    const f = jobFailed('Render of video v', 'Video is too long', code);
     expect(f).toMatchObject({ type: 'HeyGenJobFailed', nonRetryable: true });
-    expect(f.details?.[0]).toMatchObject({ code: 40119 });
+    expect(f.details?.[0]).toMatchObject({ code, message: 'Video is too long' });
+    expect(f.message).toBe(`Render of video v failed (HeyGen code ${code}): Video is too long`);
+  });
+
+  test('a failed job without a reason says so', () => {
+    expect(jobFailed('Look l', '  ', undefined).message).toBe('Look l failed: no reason given by HeyGen');
+    expect(jobFailed('Look l', null, null).details?.[0]).toMatchObject({ code: undefined });
   });
 
   test('unknown errors pass through unchanged (Temporal retries them)', async () => {
