@@ -246,9 +246,12 @@ describe('v3 webhooks: a lifecycle through a forged event, a duplicate delivery 
       const stack = suite.stacks[version];
       const hooks = receivers[version];
       const { sim, client } = stack;
-      sim.setDurations({ renderMs: 2500 });
+      // A render that ends only when the test says so (the simulator's clock moves), so the rotation is surely first.
+      const RENDER_MS = 10 * 60 * 1000;
+      sim.setDurations({ renderMs: RENDER_MS });
       sim.addWebhookFault({ eventType: 'avatar_video.success', kind: 'duplicate' });
       const before = { ...hooks.stats(), rejected: { ...hooks.stats().rejected } };
+      const startedAt = Date.now();
       const { workflowId } = await client.startLifecycle(
         lifecycleInputFor(version, { waitMode: 'webhook', polling: NO_POLLING, looks: [] }),
       );
@@ -291,6 +294,7 @@ describe('v3 webhooks: a lifecycle through a forged event, a duplicate delivery 
       });
       expect(rotation.previousValidUntil).toBeDefined();
       const rotatedAt = Date.now();
+      sim.advanceClock(RENDER_MS);
 
       // 3. The render's event (delivered twice) arrives signed with the new secret; the running receiver took it.
       const result = await client.waitForLifecycle(workflowId);
@@ -298,7 +302,7 @@ describe('v3 webhooks: a lifecycle through a forged event, a duplicate delivery 
       const deliveries = sim.webhookLog().filter((d) => d.eventType === 'avatar_video.success');
       expect(deliveries.filter((d) => d.status === 200).length).toBeGreaterThanOrEqual(2);
       // Every delivery of the render's event came after the rotation (so it was signed with the new secret).
-      for (const d of deliveries.filter((x) => x.url === hooks.url))
+      for (const d of deliveries.filter((x) => x.url === hooks.url && x.at >= startedAt))
         expect(d.at).toBeGreaterThanOrEqual(rotatedAt);
       // The genuine event reached the render (its duplicate at most once more), the forged one never: no poll.
       expect((await signalsOf(renderId)).length).toBeLessThanOrEqual(2);
