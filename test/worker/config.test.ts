@@ -7,6 +7,7 @@ describe('worker configuration from the environment', () => {
     expect(config).toEqual({
       temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'heygen-pipelines' },
       heygen: {
+        apiVersion: 'v3',
         apiBaseUrl: 'http://127.0.0.1:4010',
         uploadBaseUrl: 'http://127.0.0.1:4010',
         apiKey: 'sim-api-key',
@@ -31,12 +32,19 @@ describe('worker configuration from the environment', () => {
       '/srv/app',
     );
     expect(config.heygen).toEqual({
+      apiVersion: 'v3',
       apiBaseUrl: 'https://api.heygen.com',
       uploadBaseUrl: 'https://upload.heygen.com',
       apiKey: 'k-123',
     });
     expect(config.outputDir).toBe('/data/videos');
     expect(config.maxConcurrentActivities).toBe(8);
+  });
+
+  test('HEYGEN_API_VERSION chooses the API new runs speak: v3 by default, v2 when asked', () => {
+    expect(workerConfigFromEnv({}).heygen.apiVersion).toBe('v3');
+    expect(workerConfigFromEnv({ HEYGEN_API_VERSION: 'v3' }).heygen.apiVersion).toBe('v3');
+    expect(workerConfigFromEnv({ HEYGEN_API_VERSION: 'v2' }).heygen.apiVersion).toBe('v2');
   });
 
   test('plan concurrency and the call-rate cap are optional and validated', () => {
@@ -55,8 +63,10 @@ describe('worker configuration from the environment', () => {
     ['TEMPORAL_ADDRESS', 'no-port'],
     ['HEYGEN_API_BASE_URL', 'not a url'],
     ['HEYGEN_API_KEY', '   '],
+    ['HEYGEN_API_VERSION', 'v1'],
+    ['HEYGEN_API_VERSION', 'V3'],
     ['WORKER_MAX_CONCURRENT_ACTIVITIES', 'many'],
-  ])('a bad %s stops start-up with an error naming it', (name, value) => {
+  ])('a bad %s (%j) stops start-up with an error naming it', (name, value) => {
     expect(() => workerConfigFromEnv({ [name]: value })).toThrow(
       new RegExp(`Invalid environment variable ${name}`),
     );
