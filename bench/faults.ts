@@ -742,15 +742,28 @@ function buildChecks(c: Campaign): Check[] {
       const rows = [...lostAnswers].map(([kind, calls]) => ({
         kind,
         lost: calls.length,
-        found: calls.filter((e) => replayed(e, c.log)).length,
+        missing: calls.filter((e) => !replayed(e, c.log)),
       }));
+      const missing = rows.flatMap((r) => r.missing);
       checks.push({
         name: 'every lost answer of a create was replayed under its Idempotency-Key',
-        pass: h.errors === 0 && rows.every((r) => r.found === r.lost),
+        pass: h.errors === 0 && missing.length === 0,
         detail:
-          rows
-            .map((r) => `${CREATE_NAMES[r.kind]}: ${r.lost} answers lost, ${r.found} replayed`)
-            .join('; ') || 'no answer of a create was lost',
+          (rows
+            .map(
+              (r) => `${CREATE_NAMES[r.kind]}: ${r.lost} answers lost, ${r.lost - r.missing.length} replayed`,
+            )
+            .join('; ') || 'no answer of a create was lost') +
+          (missing.length > 0
+            ? `; not replayed: ${missing
+                .slice(0, 4)
+                .map(
+                  (e) =>
+                    `log seq ${e.seq} (${createName(e)} of ${h.keyOwners.get(e.idempotencyKey ?? '')?.workflowId ?? '?'}, ` +
+                    `HTTP ${e.status}${e.fault ? `, fault ${e.fault}` : ''}${e.callerGoneAt ? ', caller gone' : ''})`,
+                )
+                .join('; ')}`
+            : ''),
       });
     } else {
       const pairs: Array<[LedgerKind, number, number]> = [
@@ -961,7 +974,7 @@ function report(c: Campaign): string {
     const lost = [...v.lostAnswers].map(([k, calls]) => `${CREATE_NAMES[k]} ×${calls.length}`).join(', ');
     const h = c.histories;
     out.push(
-      `\nCreates HeyGen processed but whose answer the worker lost (injected 502 or hang, or the caller killed ` +
+      `\nCreates HeyGen processed but whose answer the worker lost (an injected 502 or hang after processing, or the caller gone before the answer, its worker killed ` +
         `mid-call; from the simulator's log): ${lost || 'none'}. ` +
         (c.version === 'v3'
           ? `On v3 the retry sends the same Idempotency-Key and HeyGen replays the first answer: ` +

@@ -239,10 +239,13 @@ function callOf(e: LedgerEntry, log: CallLogEntry[]): CallLogEntry | undefined {
   return candidates.sort((a, b) => Math.abs(a.at - e.at) - Math.abs(b.at - e.at))[0];
 }
 
-/** Creates HeyGen processed whose answer never reached the worker: an injected fault, or the worker killed mid-call. */
-function answerLost(e: CallLogEntry, v: VerifyInput): boolean {
-  const cause = causeOf(e, v);
-  return cause === 'injected fault (answer lost)' || cause === 'worker killed in flight';
+/**
+ * Creates HeyGen processed whose answer never reached the worker: an injected error or hang after processing, or the
+ * caller gone before any answer was written (its worker killed mid-call). A kill just after the answer was written
+ * is not counted: the worker may have recorded the result before it died.
+ */
+function answerLost(e: CallLogEntry): boolean {
+  return e.fault === 'http_error' || isHang(e) || e.callerGoneAt !== undefined;
 }
 
 export async function verify(v: VerifyInput): Promise<Verification> {
@@ -411,7 +414,7 @@ export async function verify(v: VerifyInput): Promise<Verification> {
   const lostAnswers = new Map<LedgerKind, CallLogEntry[]>();
   for (const e of log) {
     const kind = createKindOf(e);
-    if (!kind || !e.applied || e.idempotentReplay || !answerLost(e, v)) continue;
+    if (!kind || !e.applied || e.idempotentReplay || !answerLost(e)) continue;
     lostAnswers.set(kind, [...(lostAnswers.get(kind) ?? []), e]);
   }
   return { checks, duplicates, owners, lostAnswers, files };
