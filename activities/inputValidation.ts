@@ -12,7 +12,7 @@ import {
 } from '../contracts/renderRequest';
 import { InputValidationError, parseInput } from '../contracts/validation';
 import type { HeyGenPort, UnsupportedField } from '../heygen/port';
-import type { ActivityDeps } from './deps';
+import { portFor, type ActivityDeps } from './deps';
 import { classified } from './errors';
 
 /** What each workflow takes as input, by contract name. */
@@ -99,17 +99,19 @@ function unsupportedInRender(
  * workflow sandbox, which evaluates its modules again for every run. Returns the parsed input (strings trimmed) and
  * the API version, which the run then keeps for its whole life (the local activity's result is in its history).
  */
-export function inputValidationActivities({ heygen }: Pick<ActivityDeps, 'heygen'>) {
-  // New runs speak the configured version; it is recorded in their history and kept for their whole life.
+export function inputValidationActivities(deps: Pick<ActivityDeps, 'heygen' | 'ports'>) {
+  // A run speaks the version its input names (a parent's, or a caller's choice), else the configured one; it is
+  // recorded in the run's history and kept for its whole life.
   return {
     validateWorkflowInput: classified(
       (request: { contract: WorkflowContract; input: unknown }): Promise<ValidatedInput> => {
         const schema: z.ZodType<WorkflowInputs[WorkflowContract]> | undefined = SCHEMAS[request.contract];
         if (!schema) throw new InputValidationError('contract', `unknown: ${String(request.contract)}`);
         const input = parseInput(schema, request.input);
-        const [refused] = unsupportedFields(heygen, request.contract, input);
+        const apiVersion = input.apiVersion ?? deps.heygen.version;
+        const [refused] = unsupportedFields(portFor(deps, apiVersion), request.contract, input);
         if (refused) throw new InputValidationError(refused.field, refused.reason);
-        return Promise.resolve({ input, apiVersion: heygen.version });
+        return Promise.resolve({ input, apiVersion });
       },
     ),
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiVersionSchema } from './pollingSchema';
 import { renderVideoInputSchema, type RenderVideoResult } from './render';
 import { batchItemOutcomeSchema } from './results';
 
@@ -19,6 +20,8 @@ const batchShape = {
   maxParallel: z.number().int().min(1).max(500).optional(),
   /** Items to finish per run before continuing as new (keeps each run's history small) */
   itemsPerRun: z.number().int().min(1).max(1000).optional(),
+  /** The HeyGen API generation the batch and its renders speak; default: the worker's (kept across continue-as-new) */
+  apiVersion: apiVersionSchema.optional(),
 };
 
 /** Input of `renderBatch`, as callers give it (client, API, any SDK). */

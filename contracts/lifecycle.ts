@@ -11,7 +11,7 @@ import {
   scriptSchema,
   titleSchema,
 } from './fields';
-import { pollingSchema, waitModeSchema } from './pollingSchema';
+import { apiVersionSchema, pollingSchema, waitModeSchema } from './pollingSchema';
 
 export const MAX_IMAGES = 20;
 export const MAX_LOOKS = 10;
@@ -60,6 +60,8 @@ export const lifecycleInputSchema = z
     polling: pollingSchema.optional(),
     /** 'webhook': waits end on job events, polling only as a slow fallback. Default 'poll'. */
     waitMode: waitModeSchema.optional(),
+    /** The HeyGen API generation this run speaks; default: the worker's HEYGEN_API_VERSION */
+    apiVersion: apiVersionSchema.optional(),
   })
   .strict();
 export type LifecycleInput = z.infer<typeof lifecycleInputSchema>;

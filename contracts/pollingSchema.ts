@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_VERSIONS } from './apiVersion';
 
 /**
  * Validates a caller's `polling`. The type and defaults live in polling.ts, which workflows import without zod;
@@ -18,3 +19,6 @@ export const pollingSchema = z
   });
 
 export const waitModeSchema = z.enum(['poll', 'webhook']);
+
+/** The HeyGen API generations (contracts/apiVersion.ts holds the list, zod-free for workflows). */
+export const apiVersionSchema = z.enum(API_VERSIONS);

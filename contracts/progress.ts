@@ -62,5 +62,7 @@ export interface RenderProgress {
   videoId?: string;
   /** Last status HeyGen reported (waiting, pending, processing, completed, failed) */
   heygenStatus?: string;
+  /** The HeyGen API generation the run speaks, once validated */
+  apiVersion?: ApiVersion;
   failure?: FailureInfo;
 }

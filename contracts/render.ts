@@ -9,7 +9,7 @@ import {
   speechSchema,
   titleSchema,
 } from './fields';
-import { pollingSchema, waitModeSchema } from './pollingSchema';
+import { apiVersionSchema, pollingSchema, waitModeSchema } from './pollingSchema';
 
 /** A video of 1–50 scenes, each a character speaking over an optional background. */
 export const scenesVideoSchema = z
@@ -81,6 +81,11 @@ export const renderVideoInputSchema = z
     /** 'webhook': waits end on job events, polling only as a slow fallback. Default 'poll'. */
     waitMode: waitModeSchema.optional(),
     /**
+     * The HeyGen API generation this run speaks; default: the worker's HEYGEN_API_VERSION. A lifecycle or a batch
+     * sets it for its renders, so a child speaks its parent's version whatever the worker's configuration.
+     */
+    apiVersion: apiVersionSchema.optional(),
+    /**
      * Set by renderBatch for its items in poll mode on an API with bulk status reads (v3): the render reports its
      * video id to the batch, which reads every item's status in one call per poll and wakes the render when its
      * video ends. Without a parent batch it is ignored (the render polls on its own).
@@ -103,7 +108,6 @@ export const renderVideoInputSchema = z
       });
   });
 export type RenderVideoInput = z.infer<typeof renderVideoInputSchema>;
-
 
 export type RenderKind = 'scenes' | 'avatar_iv' | 'webm';
 

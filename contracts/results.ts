@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { API_VERSIONS } from './apiVersion';
 import type { BatchItemOutcome, BatchProgress, RenderBatchResult } from './batch';
 import type { JobEvent } from './events';
 import type { LifecycleResult } from './lifecycle';
 import type { PollingPolicy, WaitModeName } from './polling';
-import { pollingSchema, waitModeSchema } from './pollingSchema';
+import { apiVersionSchema, pollingSchema, waitModeSchema } from './pollingSchema';
 import type { FailureInfo, StageTiming } from './progress';
 import type { RenderVideoResult } from './render';
 
@@ -13,7 +12,6 @@ import type { RenderVideoResult } from './render';
  * contracts/json-schema/). The compile-time checks below keep them (and the zod-free types workflows use) identical
  * to the TypeScript types.
  */
-const apiVersionSchema = z.enum(API_VERSIONS);
 
 export const lifecycleResultSchema = z.object({
   groupId: z.string(),

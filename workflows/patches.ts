@@ -11,7 +11,8 @@
  * workflows, signals sent, search attribute upserts, their order) must:
  * 1. keep the old behaviour behind `patched(PATCHES.<name>.id)` (add an entry below),
  * 2. keep replaying every history in test/histories/ (test/workflows/replay.test.ts fails otherwise),
- * 3. record a new history of the new behaviour beside the old ones (see test/histories/README.md).
+ * 3. record a new history of the new behaviour beside the old ones: rename the current files to `<file>@<tag>.json`,
+ *    then RECORD_HISTORIES=1 (test/histories/README.md).
  * Deprecate a marker once no open run can predate it: the longest run (a lifecycle: its stage deadlines add up to
  * about 4 h; a batch continues as new, each run bounded by its items) plus the retention of closed runs that may
  * still be replayed for queries (the namespace's retention period).

@@ -252,6 +252,8 @@ export async function photoAvatarLifecycle(rawInput: LifecycleInput): Promise<Li
       video: lifecycleRenderInput(input.video, lookId, input.name),
       polling,
       waitMode,
+      // The render speaks this run's version, whatever its worker is configured for.
+      apiVersion,
     };
     const video = await executeChild(renderVideo, {
       workflowId: renderWorkflowId,

@@ -92,7 +92,14 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
       pollingOf.set(childId, item.render.polling ?? DEFAULT_POLLING);
       const result = await executeChild(renderVideo, {
         workflowId: childId,
-        args: [bulk && polls ? { ...item.render, reportToBatch: true } : item.render],
+        // Items speak the batch's version unless they name their own.
+        args: [
+          {
+            ...item.render,
+            apiVersion: item.render.apiVersion ?? apiVersion,
+            ...(bulk && polls ? { reportToBatch: true } : {}),
+          },
+        ],
         staticSummary: `Batch item ${index + 1} of ${items.length}${item.ref ? ` (${item.ref})` : ''}`,
       });
       outcomes.push({
@@ -132,7 +139,8 @@ export async function renderBatch(rawInput: RenderBatchRunInput): Promise<Render
 
   if (next < items.length) {
     // Every child of this run has finished: nothing is left behind by continuing as new.
-    await continueAsNew<typeof renderBatch>({ ...input, next, outcomes });
+    // The next run keeps this one's API version.
+    await continueAsNew<typeof renderBatch>({ ...input, apiVersion, next, outcomes });
   }
   outcomes.sort((a, b) => a.index - b.index);
   return {
@@ -180,23 +188,26 @@ async function pollInFlight(
     delayMs = Math.min(delayMs * cadence.backoff, cadence.maxSeconds * 1000);
     if (inFlight.size === 0) continue;
     const summaries = await reads.checkVideos({ api, videoIds: [...inFlight.keys()] });
-    for (const summary of summaries) {
-      const target = inFlight.get(summary.videoId);
-      if (
-        !target ||
-        (summary.state !== 'completed' && summary.state !== 'failed' && summary.state !== 'not_found')
-      )
-        continue;
-      inFlight.delete(summary.videoId);
-      known = inFlight.size;
-      await getExternalWorkflowHandle(target.workflowId)
-        .signal(jobEventSignal, {
-          kind: 'render',
-          resourceId: summary.videoId,
-          outcome: summary.state === 'completed' ? 'success' : 'fail',
-          eventType: 'batch.poll',
-        })
-        .catch(() => undefined); // the render has ended on its own meanwhile
-    }
+    const ended = summaries.filter(
+      (r) =>
+        inFlight.has(r.videoId) &&
+        (r.state === 'completed' || r.state === 'failed' || r.state === 'not_found'),
+    );
+    // Every wake-up signal goes out in the same workflow task.
+    await Promise.all(
+      ended.map((summary) => {
+        const target = inFlight.get(summary.videoId)!;
+        inFlight.delete(summary.videoId);
+        return getExternalWorkflowHandle(target.workflowId)
+          .signal(jobEventSignal, {
+            kind: 'render',
+            resourceId: summary.videoId,
+            outcome: summary.state === 'completed' ? 'success' : 'fail',
+            eventType: 'batch.poll',
+          })
+          .catch(() => undefined); // the render has ended on its own meanwhile
+      }),
+    );
+    known = inFlight.size;
   }
 }

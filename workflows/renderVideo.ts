@@ -42,6 +42,7 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
   const inbox = new JobInbox();
   let videoId: string | undefined;
   let heygenStatus: string | undefined;
+  let version: RenderProgress['apiVersion'];
   let slotGranted = false;
   let slotHeld = false;
   setHandler(jobEventSignal, (event) => inbox.record(event));
@@ -53,6 +54,7 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
     stages: tracker.stages,
     ...(videoId ? { videoId } : {}),
     ...(heygenStatus ? { heygenStatus } : {}),
+    ...(version ? { apiVersion: version } : {}),
     ...(tracker.failure ? { failure: tracker.failure } : {}),
   }));
   const releaseSlot = async () => {
@@ -66,6 +68,7 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
 
   try {
     const { input, apiVersion } = await validInput('render', rawInput);
+    version = apiVersion;
     visibility.apiVersion(apiVersion);
     const capabilities = API_CAPABILITIES[apiVersion];
     const { workflowId, parent } = workflowInfo();

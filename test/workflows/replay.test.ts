@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
@@ -13,20 +13,26 @@ import { temporalCliPath } from '../support/temporal';
 /**
  * Determinism guard: histories recorded from the workflows (test/histories/*.json) must replay on the current code.
  * A change that alters the sequence of commands fails here, in CI, before it can break runs in flight (see
- * workflows/patches.ts for how to make such a change). Re-record deliberately with RECORD_HISTORIES=1, which writes
- * the histories of the runs below (one or more per workflow type and API version) and removes no file: keep old
- * files while runs that predate a change may still be open.
+ * workflows/patches.ts for how to make such a change). RECORD_HISTORIES=1 (re)writes the histories of the runs below
+ * (one or more per workflow type and API version) under their workflow ids and touches no other file: to keep the
+ * current ones beside the new, rename them first to `<file>@<tag>.json` (test/histories/README.md).
  */
 const HISTORIES = path.join(__dirname, '..', 'histories');
 
 const suite = versionedWorkflowSuite({}, { startWorker: false });
 
-/** History files are named after their workflow id ('/' written as '__'): replay needs the original id. */
+/**
+ * History files are named after their workflow id ('/' written as '__'; an archived one adds `@<tag>`): replay needs
+ * the original id.
+ */
 function fileFor(workflowId: string): string {
   return `${workflowId.replace(/\//g, '__')}.json`;
 }
 function workflowIdOf(file: string): string {
-  return file.replace(/\.json$/, '').replace(/__/g, '/');
+  return file
+    .replace(/\.json$/, '')
+    .replace(/@[^@]*$/, '')
+    .replace(/__/g, '/');
 }
 
 async function recordedHistories(): Promise<string[]> {
@@ -82,9 +88,6 @@ describe('replay', () => {
     await suite.env.client.workflow.getHandle(mailbox).result();
     recorded.push(mailbox, RENDER_SLOTS_WORKFLOW_ID);
 
-    if (process.env.RECORD_HISTORIES === '1') {
-      for (const file of await recordedHistories()) await rm(path.join(HISTORIES, file));
-    }
     for (const id of recorded) {
       const history = await suite.env.client.workflow.getHandle(id).fetchHistory();
       await Worker.runReplayHistory({ workflowBundle: suite.bundle }, history, id);
