@@ -51,7 +51,9 @@ describe('the language-neutral contract', () => {
       'video',
       'polling',
       'waitMode',
+      'apiVersion',
     ]);
+    expect(lifecycle.properties!.apiVersion).toEqual({ type: 'string', enum: ['v3', 'v2'] });
     expect(Object.keys(lifecycle.properties!.photo!.properties!)).toEqual([
       'generate',
       'prompt',
