@@ -3,7 +3,7 @@ import { info } from './output';
 
 interface ProgressLike {
   stage: string;
-  stages: Array<{ stage: string; startedAt: string; endedAt?: string }>;
+  stages: Array<{ stage: string; startedAt: string; endedAt?: string; note?: string }>;
   heygenStatus?: string;
   /** The HeyGen API the run speaks, once its input was validated */
   apiVersion?: string;
@@ -30,7 +30,9 @@ export async function watchStages<T>(
       const key = `${s.stage}@${s.startedAt}`;
       if (printed.has(key)) continue;
       printed.add(key);
-      info(`[${label}] ${new Date(s.startedAt).toISOString().slice(11, 19)} stage: ${s.stage}`);
+      info(
+        `[${label}] ${new Date(s.startedAt).toISOString().slice(11, 19)} stage: ${s.stage}${s.note ? ` (${s.note})` : ''}`,
+      );
     }
   };
   const loop = (async () => {
