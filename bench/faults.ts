@@ -1008,7 +1008,10 @@ function report(c: Campaign): string {
           [
             'mailbox workflows still running at the end (TTL 1 h for an unrouted event, 6 h for a route)',
             c.openMailboxes
-              ? `${c.openMailboxes.total}: ${[...c.openMailboxes.byReason].map(([k, n]) => `${k} ×${n}`).join(', ')}`
+              ? `${c.openMailboxes.total}` +
+                (c.openMailboxes.total > 0
+                  ? `: ${[...c.openMailboxes.byReason].map(([k, n]) => `${k} ×${n}`).join(', ')}`
+                  : '')
               : '–',
           ],
         ],
