@@ -5,17 +5,19 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Page } from 'playwright-core';
 import { DEV_SERVER_ARGS } from '../../cli/temporalDevServer';
+import { API_VERSIONS, type ApiVersion } from '../../contracts/apiVersion';
 import { freeLoopbackPort } from '../../lib/net';
 import type { LifecycleResult } from '../../contracts/lifecycle';
 import { launchBrowser, type BrowserSession } from '../support/browser';
-import { findRuns, lifecycleInput } from '../support/inputs';
-import { createStack, type Stack } from '../support/stack';
+import { findRuns } from '../support/inputs';
+import { createStack, testedApiVersions, type Stack } from '../support/stack';
 import { bundleWorkflows, temporalCliPath } from '../support/temporal';
+import { lifecycleInputFor } from '../support/versions';
 
 /**
  * The Temporal Web UI, in a real browser (Debian's Chromium, headless, driven by playwright-core): a person finds a
  * finished lifecycle by the product's custom search attributes, opens it, and sees its summary, its current
- * details and every HeyGen step it ran. Screenshots land in test-output/ui/.
+ * details and every HeyGen step it ran, in each API version. Screenshots land in test-output/ui/ (`<name>-<version>.png`).
  */
 
 const OUT_DIR = path.join(__dirname, '..', '..', 'test-output', 'ui');
@@ -23,23 +25,35 @@ const NAMESPACE = 'default';
 /** Every wait on the page: the UI is a single-page app on a loaded two-core machine */
 const UI_TIMEOUT_MS = 60_000;
 const MAX_SCREENSHOT_HEIGHT = 5_000;
-/** What this file writes to OUT_DIR (removed first, so a stale picture is never mistaken for this run's) */
-const SCREENSHOTS = ['lifecycle-list.png', 'lifecycle-run.png', 'lifecycle-summary.png', 'failure.png'];
+/** What this file writes to OUT_DIR for each API version (removed first, so a stale picture is never mistaken for this run's) */
+const SCREENSHOTS = ['lifecycle-list', 'lifecycle-run', 'lifecycle-summary', 'failure'];
+const screenshot = (name: string, version: ApiVersion) => path.join(OUT_DIR, `${name}-${version}.png`);
 
 /**
- * The activities each stage runs (workflows/photoAvatarLifecycle.ts), for a run with generated photos and one new
- * look; the render is the child workflow `renderVideo`.
+ * The activities each stage runs (workflows/photoAvatarLifecycle.ts), for a run with AI photos from attributes and
+ * one new look; the render is the child workflow `renderVideo`. v2 generates the photos, makes the group from the
+ * first, adds the others and trains it; v3 makes the avatar from the prompt in one create, has no train step (the
+ * stage waits for its look) and returns the generated look at once.
  */
-const STAGE_ACTIVITIES: Record<string, string[]> = {
-  photos: ['generatePhotos', 'checkGeneration'],
-  group: ['createAvatarGroup'],
-  adding_looks: ['addLooks', 'checkLooksReady'],
-  training: ['startTraining', 'checkTraining'],
-  generating_looks: ['generateLook', 'checkGeneration', 'findLooksForImages'],
+const STAGE_ACTIVITIES: Record<ApiVersion, Record<string, string[]>> = {
+  v2: {
+    photos: ['generatePhotos', 'checkGeneration'],
+    group: ['createAvatar'],
+    adding_looks: ['addLooks', 'checkLooksReady'],
+    training: ['startTraining', 'checkTraining'],
+    generating_looks: ['generateLook', 'checkGeneration', 'findGeneratedLooks'],
+  },
+  v3: {
+    photos: [],
+    group: ['createAvatar'],
+    adding_looks: [],
+    training: ['checkLooksReady'],
+    generating_looks: ['generateLook', 'checkLooksReady'],
+  },
 };
 
 let env: TestWorkflowEnvironment | undefined;
-let stack: Stack | undefined;
+const stacks: Partial<Record<ApiVersion, Stack>> = {};
 let session: BrowserSession | undefined;
 let uiUrl = '';
 
@@ -130,23 +144,32 @@ beforeAll(async () => {
   ]);
   env = createdEnv;
   uiUrl = `http://127.0.0.1:${uiPort}`;
-  stack = await createStack(env, bundle);
-  await stack.startWorker();
+  for (const version of testedApiVersions()) {
+    const stack = await createStack(env, bundle, {}, version);
+    stacks[version] = stack;
+    await stack.startWorker();
+  }
   await mkdir(OUT_DIR, { recursive: true });
-  await Promise.all(SCREENSHOTS.map((file) => rm(path.join(OUT_DIR, file), { force: true })));
+  await Promise.all(
+    API_VERSIONS.flatMap((version) =>
+      SCREENSHOTS.map((name) => rm(screenshot(name, version), { force: true })),
+    ),
+  );
   await waitForUi(uiUrl);
   session = await launchBrowser({ timeoutMs: UI_TIMEOUT_MS, navigationTimeoutMs: UI_TIMEOUT_MS });
 }, 300_000);
 
 afterAll(async () => {
   await session?.close();
-  await stack?.close();
+  for (const stack of Object.values(stacks)) await stack.close();
   await env?.teardown();
 }, 120_000);
 
-describe('Temporal Web UI in a real browser', () => {
+describe.each(testedApiVersions())('Temporal Web UI in a real browser (HeyGen API %s)', (version) => {
   test('a finished lifecycle is found by its search attributes and shows its summary and every stage', async () => {
+    const stack = stacks[version];
     if (!env || !stack || !session) throw new Error('beforeAll did not finish');
+    const stageActivities = STAGE_ACTIVITIES[version];
     const { page } = session;
     const suffix = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
     // No spaces: the UI's filter chips split a quoted value at spaces (the query itself is sent intact).
@@ -154,16 +177,18 @@ describe('Temporal Web UI in a real browser', () => {
     const reference = `ui-check-${suffix}`;
 
     // 1. A whole lifecycle on the simulator, to completion.
-    const { workflowId } = await stack.client.startLifecycle(lifecycleInput({ name }), { reference });
+    const { workflowId } = await stack.client.startLifecycle(lifecycleInputFor(version, { name }), {
+      reference,
+    });
     const result: LifecycleResult = await stack.client.waitForLifecycle(workflowId);
     const progress = await stack.client.lifecycleProgress(workflowId);
     expect(progress.stages.map((s) => s.stage)).toEqual([
       'validating',
-      ...Object.keys(STAGE_ACTIVITIES),
+      ...Object.keys(stageActivities),
       'rendering',
       'completed',
     ]);
-    const summary = `Photo-avatar lifecycle "${name}": generated photos, 1 new look(s), poll mode`;
+    const summary = `Photo-avatar lifecycle "${name}": AI photos from attributes, 1 new look(s), poll mode`;
 
     // What really ran, from the event history: the UI must show each of these activities.
     const { events } = await env.client.workflow.getHandle(workflowId).fetchHistory();
@@ -180,7 +205,7 @@ describe('Temporal Web UI in a real browser', () => {
         .activity_type;
       return local ? [local] : [];
     });
-    for (const [stage, activities] of Object.entries(STAGE_ACTIVITIES)) {
+    for (const [stage, activities] of Object.entries(stageActivities)) {
       const missing = activities.filter((a) => !ranActivities.includes(a));
       expect({ stage, missing }).toEqual({ stage, missing: [] });
     }
@@ -204,7 +229,7 @@ describe('Temporal Web UI in a real browser', () => {
       expect(await rows.count()).toBe(1);
       await row.getByText('Completed', { exact: true }).waitFor();
       await row.getByText('photoAvatarLifecycle', { exact: true }).waitFor();
-      await fullPageScreenshot(page, path.join(OUT_DIR, 'lifecycle-list.png'));
+      await fullPageScreenshot(page, screenshot('lifecycle-list', version));
 
       // 3. Open it: the run's page, finished, with its history.
       await row.getByRole('link', { name: workflowId, exact: true }).click();
@@ -237,7 +262,7 @@ describe('Temporal Web UI in a real browser', () => {
       for (const label of [...new Set(ranActivities), `Render of "${name}"`]) {
         await timeline.getByText(quotesLoose(label)).first().waitFor({ state: 'attached' });
       }
-      await fullPageScreenshot(page, path.join(OUT_DIR, 'lifecycle-run.png'));
+      await fullPageScreenshot(page, screenshot('lifecycle-run', version));
 
       // 4. User metadata: the static summary and details set at start, and the run's current details.
       await page.getByTestId('user-metadata-tab').click();
@@ -251,11 +276,9 @@ describe('Temporal Web UI in a real browser', () => {
         .getByText(quotesLoose(`Render of "${name}" with look`))
         .first()
         .waitFor();
-      await fullPageScreenshot(page, path.join(OUT_DIR, 'lifecycle-summary.png'));
+      await fullPageScreenshot(page, screenshot('lifecycle-summary', version));
     } catch (err) {
-      await page
-        .screenshot({ path: path.join(OUT_DIR, 'failure.png'), fullPage: true })
-        .catch(() => undefined);
+      await page.screenshot({ path: screenshot('failure', version), fullPage: true }).catch(() => undefined);
       throw err;
     }
   }, 300_000);
