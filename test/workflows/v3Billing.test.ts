@@ -63,10 +63,13 @@ describe('v3 idempotency keys: one resource, billed once', () => {
   });
 
   test('every billable create of a lifecycle survives a lost answer: avatar, looks and render billed once', async () => {
-    // Half of all creates lose their answer after HeyGen made the resource (seeded by the simulator's draws).
-    for (const path of ['^/v3/avatars$', '^/v3/videos$']) {
-      stack.sim.addFault({ method: 'POST', path, kind: 'drop', when: 'after', times: 4, probability: 0.5 });
-    }
+    // Rules apply in order, one call each: the avatar create loses its answer, its replay is answered (a 0 ms
+    // 'slow' rule only takes its turn), then the generated look's create loses its answer; and the render's.
+    const avatars = '^/v3/avatars$';
+    stack.sim.addFault({ method: 'POST', path: avatars, kind: 'drop', when: 'after' });
+    stack.sim.addFault({ method: 'POST', path: avatars, kind: 'slow', delayMs: 0 });
+    stack.sim.addFault({ method: 'POST', path: avatars, kind: 'drop', when: 'after' });
+    stack.sim.addFault({ method: 'POST', path: '^/v3/videos$', kind: 'drop', when: 'after' });
     const before = stack.sim.ledger().length;
     const { workflowId } = await stack.client.startLifecycle(lifecycleInputFor('v3'));
     await stack.client.waitForLifecycle(workflowId);
@@ -80,7 +83,9 @@ describe('v3 idempotency keys: one resource, billed once', () => {
       byKey.set(e.idempotencyKey ?? '', [...(byKey.get(e.idempotencyKey ?? '') ?? []), e.status]);
     expect(byKey.size).toBe(3);
     for (const statuses of byKey.values()) expect(statuses.at(-1)).toBe(200);
-    expect(creates.filter((e) => e.fault === 'drop').length).toBeGreaterThan(0);
+    // Three answers lost after HeyGen made the resource, each replayed under its key.
+    expect(creates.filter((e) => e.fault === 'drop' && e.applied)).toHaveLength(3);
+    expect(creates.filter((e) => e.idempotentReplay && e.status === 200)).toHaveLength(3);
   });
 
   test('a retry that arrives while the first request is still in flight gets 409 and is retried until replayed', async () => {
