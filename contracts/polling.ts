@@ -23,8 +23,13 @@ export const DEFAULT_POLLING: PollingPolicy = { initialSeconds: 5, maxSeconds: 3
  */
 export const DEFAULT_WEBHOOK_FALLBACK_POLLING: PollingPolicy = { initialSeconds: 600, maxSeconds: 1800 };
 
-/** Looks becoming `completed` sends no event; in webhook mode these waits keep a short cadence of their own. */
-export const LOOK_READY_POLLING: PollingPolicy = { initialSeconds: 1, maxSeconds: 15 };
+/**
+ * Looks becoming `completed` send no event; in webhook mode these waits keep a short cadence of their own: reads at
+ * 0, 1, 2.5, 4.8, 8.1, 13.1 s, then every 5 s. On v3 a look's wait stands in for a generation job (20 s to a few
+ * minutes), so it must see the look soon: the 15 s cap it had (reads at 0, 1, 3, 7, 15, 30 s) saw a 20 s look at
+ * 30 s, 10 s late, twice per lifecycle (bench:baseline, docs/benchmarks.md); this costs about two more reads a wait.
+ */
+export const LOOK_READY_POLLING: PollingPolicy = { initialSeconds: 1, maxSeconds: 5, backoff: 1.5 };
 
 /** The cadence a run uses: its own `polling`, else the default of its wait mode. */
 export function pollingFor(mode: WaitModeName, polling: PollingPolicy | undefined): PollingPolicy {

@@ -78,7 +78,7 @@ const CONCURRENCY = 8;
 const EXEC_CONCURRENCY = 4;
 /**
  * A run still going after this is terminated and reported. Webhook-mode lifecycles without a receiver take tens of
- * seconds by design (look readiness is polled at LOOK_READY_POLLING, 1 s backing off to 15 s), more on a busy host.
+ * seconds by design (look readiness is polled at LOOK_READY_POLLING, 1 s backing off to 5 s), more on a busy host.
  */
 const EXEC_DEADLINE_MS = 90_000;
 /**
