@@ -589,15 +589,25 @@ function httpExpectation(
 /** A named field must be a real place in the input: its parent exists (the field itself may be missing). */
 function fieldResolves(input: unknown, field: string): boolean {
   if (field === '(input)') return true;
-  const parts = field.split('.');
-  let current: unknown = input;
-  for (const part of parts.slice(0, -1)) {
-    if (Array.isArray(current) && /^\d+$/.test(part)) current = current[Number(part)];
-    else if (isRecord(current) && Object.prototype.hasOwnProperty.call(current, part))
-      current = current[part];
-    else return false;
-  }
-  return typeof current === 'object' && current !== null;
+  // Keys may contain dots themselves (an unknown key named `a.b`): try every way of grouping the parts.
+  const resolves = (current: unknown, parts: string[]): boolean => {
+    if (parts.length === 1) return typeof current === 'object' && current !== null;
+    // The rest is one key of this object (an unknown key whose name holds dots).
+    if (isRecord(current) && Object.prototype.hasOwnProperty.call(current, parts.join('.'))) return true;
+    for (let take = 1; take < parts.length; take++) {
+      const part = parts.slice(0, take).join('.');
+      const rest = parts.slice(take);
+      if (Array.isArray(current) && /^\d+$/.test(part) && resolves(current[Number(part)], rest)) return true;
+      if (
+        isRecord(current) &&
+        Object.prototype.hasOwnProperty.call(current, part) &&
+        resolves(current[part], rest)
+      )
+        return true;
+    }
+    return false;
+  };
+  return resolves(input, field.split('.'));
 }
 
 const encodedBytes = (value: unknown): number => {
