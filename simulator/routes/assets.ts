@@ -137,30 +137,13 @@ export function assetRoutes(state: SimState): ApiRoute[] {
           );
         }
         const id = hexId();
-        const size = type.fileType === 'image' ? imageSize(ctx.rawBody) : undefined;
-        const asset: Asset = {
+        const asset = storeAsset(state, {
           id,
           name: ctx.query.name?.trim() || id,
-          fileType: type.fileType,
-          contentType,
           bytes: ctx.rawBody,
-          createdAt: ctx.now,
-          folderId: '',
-          meta: size ? { ...size } : null,
-        };
-        if (type.fileType === 'image') {
-          const hex = hexId();
-          state.registerImage({
-            hex,
-            width: size?.width ?? 0,
-            height: size?.height ?? 0,
-            source: 'upload',
-            bytes: ctx.rawBody,
-            contentType,
-          });
-          asset.imageHex = hex;
-        }
-        state.assets.set(id, asset);
+          mime: contentType,
+          now: ctx.now,
+        });
         return {
           data: {
             id,
@@ -220,4 +203,38 @@ export function assetRoutes(state: SimState): ApiRoute[] {
       },
     },
   ];
+}
+
+/** Stores bytes whose type was sniffed as an asset; images also become pictures looks and renders can use. */
+export function storeAsset(
+  state: SimState,
+  input: { id: string; name: string; bytes: Buffer; mime: string; now: number },
+) {
+  const type = MEDIA_TYPES[input.mime];
+  if (!type) throw new Error(`no media type ${input.mime}`);
+  const size = type.fileType === 'image' ? imageSize(input.bytes) : undefined;
+  const asset: Asset = {
+    id: input.id,
+    name: input.name,
+    fileType: type.fileType,
+    contentType: input.mime,
+    bytes: input.bytes,
+    createdAt: input.now,
+    folderId: '',
+    meta: size ? { ...size } : null,
+  };
+  if (type.fileType === 'image') {
+    const hex = hexId();
+    state.registerImage({
+      hex,
+      width: size?.width ?? 0,
+      height: size?.height ?? 0,
+      source: 'upload',
+      bytes: input.bytes,
+      contentType: input.mime,
+    });
+    asset.imageHex = hex;
+  }
+  state.assets.set(asset.id, asset);
+  return asset;
 }

@@ -6,7 +6,7 @@ import { BodyTooLargeError, readBody, type ApiRoute } from '../../http';
 import { fingerprintOf } from '../../idempotency';
 import type { Asset, DirectUpload, SimState } from '../../state';
 import { hexId, unixSeconds } from '../../util';
-import { MEDIA_TYPES, assetUrl, contentTypeOf, imageSize, sniffMime } from '../assets';
+import { MEDIA_TYPES, assetUrl, contentTypeOf, sniffMime, storeAsset } from '../assets';
 import { LIMITS, paginate, v3Error, v3Errors, validateV3 } from './common';
 
 const MB = 1024 * 1024;
@@ -23,40 +23,6 @@ function checksumMatches(expected: string, bytes: Buffer): boolean {
   const text = expected.trim();
   if (/^[0-9a-fA-F]{64}$/u.test(text)) return text.toLowerCase() === digest.toString('hex');
   return text === digest.toString('base64');
-}
-
-/** Stores bytes whose type was sniffed as an asset; images also become pictures looks and renders can use. */
-function storeAsset(
-  state: SimState,
-  input: { id: string; name: string; bytes: Buffer; mime: string; now: number },
-) {
-  const type = MEDIA_TYPES[input.mime];
-  if (!type) throw new Error(`no media type ${input.mime}`);
-  const size = type.fileType === 'image' ? imageSize(input.bytes) : undefined;
-  const asset: Asset = {
-    id: input.id,
-    name: input.name,
-    fileType: type.fileType,
-    contentType: input.mime,
-    bytes: input.bytes,
-    createdAt: input.now,
-    folderId: '',
-    meta: size ? { ...size } : null,
-  };
-  if (type.fileType === 'image') {
-    const hex = hexId();
-    state.registerImage({
-      hex,
-      width: size?.width ?? 0,
-      height: size?.height ?? 0,
-      source: 'upload',
-      bytes: input.bytes,
-      contentType: input.mime,
-    });
-    asset.imageHex = hex;
-  }
-  state.assets.set(asset.id, asset);
-  return asset;
 }
 
 function sniffOrRefuse(bytes: Buffer, param: string): string {
