@@ -190,6 +190,30 @@ function findGroupRef(state: SimState, groupId: string): GroupRef | undefined {
   return avatar ? { kind: 'public', avatar } : undefined;
 }
 
+/** One look of either kind as v3 lists and returns it. */
+function avatarItemOf(state: SimState, ref: V3Avatar, now: number): Record<string, unknown> {
+  return ref.kind === 'private' ? lookItem(state, ref.look, now) : studioLookItem(state, ref.avatar);
+}
+
+/** One group of either kind as v3 lists and returns it. */
+function groupItemOf(state: SimState, ref: GroupRef, now: number): Record<string, unknown> {
+  return ref.kind === 'private' ? groupJson(state, ref.group, now) : publicGroupJson(state, ref.avatar);
+}
+
+/** The look a path names, or v3's 404. */
+function lookOr404(state: SimState, lookId: string): V3Avatar {
+  const avatar = findAvatar(state, lookId);
+  if (!avatar) throw v3Errors.notFound('avatar_not_found', `Look ${lookId} not found`, 'look_id');
+  return avatar;
+}
+
+/** The group a path names, or v3's 404. */
+function groupOr404(state: SimState, groupId: string): GroupRef {
+  const ref = findGroupRef(state, groupId);
+  if (!ref) throw v3Errors.notFound('avatar_not_found', `Avatar group ${groupId} not found`, 'group_id');
+  return ref;
+}
+
 /** The private group a create names in `avatar_group_id` (404: it does not exist, or was deleted). */
 function targetGroup(state: SimState, groupId: string): Group {
   const group = state.groups.get(groupId);
@@ -378,7 +402,7 @@ export function v3AvatarRoutes(state: SimState): ApiRoute[] {
         if (ownership !== 'private')
           for (const avatar of STUDIO_AVATARS) items.push({ kind: 'public', avatar });
         return paginate(items, ctx.query, LIMITS.avatars, { ownership }, (ref) =>
-          ref.kind === 'private' ? groupJson(state, ref.group, ctx.now) : publicGroupJson(state, ref.avatar),
+          groupItemOf(state, ref, ctx.now),
         );
       },
     },
@@ -407,10 +431,7 @@ export function v3AvatarRoutes(state: SimState): ApiRoute[] {
           ctx.query,
           LIMITS.looks,
           { ownership, avatar_type: avatarType, group_id: groupId },
-          (item) =>
-            item.kind === 'private'
-              ? lookItem(state, item.look, ctx.now)
-              : studioLookItem(state, item.avatar),
+          (item) => avatarItemOf(state, item, ctx.now),
         );
       },
     },
@@ -419,15 +440,7 @@ export function v3AvatarRoutes(state: SimState): ApiRoute[] {
       pattern: /^\/v3\/avatars\/looks\/([^/]+)$/u,
       envelope: 'v3',
       handle: (ctx) => {
-        const lookId = ctx.params[0] ?? '';
-        const avatar = findAvatar(state, lookId);
-        if (!avatar) throw v3Errors.notFound('avatar_not_found', `Look ${lookId} not found`, 'look_id');
-        return {
-          data:
-            avatar.kind === 'private'
-              ? lookItem(state, avatar.look, ctx.now)
-              : studioLookItem(state, avatar.avatar),
-        };
+        return { data: avatarItemOf(state, lookOr404(state, ctx.params[0] ?? ''), ctx.now) };
       },
     },
     {
@@ -437,8 +450,7 @@ export function v3AvatarRoutes(state: SimState): ApiRoute[] {
       handle: (ctx) => {
         const lookId = ctx.params[0] ?? '';
         const body = validateV3(renameSchema, ctx.body);
-        const avatar = findAvatar(state, lookId);
-        if (!avatar) throw v3Errors.notFound('avatar_not_found', `Look ${lookId} not found`, 'look_id');
+        const avatar = lookOr404(state, lookId);
         if (avatar.kind === 'studio')
           throw forbidden(`Look ${lookId} is a public studio avatar: it cannot be renamed`);
         if (body.name !== undefined) avatar.look.name = body.name;
@@ -451,8 +463,7 @@ export function v3AvatarRoutes(state: SimState): ApiRoute[] {
       envelope: 'v3',
       handle: (ctx) => {
         const lookId = ctx.params[0] ?? '';
-        const avatar = findAvatar(state, lookId);
-        if (!avatar) throw v3Errors.notFound('avatar_not_found', `Look ${lookId} not found`, 'look_id');
+        const avatar = lookOr404(state, lookId);
         if (avatar.kind === 'studio')
           throw forbidden(`Look ${lookId} is a public studio avatar: it cannot be deleted`);
         state.deleteLook(lookId);
@@ -464,16 +475,7 @@ export function v3AvatarRoutes(state: SimState): ApiRoute[] {
       pattern: /^\/v3\/avatars\/(?!looks$)([^/]+)$/u,
       envelope: 'v3',
       handle: (ctx) => {
-        const groupId = ctx.params[0] ?? '';
-        const ref = findGroupRef(state, groupId);
-        if (!ref)
-          throw v3Errors.notFound('avatar_not_found', `Avatar group ${groupId} not found`, 'group_id');
-        return {
-          data:
-            ref.kind === 'private'
-              ? groupJson(state, ref.group, ctx.now)
-              : publicGroupJson(state, ref.avatar),
-        };
+        return { data: groupItemOf(state, groupOr404(state, ctx.params[0] ?? ''), ctx.now) };
       },
     },
     {
@@ -482,9 +484,7 @@ export function v3AvatarRoutes(state: SimState): ApiRoute[] {
       envelope: 'v3',
       handle: (ctx) => {
         const groupId = ctx.params[0] ?? '';
-        const ref = findGroupRef(state, groupId);
-        if (!ref)
-          throw v3Errors.notFound('avatar_not_found', `Avatar group ${groupId} not found`, 'group_id');
+        const ref = groupOr404(state, groupId);
         if (ref.kind === 'public') throw forbidden(`Avatar group ${groupId} is public: it cannot be deleted`);
         state.deleteGroup(groupId);
         return { data: { id: groupId } };
