@@ -1,9 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../contracts/failures';
+import type { RunMedia, StoredFile } from '../contracts/media';
 import { downloadToStorage, type DownloadOptions } from '../heygen/download';
 import { HeyGenError } from '../heygen/errors';
 import type { RenderStatus } from '../heygen/port';
 import { safeSegment, StorageError, storageKey, type StoredObject } from '../storage';
+import { canonicalExtension, extensionOfType, type MediaExtension } from '../storage/mediaTypes';
 import { activitySignal, heartbeat } from './context';
 import { portFor, type ActivityDeps, type Versioned } from './deps';
 import { classified } from './errors';
@@ -21,14 +23,15 @@ export interface DownloadVideoInput extends Versioned {
 }
 
 export interface DownloadVideoResult {
-  /** Where the video is (an absolute path for local storage) */
-  path: string;
+  /** Where each stored file is, for every backend (what results carry) */
+  media: RunMedia;
+  /** The video's absolute path: local storage only */
+  path?: string;
+  /** The video's sha256 and size (the same as media.video) */
   sha256: string;
   bytes: number;
   /** The video's storage key */
   key?: string;
-  /** Extras the status had and that were stored */
-  extras?: { captions?: StoredObject; thumbnail?: StoredObject; gif?: StoredObject };
   /** Extras the status announced but whose URL answered 404 (they do not exist): skipped, not an error */
   missingExtras?: ExtraKind[];
 }
@@ -42,29 +45,17 @@ export interface DownloadProgress {
 
 const HEARTBEAT_INTERVAL_MS = 1000;
 
-const IMAGE_EXTENSIONS: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/jpg': 'jpg',
-  'image/webp': 'webp',
-};
-const CAPTION_EXTENSIONS: Record<string, string> = {
-  'text/vtt': 'vtt',
-  'application/x-subrip': 'srt',
-  'text/srt': 'srt',
-  'text/x-ssa': 'ass',
-};
-
-/** Extension of the URL's path (lower case, no dot), if it is one of `allowed`. Never logs the URL. */
-function urlExtension(url: string, allowed: readonly string[]): string | undefined {
+/** Extension of the URL's path, if it is one of `allowed`. Never logs the URL. */
+function urlExtension(url: string, allowed: readonly MediaExtension[]): MediaExtension | undefined {
   try {
-    const ext = /\.([a-z0-9]+)$/iu.exec(new URL(url).pathname)?.[1]?.toLowerCase();
-    if (ext === 'jpeg') return allowed.includes('jpg') ? 'jpg' : undefined;
-    return ext !== undefined && allowed.includes(ext) ? ext : undefined;
+    return canonicalExtension(/\.([a-z0-9]+)$/iu.exec(new URL(url).pathname)?.[1], allowed);
   } catch {
     return undefined;
   }
 }
+
+const CAPTION_EXTENSIONS = ['vtt', 'srt', 'ass'] as const satisfies MediaExtension[];
+const IMAGE_EXTENSIONS = ['png', 'jpg', 'webp'] as const satisfies MediaExtension[];
 
 interface ExtraSpec {
   kind: ExtraKind;
@@ -81,7 +72,7 @@ function extrasOf(media: RenderStatus['media']): ExtraSpec[] {
       kind: 'captions',
       url,
       extension: (type) =>
-        (type && CAPTION_EXTENSIONS[type]) || urlExtension(url, ['vtt', 'srt', 'ass']) || 'vtt',
+        extensionOfType(type, CAPTION_EXTENSIONS) ?? urlExtension(url, CAPTION_EXTENSIONS) ?? 'vtt',
     });
   }
   if (media.thumbnail) {
@@ -90,7 +81,7 @@ function extrasOf(media: RenderStatus['media']): ExtraSpec[] {
       kind: 'thumbnail',
       url,
       extension: (type) =>
-        (type && IMAGE_EXTENSIONS[type]) || urlExtension(url, ['png', 'jpg', 'webp']) || 'png',
+        extensionOfType(type, IMAGE_EXTENSIONS) ?? urlExtension(url, IMAGE_EXTENSIONS) ?? 'png',
     });
   }
   if (media.gif) out.push({ kind: 'gif', url: media.gif, extension: () => 'gif' });
@@ -165,15 +156,16 @@ export function deliveryActivities(deps: ActivityDeps) {
       } catch (err) {
         throw storageFailure(err);
       }
+      const media: RunMedia = { video: toStoredFile(video) };
       const result: DownloadVideoResult = {
-        path: video.location,
+        media,
+        ...(video.path !== undefined ? { path: video.path } : {}),
         sha256: video.sha256,
         bytes: video.bytes,
         key: video.key,
       };
       if (input.extras === false) return result;
 
-      const extras: NonNullable<DownloadVideoResult['extras']> = {};
       const missing: ExtraKind[] = [];
       for (const extra of extrasOf(status.media)) {
         const keyFor = (contentType: string | undefined): string => {
@@ -183,7 +175,7 @@ export function deliveryActivities(deps: ActivityDeps) {
           return key === videoKey ? storageKey(directory, `${stem(fileName)}.${extra.kind}.${ext}`) : key;
         };
         try {
-          extras[extra.kind] = toDescriptor(
+          media[extra.kind] = toStoredFile(
             await downloadToStorage(extra.url, storage, (r) => keyFor(r.contentType), progress(extra.kind)),
           );
         } catch (err) {
@@ -196,14 +188,13 @@ export function deliveryActivities(deps: ActivityDeps) {
           throw storageFailure(err);
         }
       }
-      if (Object.keys(extras).length > 0) result.extras = extras;
       if (missing.length > 0) result.missingExtras = missing;
       return result;
     }),
   };
 }
 
-/** Only the storage descriptor (no content type, nothing else) goes into results. */
-function toDescriptor(stored: StoredObject): StoredObject {
-  return { key: stored.key, location: stored.location, bytes: stored.bytes, sha256: stored.sha256 };
+/** Only the neutral descriptor (no key, no local path) goes into results. */
+function toStoredFile(stored: StoredObject): StoredFile {
+  return { uri: stored.uri, sha256: stored.sha256, bytes: stored.bytes, contentType: stored.contentType };
 }

@@ -312,8 +312,8 @@ async function main(): Promise<void> {
       videoId,
       outputDir,
     });
-    const stored = await stat(report.result.path);
-    const activityHash = await sha256File(report.result.path);
+    const stored = await stat(report.result.path ?? '');
+    const activityHash = await sha256File(report.result.path ?? '');
     await rm(outputDir, { recursive: true, force: true });
 
     const peak = Math.max(report.peakRss, outside.peak, report.hwmRss ?? 0);

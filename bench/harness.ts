@@ -10,6 +10,7 @@ import type { ApiVersion } from '../contracts/apiVersion';
 import type { WaitMode } from '../contracts/events';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { createWorker } from '../worker/createWorker';
+import { localStorageConfig } from '../storage';
 
 export interface BenchStack {
   apiVersion: ApiVersion;
@@ -49,6 +50,7 @@ export async function startBenchStack(opts: {
         uploadBaseUrl: sim.url,
         apiKey: sim.apiKey,
       },
+      storage: localStorageConfig(outputDir),
       outputDir,
       inputDir: outputDir,
       maxConcurrentActivities: opts.maxConcurrentActivities ?? 100,

@@ -12,3 +12,4 @@ export * from './renderRequest';
 export * from './validation';
 export * from './jsonSchemas';
 export * from './results';
+export * from './media';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RunMedia } from './media';
 import type { ApiVersion } from './apiVersion';
 import {
   backgroundSchema,
@@ -70,7 +71,10 @@ export interface LifecycleResult {
   groupId: string;
   lookIds: string[];
   videoId: string;
-  videoPath: string;
+  /** Where the video and its extras are stored (every backend) */
+  media: RunMedia;
+  /** Absolute path of the video on the worker's disk: local storage only */
+  videoPath?: string;
   sha256: string;
   durationSeconds: number;
   /** The HeyGen API generation this run spoke, fixed for its whole life */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RunMedia } from './media';
 import type { ApiVersion } from './apiVersion';
 import {
   dimensionSchema,
@@ -114,8 +115,10 @@ export type RenderKind = 'scenes' | 'avatar_iv' | 'webm';
 export interface RenderVideoResult {
   videoId: string;
   kind: RenderKind;
-  /** Absolute path of the downloaded file on the worker's storage */
-  videoPath: string;
+  /** Where the video and its extras are stored (every backend) */
+  media: RunMedia;
+  /** Absolute path of the video on the worker's disk: local storage only */
+  videoPath?: string;
   sha256: string;
   bytes: number;
   durationSeconds: number;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BatchItemOutcome, BatchProgress, RenderBatchResult } from './batch';
 import type { JobEvent } from './events';
 import type { LifecycleResult } from './lifecycle';
+import { runMediaSchema } from './media';
 import type { PollingPolicy, WaitModeName } from './polling';
 import { apiVersionSchema, pollingSchema, waitModeSchema } from './pollingSchema';
 import type { FailureInfo, StageTiming } from './progress';
@@ -17,7 +18,8 @@ export const lifecycleResultSchema = z.object({
   groupId: z.string(),
   lookIds: z.array(z.string()),
   videoId: z.string(),
-  videoPath: z.string(),
+  media: runMediaSchema,
+  videoPath: z.string().optional(),
   sha256: z.string(),
   durationSeconds: z.number(),
   apiVersion: apiVersionSchema,
@@ -26,7 +28,8 @@ export const lifecycleResultSchema = z.object({
 export const renderVideoResultSchema = z.object({
   videoId: z.string(),
   kind: z.enum(['scenes', 'avatar_iv', 'webm']),
-  videoPath: z.string(),
+  media: runMediaSchema,
+  videoPath: z.string().optional(),
   sha256: z.string(),
   bytes: z.number(),
   durationSeconds: z.number(),

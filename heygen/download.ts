@@ -2,6 +2,7 @@ import axios, { isAxiosError } from 'axios';
 import path from 'node:path';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { LocalDirectoryStorage } from '../storage/localStorage';
+import { knownType, typeOfName } from '../storage/mediaTypes';
 import { StorageError, type StoredObject, type VideoStorage } from '../storage/types';
 import { HeyGenError } from './errors';
 
@@ -127,14 +128,18 @@ function withIdleTimeout(source: Readable, ms: number): Readable {
 /** How the storage key is chosen: fixed, or from the response (e.g. the extension from the content type). */
 export type KeyChoice = string | ((response: { contentType?: string }) => string);
 
+/** A stored download; `reused` when an earlier attempt had stored the same file completely (no bytes moved). */
 export interface StoredDownload extends StoredObject {
-  contentType?: string;
+  reused?: boolean;
 }
 
 /**
- * Streams a signed media URL into `storage` under `key`: the storage writes it to a temporary name, checks the size
- * against Content-Length and the sha256, and only then makes it visible (see VideoStorage). HTTP failures are the
- * HeyGenErrors of `openMediaStream`; a body cut midway or shorter than announced is a retryable `Network` error.
+ * Streams a signed media URL into `storage` under `key`: the storage writes it to a temporary name (or multipart
+ * upload), checks the size against Content-Length and the sha256, and only then makes it visible (see
+ * VideoStorage). A complete object already stored under the key with the announced size (an earlier attempt that
+ * stored it and then lost its result) is kept, not uploaded again. The content type stored is the response's when
+ * the product knows it, else the one of the key's extension. HTTP failures are the HeyGenErrors of
+ * `openMediaStream`; a body cut midway or shorter than announced is a retryable `Network` error.
  */
 export async function downloadToStorage(
   url: string,
@@ -151,12 +156,23 @@ export async function downloadToStorage(
     throw err;
   }
   try {
-    const stored = await storage.put(finalKey, media.body, {
+    const existing = await storage.find(finalKey, opts.signal ? { signal: opts.signal } : {});
+    if (existing && (media.contentLength === undefined || existing.bytes === media.contentLength)) {
+      media.body.destroy();
+      return { ...existing, reused: true };
+    }
+  } catch (err) {
+    media.body.destroy();
+    throw err;
+  }
+  const contentType = knownType(media.contentType) ?? typeOfName(finalKey);
+  try {
+    return await storage.put(finalKey, media.body, {
       expectedBytes: media.contentLength,
       signal: opts.signal,
       onProgress: opts.onProgress,
+      ...(contentType ? { contentType } : {}),
     });
-    return media.contentType !== undefined ? { ...stored, contentType: media.contentType } : stored;
   } catch (err) {
     throw downloadFailure(err, opts.signal);
   }
@@ -202,5 +218,5 @@ export async function downloadToFile(
   const absolute = path.resolve(destination);
   const storage = new LocalDirectoryStorage(path.dirname(absolute));
   const stored = await downloadToStorage(url, storage, path.basename(absolute), opts);
-  return { path: stored.location, sha256: stored.sha256, bytes: stored.bytes };
+  return { path: stored.path ?? absolute, sha256: stored.sha256, bytes: stored.bytes };
 }

@@ -1,10 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertValidKey, StorageError, type PutOptions, type StoredObject, type VideoStorage } from './types';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { typeOfName } from './mediaTypes';
+import {
+  assertValidKey,
+  DEFAULT_CONTENT_TYPE,
+  StorageError,
+  type MediaReach,
+  type PutOptions,
+  type StoredObject,
+  type VideoStorage,
+} from './types';
 
 /**
  * Files under a local directory. `put` streams the body to a temporary name in the destination's own directory
@@ -13,6 +23,7 @@ import { assertValidKey, StorageError, type PutOptions, type StoredObject, type 
  * nothing or the complete, checked file under its final name. Memory use is one stream chunk, whatever the size.
  */
 export class LocalDirectoryStorage implements VideoStorage {
+  readonly backend = 'local';
   readonly rootDir: string;
 
   constructor(rootDir: string) {
@@ -42,7 +53,7 @@ export class LocalDirectoryStorage implements VideoStorage {
       body.destroy();
       throw err;
     }
-    const { expectedBytes, signal } = opts;
+    const { expectedBytes, expectedSha256, signal } = opts;
     const directory = path.dirname(destination);
     const temp = path.join(
       directory,
@@ -50,6 +61,7 @@ export class LocalDirectoryStorage implements VideoStorage {
     );
     const hash = createHash('sha256');
     let bytes = 0;
+    let sha256 = '';
     // Which side failed first: pipeline() destroys every stream with the first error, so only the first one counts.
     let firstFailure: 'source' | 'write' | undefined;
     const onSourceError = () => (firstFailure ??= 'source');
@@ -79,6 +91,15 @@ export class LocalDirectoryStorage implements VideoStorage {
           message: `Stored ${bytes} bytes for ${key}, expected ${expectedBytes}`,
         });
       }
+      sha256 = hash.digest('hex');
+      if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
+        throw new StorageError({
+          kind: 'ChecksumMismatch',
+          key,
+          bytesWritten: bytes,
+          message: `The body of ${key} has sha256 ${sha256}, expected ${expectedSha256}`,
+        });
+      }
       await fsyncFile(temp);
       await rename(temp, destination);
     } catch (err) {
@@ -89,7 +110,42 @@ export class LocalDirectoryStorage implements VideoStorage {
       body.off('error', onSourceError);
     }
     await syncDirectory(directory);
-    return { key, location: destination, bytes, sha256: hash.digest('hex') };
+    const contentType = opts.contentType ?? typeOfName(key) ?? DEFAULT_CONTENT_TYPE;
+    return { key, uri: pathToFileURL(destination).href, path: destination, bytes, sha256, contentType };
+  }
+
+  /**
+   * A file under its final name is always complete (puts rename into place): its checksum is read back from the
+   * file itself (local reads are far cheaper than a download).
+   */
+  async find(key: string, opts: { signal?: AbortSignal } = {}): Promise<StoredObject | undefined> {
+    const destination = this.pathOf(key);
+    const info = await stat(destination).catch(() => undefined);
+    if (!info?.isFile()) return undefined;
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(destination), hash, opts.signal ? { signal: opts.signal } : {});
+    return {
+      key,
+      uri: pathToFileURL(destination).href,
+      path: destination,
+      bytes: info.size,
+      sha256: hash.digest('hex'),
+      contentType: typeOfName(key) ?? DEFAULT_CONTENT_TYPE,
+    };
+  }
+
+  /** A `file://` URI under this storage's root, as a path to stream (the only way a local file leaves the host). */
+  async reach(uri: string): Promise<MediaReach | undefined> {
+    let file: string;
+    try {
+      file = fileURLToPath(uri);
+    } catch {
+      return undefined;
+    }
+    const relative = path.relative(this.rootDir, file);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+    const info = await stat(file).catch(() => undefined);
+    return info?.isFile() ? { kind: 'file', path: file, bytes: info.size } : undefined;
   }
 }
 

@@ -4,16 +4,31 @@ import type { Readable } from 'node:stream';
 export interface StoredObject {
   /** The storage key, a relative path such as `<workflowId>/<videoId>.mp4` */
   key: string;
-  /** Where it ended up: an absolute path for local storage, a URI for remote ones */
-  location: string;
+  /** Where it is, for every backend: `file:///abs/path` (local) or `s3://bucket/prefix/key` (S3) */
+  uri: string;
+  /** The absolute path of the file (local storage only) */
+  path?: string;
   bytes: number;
   /** Lower-case hex sha256 of the stored bytes */
   sha256: string;
+  /** The media type it was stored with (`application/octet-stream` when the source named none) */
+  contentType: string;
 }
+
+/** How a caller reaches a stored file: a short-lived presigned URL, or a file this process can stream. */
+export type MediaReach =
+  { kind: 'url'; url: string; expiresAt: string } | { kind: 'file'; path: string; bytes: number };
+
+/** The type stored when the source names none. */
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 export interface PutOptions {
   /** The size the body must have (e.g. Content-Length); a different size fails the put. */
   expectedBytes?: number;
+  /** The sha256 (lower-case hex) the body must have, when known; a different one fails the put. */
+  expectedSha256?: string;
+  /** Stored with the object; default application/octet-stream */
+  contentType?: string;
   /** Stops the write; nothing is left behind. */
   signal?: AbortSignal;
   /** Called as bytes are written (activities heartbeat from here). */
@@ -26,14 +41,32 @@ export interface PutOptions {
  * partial or final. Putting the same key again replaces the object atomically.
  */
 export interface VideoStorage {
+  /** `local` or `s3`: what results and logs name */
+  readonly backend: StorageBackend;
   put(key: string, body: Readable, opts?: PutOptions): Promise<StoredObject>;
+  /**
+   * The object under `key` when a complete one is stored with its checksum, else undefined: a download retried
+   * after the previous attempt stored the file (and then lost its result) does not upload it again.
+   */
+  find(key: string, opts?: { signal?: AbortSignal }): Promise<StoredObject | undefined>;
+  /**
+   * How a caller reaches the file `uri` (one of this storage's own URIs, from a result): a presigned URL valid for
+   * `expiresInSeconds` (S3), or a path to stream (local). Undefined when the URI is not this storage's or the file
+   * is gone.
+   */
+  reach(uri: string, opts: { expiresInSeconds: number }): Promise<MediaReach | undefined>;
 }
+
+export const STORAGE_BACKENDS = ['local', 's3'] as const;
+export type StorageBackend = (typeof STORAGE_BACKENDS)[number];
 
 export type StorageErrorKind =
   /** The key is not a safe relative path */
   | 'InvalidKey'
   /** The body ended with a different number of bytes than expected */
   | 'SizeMismatch'
+  /** The body's sha256 is not the expected one */
+  | 'ChecksumMismatch'
   /** The body stream failed (e.g. the connection it comes from was cut) */
   | 'SourceFailed'
   /** Writing, syncing or renaming failed (disk full, permissions...) */

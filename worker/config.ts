@@ -3,10 +3,14 @@ import { z } from 'zod';
 import { temporalConfigFromEnv, type TemporalConfig } from '../client/config';
 import { parseEnv } from '../lib/env';
 import { heygenConfigFromEnv, type HeyGenConfig } from '../heygen/config';
+import { storageConfigFromEnv, type StorageConfig } from '../storage/config';
 
 export interface WorkerConfig {
   temporal: TemporalConfig;
   heygen: HeyGenConfig;
+  /** Where finished media goes (STORAGE=local|s3) */
+  storage: StorageConfig;
+  /** Local working directory (OUTPUT_DIR): the local backend's root, generated inputs */
   outputDir: string;
   inputDir: string;
   maxConcurrentActivities: number;
@@ -22,7 +26,6 @@ export interface WorkerConfig {
 }
 
 const workerEnvSchema = z.object({
-  OUTPUT_DIR: z.string().trim().min(1).default('output'),
   INPUT_DIR: z.string().trim().min(1).optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(100),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
@@ -41,10 +44,12 @@ export function workerConfigFromEnv(
   cwd: string = process.cwd(),
 ): WorkerConfig {
   const v = parseEnv(workerEnvSchema, env);
+  const storage = storageConfigFromEnv(env, cwd);
   return {
     temporal: temporalConfigFromEnv(env),
     heygen: heygenConfigFromEnv(env),
-    outputDir: path.resolve(cwd, v.OUTPUT_DIR),
+    storage,
+    outputDir: storage.outputDir,
     inputDir: path.resolve(cwd, v.INPUT_DIR ?? '.'),
     maxConcurrentActivities: v.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,

@@ -5,7 +5,7 @@ import { createActivities } from '../activities';
 import type { HeyGenPort } from '../heygen/port';
 import { createHeyGenPort } from '../heygen/select';
 import { API_VERSIONS } from '../contracts/apiVersion';
-import { LocalDirectoryStorage } from '../storage';
+import { createStorage, type VideoStorage } from '../storage';
 import type { WorkerConfig } from './config';
 
 export interface CreateWorkerOptions {
@@ -16,6 +16,8 @@ export interface CreateWorkerOptions {
   heygen?: HeyGenPort;
   /** Client used by the webhook-routing activity; defaults to a new connection to config.temporal.address */
   client?: Client;
+  /** Where finished media goes; defaults to the storage config.storage names */
+  storage?: VideoStorage;
   /** A prebuilt workflow bundle (production, tests); defaults to bundling ./workflows at start-up */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -44,7 +46,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       heygen,
       ports,
       outputDir: config.outputDir,
-      storage: new LocalDirectoryStorage(config.outputDir),
+      storage: options.storage ?? createStorage(config.storage),
       inputDir: config.inputDir,
       temporal: { client, taskQueue: config.temporal.taskQueue },
       maxConcurrentRenders: config.maxConcurrentRenders,

@@ -7,6 +7,7 @@ import { startMetricsServer, type MetricsServer } from '../telemetry/metrics';
 import { workerConfigFromEnv } from './config';
 import { createWorker } from './createWorker';
 import { installRuntime } from './runtime';
+import { describeStorage } from '../storage';
 
 const log = createLogger('worker');
 
@@ -54,12 +55,13 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
     metrics = await startMetricsServer({ port: config.metricsPort, temporalMetricsUrl });
   }
   log.info(
-    `worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address}/${config.temporal.namespace}, HeyGen API ${config.heygen.apiVersion}`,
+    `worker: task queue ${config.temporal.taskQueue} on ${config.temporal.address}/${config.temporal.namespace}, HeyGen API ${config.heygen.apiVersion}, media to ${describeStorage(config.storage)}`,
     {
       taskQueue: config.temporal.taskQueue,
       heygenApiVersion: config.heygen.apiVersion,
       heygen: config.heygen.apiBaseUrl,
       outputDir: config.outputDir,
+      storage: describeStorage(config.storage),
       ...(metrics ? { metrics: metrics.url } : {}),
     },
   );

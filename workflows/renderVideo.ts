@@ -8,7 +8,8 @@ import {
 import { API_CAPABILITIES } from '../contracts/apiVersion';
 import { DEFAULT_POLLING, DEFAULT_WEBHOOK_FALLBACK_POLLING, pollingFor } from '../contracts/polling';
 import type { RenderProgress, RenderStage } from '../contracts/progress';
-import type { RenderVideoInput, RenderVideoResult } from '../contracts/render';
+import type { RunMedia } from '../contracts/media';
+import type { RenderKind, RenderVideoInput, RenderVideoResult } from '../contracts/render';
 import { renderKindOf, renderRequestOf } from '../contracts/renderRequest';
 import { creates, deliveries, reads, transfers } from './activityOptions';
 import {
@@ -134,7 +135,8 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
     return {
       videoId: id,
       kind,
-      videoPath: file.path,
+      media: file.media ?? legacyMedia(file.path, file.sha256, file.bytes, kind),
+      ...(file.path !== undefined ? { videoPath: file.path } : {}),
       sha256: file.sha256,
       bytes: file.bytes,
       durationSeconds: rendered.durationSeconds,
@@ -147,4 +149,13 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
     visibility.failed(info.stage, info.code, info.message);
     throw toWorkflowFailure(err, info);
   }
+}
+
+/**
+ * The media descriptor of a download recorded before results named their files (histories of that time only hold
+ * the local path): keeps those runs replaying to the same result shape.
+ */
+function legacyMedia(path: string | undefined, sha256: string, bytes: number, kind: RenderKind): RunMedia {
+  const uri = `file://${(path ?? '').split('/').map(encodeURIComponent).join('/')}`;
+  return { video: { uri, sha256, bytes, contentType: kind === 'webm' ? 'video/webm' : 'video/mp4' } };
 }

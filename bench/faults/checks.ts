@@ -274,8 +274,8 @@ export async function verify(v: VerifyInput): Promise<Verification> {
     if (!r.result) continue;
     files.checked += 1;
     try {
-      const st = await stat(r.result.videoPath);
-      const digest = await sha256File(r.result.videoPath);
+      const st = await stat(r.result.videoPath ?? '');
+      const digest = await sha256File(r.result.videoPath ?? '');
       const sim = videos.get(r.result.videoId);
       if (digest !== r.result.sha256)
         files.problems.push(`${r.workflowId}: sha256 ${digest} ≠ claimed ${r.result.sha256}`);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PipelinesClient } from '../../client/pipelinesClient';
 import type { LifecycleResult } from '../../contracts/lifecycle';
 import { installRuntime } from '../../worker/runtime';
@@ -56,15 +57,17 @@ export async function demo(flags: DevFlags & { input?: string; exit?: boolean })
       'lifecycle',
     );
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const digest = await sha256Of(result.videoPath);
-    const mp4 = await isMp4(result.videoPath);
+    // The demo's stack stores under its output directory (local storage).
+    const videoPath = result.videoPath ?? fileURLToPath(result.media.video.uri);
+    const digest = await sha256Of(videoPath);
+    const mp4 = await isMp4(videoPath);
     const calls = stack.simulator?.log().length;
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     info(
       `\nLifecycle completed in ${seconds} s${calls !== undefined ? ` with ${calls} calls` : ''} to HeyGen API ${result.apiVersion}.`,
     );
     info(
-      `Video file: ${result.videoPath} (${mp4 ? 'MP4' : 'NOT an MP4'}, sha256 ${digest === result.sha256 ? 'matches the result' : 'DOES NOT MATCH'})`,
+      `Video file: ${videoPath} (${mp4 ? 'MP4' : 'NOT an MP4'}, sha256 ${digest === result.sha256 ? 'matches the result' : 'DOES NOT MATCH'})`,
     );
     info(
       `Temporal Web UI: ${stack.temporal.uiUrl}/namespaces/${stack.namespace}/workflows/${encodeURIComponent(ref.workflowId)}`,

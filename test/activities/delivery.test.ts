@@ -6,8 +6,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { deliveryActivities, type DownloadVideoResult } from '../../activities/delivery';
 import type { ApiVersion } from '../../contracts/apiVersion';
+import type { StoredFile } from '../../contracts/media';
 import type { HeyGenPort, RenderStatus } from '../../heygen/port';
 import { createHeyGenPort } from '../../heygen/select';
 import {
@@ -16,14 +18,7 @@ import {
   type RunningSimulator,
   type SimulatorOptions,
 } from '../../simulator';
-import {
-  assertValidKey,
-  LocalDirectoryStorage,
-  safeSegment,
-  StorageError,
-  storageKey,
-  type StoredObject,
-} from '../../storage';
+import { assertValidKey, LocalDirectoryStorage, safeSegment, StorageError, storageKey } from '../../storage';
 import { testedApiVersions, ZERO_DURATIONS } from '../support/stack';
 import { VOICE_ID } from '../support/inputs';
 import { STUDIO_AVATAR_ID } from '../support/versions';
@@ -94,11 +89,11 @@ async function render(heygen: HeyGenPort, caption = true): Promise<string> {
   return videoId;
 }
 
-async function expectStored(obj: StoredObject | undefined, key: string): Promise<Buffer> {
+async function expectStored(obj: StoredFile | undefined, key: string): Promise<Buffer> {
   expect(obj).toBeDefined();
-  expect(obj!.key).toBe(key);
-  expect(obj!.location).toBe(path.join(dir, ...key.split('/')));
-  const bytes = await readFile(obj!.location);
+  const file = path.join(dir, ...key.split('/'));
+  expect(obj!.uri).toBe(pathToFileURL(file).href);
+  const bytes = await readFile(file);
   expect(obj!.bytes).toBe(bytes.length);
   expect(obj!.sha256).toBe(sha256(bytes));
   return bytes;
@@ -154,20 +149,17 @@ describe.each(testedApiVersions())('downloadVideo (HeyGen API %s)', (version) =>
       const videoId = await render(heygen);
       const result = await acts.downloadVideo({ api: version, videoId, directory: 'wf-1' });
 
-      const video = await expectStored(
-        { key: result.key!, location: result.path, bytes: result.bytes, sha256: result.sha256 },
-        `wf-1/${videoId}.mp4`,
-      );
+      const video = await expectStored(result.media.video, `wf-1/${videoId}.mp4`);
       expect(video.subarray(4, 8).toString('latin1')).toBe('ftyp');
-      const subtitles = (await expectStored(result.extras?.captions, `wf-1/${videoId}.${captions}`)).toString(
+      const subtitles = (await expectStored(result.media.captions, `wf-1/${videoId}.${captions}`)).toString(
         'utf8',
       );
       if (version === 'v2') expect(subtitles).toMatch(/^WEBVTT/u);
       else expect(subtitles).toMatch(/^1\r?\n\d{2}:\d{2}:\d{2},\d{3} --> /u);
       expect(subtitles).toContain('Deliver me with my captions');
-      const png = await expectStored(result.extras?.thumbnail, `wf-1/${videoId}.png`);
+      const png = await expectStored(result.media.thumbnail, `wf-1/${videoId}.png`);
       expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
-      const gif = await expectStored(result.extras?.gif, `wf-1/${videoId}.gif`);
+      const gif = await expectStored(result.media.gif, `wf-1/${videoId}.gif`);
       expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
       expect(result.missingExtras).toBeUndefined();
 
@@ -191,7 +183,7 @@ describe.each(testedApiVersions())('downloadVideo (HeyGen API %s)', (version) =>
         fileName: 'clip.mp4',
         extras: false,
       });
-      expect(only.extras).toBeUndefined();
+      expect(Object.keys(only.media)).toEqual(['video']);
       expect(await filesUnder(dir)).toEqual(['wf-2/clip.mp4']);
 
       const all = await acts.downloadVideo({
@@ -211,8 +203,12 @@ describe.each(testedApiVersions())('downloadVideo (HeyGen API %s)', (version) =>
     await withSim(version, {}, async ({ heygen, acts }) => {
       const videoId = await render(heygen, false);
       const result = await acts.downloadVideo({ api: version, videoId, directory: 'wf-3' });
-      expect(result.extras?.captions).toBeUndefined();
-      expect(Object.keys(result.extras ?? {}).sort()).toEqual(['gif', 'thumbnail']);
+      expect(result.media.captions).toBeUndefined();
+      expect(
+        Object.keys(result.media)
+          .filter((k) => k !== 'video')
+          .sort(),
+      ).toEqual(['gif', 'thumbnail']);
     });
   });
 
@@ -237,11 +233,12 @@ describe.each(testedApiVersions())('downloadVideo (HeyGen API %s)', (version) =>
       // Attempt 2: a fresh status read, fresh URLs.
       const result = await acts.downloadVideo({ api: version, videoId, directory: 'wf' });
       expect(reads).toHaveBeenCalledTimes(2);
-      await expectStored(
-        { key: result.key!, location: result.path, bytes: result.bytes, sha256: result.sha256 },
-        `wf/${videoId}.mp4`,
-      );
-      expect(Object.keys(result.extras ?? {}).sort()).toEqual(['captions', 'gif', 'thumbnail']);
+      await expectStored(result.media.video, `wf/${videoId}.mp4`);
+      expect(
+        Object.keys(result.media)
+          .filter((k) => k !== 'video')
+          .sort(),
+      ).toEqual(['captions', 'gif', 'thumbnail']);
     });
   });
 
@@ -259,7 +256,7 @@ describe.each(testedApiVersions())('downloadVideo (HeyGen API %s)', (version) =>
       await sleep(700); // Temporal's backoff
       const result = await acts.downloadVideo({ api: version, videoId, directory: 'wf' });
       expect(result.bytes).toBeGreaterThan(0);
-      expect(result.extras?.gif).toBeDefined();
+      expect(result.media.gif).toBeDefined();
     });
   });
 
@@ -327,9 +324,9 @@ describe.each(testedApiVersions())('downloadVideo (HeyGen API %s)', (version) =>
           directory: 'wf',
         });
         expect(result.missingExtras).toEqual(['captions', 'gif']);
-        const thumb = await expectStored(result.extras?.thumbnail, `wf/${videoId}.jpg`);
+        const thumb = await expectStored(result.media.thumbnail, `wf/${videoId}.jpg`);
         expect(thumb.equals(jpeg)).toBe(true);
-        expect(result.extras?.gif).toBeUndefined();
+        expect(result.media.gif).toBeUndefined();
         expect(await filesUnder(dir)).toEqual([`wf/${videoId}.jpg`, `wf/${videoId}.mp4`]);
 
         reads.mockResolvedValueOnce(withMedia(real, { gif: `${server.url}/expired.gif` }));
@@ -356,7 +353,7 @@ describe.each(testedApiVersions())('downloadVideo (HeyGen API %s)', (version) =>
         extras: false,
       });
       expect(result.key).toBe('__/.._.._etc_passwd');
-      expect(result.path.startsWith(dir + path.sep)).toBe(true);
+      expect(String(result.path).startsWith(dir + path.sep)).toBe(true);
       expect(await filesUnder(dir)).toEqual(['__/.._.._etc_passwd']);
     });
   });
@@ -463,16 +460,18 @@ describe('LocalDirectoryStorage', () => {
     );
     expect(a).toEqual({
       key: 'k/v.bin',
-      location: path.join(dir, 'k', 'v.bin'),
+      uri: pathToFileURL(path.join(dir, 'k', 'v.bin')).href,
+      path: path.join(dir, 'k', 'v.bin'),
       bytes: first.length,
       sha256: sha256(first),
+      contentType: 'application/octet-stream',
     });
     expect(progress[progress.length - 1]).toBe(first.length);
 
     const second = Buffer.from('replaced');
     const b = await storage.put('k/v.bin', Readable.from([second]));
     expect(b.sha256).toBe(sha256(second));
-    expect((await readFile(b.location)).equals(second)).toBe(true);
+    expect((await readFile(b.path ?? '')).equals(second)).toBe(true);
     expect(await filesUnder(dir)).toEqual(['k/v.bin']);
   });
 
@@ -530,7 +529,7 @@ describe('simulator media options (what bench:download uses to make big files)',
       await withSim('v2', options, async ({ heygen, acts }) => {
         const videoId = await render(heygen, false);
         const result = await acts.downloadVideo({ api: 'v2', videoId, directory: 'sizes', extras: false });
-        const bytes = await readFile(result.path);
+        const bytes = await readFile(result.path ?? '');
         expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
         sizes.push(result.bytes);
       });

@@ -11,6 +11,7 @@ import { startPostgresServer, type PostgresServer } from '../support/postgresSer
 import { testedApiVersions } from '../support/stack';
 import { billed, lifecycleInputFor, WIRE } from '../support/versions';
 import { spawnWorker, until, type WorkerProcess } from '../support/workerProcess';
+import { localVideoPath } from '../support/media';
 
 /**
  * The production deployment shape without Docker: the real Temporal server (go.temporal.io/server v1.29.1, the
@@ -131,10 +132,10 @@ describe.each(testedApiVersions())('the Postgres-backed server (HeyGen API %s)',
       // Completed, in the run's API version, with the video on disk and the checksum it reports.
       expect((await client.describe(workflowId)).status).toBe('COMPLETED');
       expect(result.apiVersion).toBe(version);
-      const bytes = await readFile(result.videoPath);
+      const bytes = await readFile(localVideoPath(result));
       expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(result.sha256);
-      expect(path.dirname(path.dirname(result.videoPath))).toBe(outputDir);
+      expect(path.dirname(path.dirname(localVideoPath(result)))).toBe(outputDir);
 
       // HeyGen billed each create exactly once, despite the kill (from the simulator's ledger).
       expect(billed(sim.ledger())).toEqual(WIRE[version].lifecycleBilling);

@@ -15,6 +15,7 @@ import type { HeyGenPort } from '../../heygen/port';
 import type { WorkerConfig } from '../../worker/config';
 import { createWorker } from '../../worker/createWorker';
 import { bundleWorkflows, createLocalEnv } from './temporal';
+import { localStorageConfig } from '../../storage';
 
 export { ZERO_DURATIONS };
 
@@ -49,6 +50,7 @@ export async function createStack(
   const config: WorkerConfig = {
     temporal: { address: env.address, namespace: env.namespace ?? 'default', taskQueue },
     heygen: { apiVersion, apiBaseUrl: sim.url, uploadBaseUrl: sim.url, apiKey: sim.apiKey },
+    storage: localStorageConfig(outputDir),
     outputDir,
     inputDir: outputDir,
     maxConcurrentActivities: 20,

@@ -7,6 +7,7 @@ import { NO_TRAINING_NOTE } from '../../workflows/photoAvatarLifecycle';
 import { countApplied, findRuns, VOICE_ID } from '../support/inputs';
 import { testedApiVersions, versionedWorkflowSuite } from '../support/stack';
 import { billed, lifecycleInputFor, sceneRender, STUDIO_AVATAR_ID, WIRE } from '../support/versions';
+import { localVideoPath } from '../support/media';
 
 const suite = versionedWorkflowSuite();
 
@@ -31,10 +32,10 @@ describe.each(testedApiVersions())(
       expect(result.apiVersion).toBe(version);
 
       // The file is real, complete, and its checksum is the one reported.
-      const bytes = await readFile(result.videoPath);
+      const bytes = await readFile(localVideoPath(result));
       expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
-      expect(await sha256(result.videoPath)).toBe(result.sha256);
-      expect(path.dirname(path.dirname(result.videoPath))).toBe(stack().outputDir);
+      expect(await sha256(localVideoPath(result))).toBe(result.sha256);
+      expect(path.dirname(path.dirname(localVideoPath(result)))).toBe(stack().outputDir);
       expect(result.durationSeconds).toBeGreaterThan(0);
 
       // HeyGen billed exactly one of each create the lifecycle makes (from the simulator's ledger).
@@ -163,8 +164,8 @@ describe.each(testedApiVersions())(
       );
       const result = await stack().client.waitForRender(workflowId);
       expect(result).toMatchObject({ kind: 'scenes', apiVersion: version });
-      expect(path.basename(result.videoPath)).toBe('standalone.mp4');
-      expect(await sha256(result.videoPath)).toBe(result.sha256);
+      expect(path.basename(localVideoPath(result))).toBe('standalone.mp4');
+      expect(await sha256(localVideoPath(result))).toBe(result.sha256);
       const progress = await stack().client.renderProgress(workflowId);
       expect(progress.stages.map((s) => s.stage)).toEqual([
         'validating',

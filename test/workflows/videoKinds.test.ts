@@ -12,6 +12,7 @@ import { FAST_POLLING, VOICE_ID } from '../support/inputs';
 import { testedApiVersions, versionedWorkflowSuite, type Stack } from '../support/stack';
 import { STUDIO_AVATAR_ID as STUDIO, WIRE } from '../support/versions';
 import { PATHS } from '../support/wire';
+import { localVideoPath } from '../support/media';
 
 const suite = versionedWorkflowSuite();
 
@@ -336,7 +337,7 @@ describe.each(testedApiVersions())('every kind of video (HeyGen API %s)', (versi
       polling: FAST_POLLING,
     });
     expect(result).toMatchObject({ kind: 'webm', apiVersion: version });
-    expect(result.videoPath.endsWith('.webm')).toBe(true);
+    expect(localVideoPath(result).endsWith('.webm')).toBe(true);
     if (version === 'v3')
       expect(sentBody(stack(), paths.webmCreate)).toMatchObject({ output_format: 'webm' });
     // A second WebM render checks the studio avatars against the worker's cached catalog: no list fetched again.

@@ -1,0 +1,147 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import path from 'node:path';
+import { z } from 'zod';
+import { parseEnv } from '../lib/env';
+import { LocalDirectoryStorage } from './localStorage';
+import { S3Storage } from './s3Storage';
+import { STORAGE_BACKENDS, type VideoStorage } from './types';
+
+const MIB = 1024 * 1024;
+/** How long a media link (presigned URL) stays valid unless MEDIA_LINK_TTL_SECONDS says otherwise. */
+export const DEFAULT_LINK_TTL_SECONDS = 900;
+
+/** S3 bucket names: 3-63 characters, lower-case letters, digits, dots and hyphens, starting and ending alphanumeric. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/u;
+
+const booleanText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const storageEnvSchema = z.object({
+  STORAGE: z
+    .enum(STORAGE_BACKENDS, { message: `must be one of ${STORAGE_BACKENDS.join(', ')}` })
+    .default('local'),
+  OUTPUT_DIR: z.string().trim().min(1).default('output'),
+  S3_BUCKET: z
+    .string()
+    .trim()
+    .regex(BUCKET_NAME, 'must be an S3 bucket name (3-63 of a-z 0-9 . -)')
+    .optional(),
+  S3_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[\w.\-/]*$/u, 'may hold letters, digits, _ . - and /')
+    .refine(
+      (p) =>
+        !p
+          .replace(/^\/+/u, '')
+          .split('/')
+          .some((s, i, all) => (s === '' && i < all.length - 1) || s === '.' || s === '..'),
+      {
+        message: 'must be a relative path without empty, . or .. segments',
+      },
+    )
+    .optional(),
+  S3_REGION: z.string().trim().min(1).optional(),
+  AWS_REGION: z.string().trim().min(1).optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  S3_FORCE_PATH_STYLE: booleanText.optional(),
+  S3_PART_SIZE_MB: z.coerce.number().int().min(5).max(512).default(8),
+  S3_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  MEDIA_LINK_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(DEFAULT_LINK_TTL_SECONDS),
+});
+
+export type StorageConfig =
+  | { backend: 'local'; outputDir: string; linkTtlSeconds: number }
+  | {
+      backend: 's3';
+      outputDir: string;
+      linkTtlSeconds: number;
+      bucket: string;
+      /** '' or ending with '/' */
+      prefix: string;
+      region: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+      partSize: number;
+      queueSize: number;
+      /** From AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of `env`; undefined: the SDK's default provider chain */
+      credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    };
+
+/**
+ * Where finished media goes, from the environment (validated at start-up; errors name the variable). `STORAGE=local`
+ * (the default) keeps files under OUTPUT_DIR; `STORAGE=s3` needs S3_BUCKET, credentials come from the AWS SDK's
+ * standard chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, instance and container roles).
+ */
+export function storageConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): StorageConfig {
+  const v = parseEnv(storageEnvSchema, env);
+  const outputDir = path.resolve(cwd, v.OUTPUT_DIR);
+  if (v.STORAGE === 'local') return { backend: 'local', outputDir, linkTtlSeconds: v.MEDIA_LINK_TTL_SECONDS };
+  if (!v.S3_BUCKET) throw new Error('Invalid environment variable S3_BUCKET: required when STORAGE=s3');
+  const rawPrefix = v.S3_PREFIX?.replace(/^\/+/u, '') ?? '';
+  const accessKeyId = env.AWS_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY?.trim();
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    throw new Error(
+      `Invalid environment variable ${accessKeyId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'}: give both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (the SDK's provider chain)`,
+    );
+  }
+  const sessionToken = env.AWS_SESSION_TOKEN?.trim();
+  return {
+    backend: 's3',
+    outputDir,
+    linkTtlSeconds: v.MEDIA_LINK_TTL_SECONDS,
+    bucket: v.S3_BUCKET,
+    prefix: rawPrefix === '' || rawPrefix.endsWith('/') ? rawPrefix : `${rawPrefix}/`,
+    region: v.S3_REGION ?? v.AWS_REGION ?? 'us-east-1',
+    ...(v.S3_ENDPOINT ? { endpoint: v.S3_ENDPOINT } : {}),
+    forcePathStyle: v.S3_FORCE_PATH_STYLE ?? false,
+    partSize: v.S3_PART_SIZE_MB * MIB,
+    queueSize: v.S3_UPLOAD_CONCURRENCY,
+    ...(accessKeyId && secretAccessKey
+      ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
+      : {}),
+  };
+}
+
+/** Local storage under `outputDir` (tests, embedded workers). */
+export function localStorageConfig(outputDir: string): StorageConfig {
+  return { backend: 'local', outputDir, linkTtlSeconds: DEFAULT_LINK_TTL_SECONDS };
+}
+
+/** The S3 client of an S3 storage configuration. */
+export function s3ClientOf(config: Extract<StorageConfig, { backend: 's3' }>): S3Client {
+  return new S3Client({
+    region: config.region,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    forcePathStyle: config.forcePathStyle,
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+  });
+}
+
+/** The storage a configuration names. */
+export function createStorage(config: StorageConfig): VideoStorage {
+  if (config.backend === 'local') return new LocalDirectoryStorage(config.outputDir);
+  return new S3Storage({
+    client: s3ClientOf(config),
+    bucket: config.bucket,
+    prefix: config.prefix,
+    partSize: config.partSize,
+    queueSize: config.queueSize,
+  });
+}
+
+/** What a log line may say about the storage (no credentials). */
+export function describeStorage(config: StorageConfig): string {
+  if (config.backend === 'local') return `local directory ${config.outputDir}`;
+  return `s3://${config.bucket}/${config.prefix}${config.endpoint ? ` at ${config.endpoint}` : ''}`;
+}
