@@ -8,6 +8,7 @@ import { registerSearchAttributes } from './commands/searchAttributes';
 import { demo } from './commands/demo';
 import { cancel, lifecycleStart, status, videoRender } from './commands/runs';
 import { bundle, dev, simulator, worker } from './commands/services';
+import { storageCheck } from './commands/storage';
 import * as webhooks from './commands/webhooks';
 import { reportFailure } from './output';
 
@@ -146,6 +147,14 @@ program
     'also run the webhook receiver in this process (WEBHOOK_*, HEYGEN_WEBHOOK_SECRETS)',
   )
   .action(serveApi);
+
+program
+  .command('storage')
+  .description('where finished media goes (STORAGE=local|s3)')
+  .command('check')
+  .description('check that the configured storage is reachable and writable')
+  .option('--create-bucket', 'create the S3 bucket when it does not exist')
+  .action(storageCheck);
 
 program.command('cancel').argument('<workflowId>').description('cancel a run').action(cancel);
 
