@@ -1,5 +1,6 @@
 import { API_VERSIONS } from '../contracts/apiVersion';
 import { contractJsonSchemas } from '../contracts/jsonSchemas';
+import { MEDIA_NAMES } from '../contracts/media';
 import demoLifecycle from '../examples/demo-lifecycle.json';
 import renderAvatarIv from '../examples/render-avatar-iv.json';
 import renderVideo from '../examples/render-video.json';
@@ -130,6 +131,21 @@ export function openApiDocument(): Record<string, unknown> {
                 field: { type: 'string' },
               },
             },
+          },
+        },
+        MediaLink: {
+          type: 'object',
+          required: ['url', 'sha256', 'bytes', 'contentType', 'uri'],
+          properties: {
+            url: {
+              type: 'string',
+              description: 'Presigned URL (S3), or this route (local, needs the token)',
+            },
+            expiresAt: { type: 'string', format: 'date-time', description: 'When the presigned URL expires' },
+            sha256: { type: 'string' },
+            bytes: { type: 'integer' },
+            contentType: { type: 'string' },
+            uri: { type: 'string', description: 's3://bucket/key or file:///path' },
           },
         },
         StartedRun: {
@@ -285,6 +301,56 @@ export function openApiDocument(): Record<string, unknown> {
             '202': { description: 'Cancellation requested', content: json(ref('RunSummary')) },
             '404': errorResponse('No such run'),
             '409': errorResponse('The run is already closed'),
+            ...COMMON_ERRORS,
+          },
+        },
+      },
+      '/v1/runs/{workflowId}/media/{name}': {
+        get: {
+          operationId: 'getRunMedia',
+          summary: "A finished run's video, captions, thumbnail or GIF",
+          description:
+            'For a completed lifecycle or render run (a batch item is a render run of its own). S3 storage: `302` ' +
+            'to a presigned URL valid for MEDIA_LINK_TTL_SECONDS (fetch it without the bearer token). Local storage: ' +
+            'the bytes, with `Range` support (`206`, `416`) and the sha256 as `ETag`. `?format=json`: a JSON ' +
+            'description with the link instead (`url`, `expiresAt` for S3, `sha256`, `bytes`, `contentType`, `uri`).',
+          parameters: [
+            idParam,
+            {
+              name: 'name',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', enum: [...MEDIA_NAMES] },
+            },
+            {
+              name: 'format',
+              in: 'query',
+              required: false,
+              schema: { type: 'string', enum: ['redirect', 'json'], default: 'redirect' },
+            },
+            { name: 'Range', in: 'header', required: false, schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description:
+                'The bytes (local storage), or with ?format=json the link and the file description',
+              content: {
+                'application/json': { schema: ref('MediaLink') },
+                'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+              },
+            },
+            '206': {
+              description: 'The requested range (local storage)',
+              content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            },
+            '302': {
+              description: 'Redirect to a presigned URL (S3 storage)',
+              headers: { Location: { schema: { type: 'string' } } },
+            },
+            '400': errorResponse('Unknown media name or query parameter'),
+            '404': errorResponse('No such run, no media for it (failed run, batch), or no file of that name'),
+            '409': errorResponse('The run is still running (retry after Retry-After)'),
+            '416': { description: 'The range is outside the file' },
             ...COMMON_ERRORS,
           },
         },

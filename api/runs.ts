@@ -8,6 +8,7 @@ import {
 import { z } from 'zod';
 import { runApiVersion, type PipelinesClient, type RunRef } from '../client/pipelinesClient';
 import type { ApiVersion } from '../contracts/apiVersion';
+import type { MediaName, StoredFile } from '../contracts/media';
 import { SEARCH_ATTRIBUTES } from '../contracts/searchAttributes';
 import {
   batchProgressQuery,
@@ -248,6 +249,11 @@ export class RunsService {
     }
     await this.bounded(() => this.pipelines.cancel(workflowId));
     return summary;
+  }
+
+  /** The stored file `name` of a completed lifecycle or render run (a MediaError says why there is none). */
+  mediaFile(workflowId: string, name: MediaName): Promise<StoredFile> {
+    return this.bounded(() => this.pipelines.mediaFile(workflowId, name));
   }
 
   /** Recent runs of this product's task queue, newest first. */

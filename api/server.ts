@@ -1,9 +1,13 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
+import { MediaError, type MediaErrorKind } from '../client/media';
+import { MEDIA_NAMES, mediaNameSchema } from '../contracts/media';
 import { InputValidationError, describeIssue } from '../contracts/validation';
+import { DEFAULT_LINK_TTL_SECONDS, type VideoStorage } from '../storage';
 import { authenticate } from './auth';
 import type { ApiToken } from './config';
+import { answerMedia } from './media';
 import { openApiDocument } from './openapi';
 import { listFilterSchema, RunNotFoundError, RunStateError, type RunKind, type RunsService } from './runs';
 
@@ -17,6 +21,8 @@ import { listFilterSchema, RunNotFoundError, RunStateError, type RunKind, type R
  *   GET  /v1/runs/{workflowId}/progress                 the progress query alone
  *   GET  /v1/runs/{workflowId}/result                   200 when closed, 202 while running
  *   POST /v1/runs/{workflowId}/cancel                   202; 409 when the run is already closed
+ *   GET  /v1/runs/{workflowId}/media/{name}             name: video|captions|thumbnail|gif. S3: 302 to a presigned
+ *                                                       URL; local: the bytes (Range); ?format=json: its description
  *   GET  /openapi.json                                  this API's OpenAPI 3.1 description
  *
  * The idempotency reference may also come as an `Idempotency-Key` header. Stateless: any number of instances.
@@ -28,6 +34,10 @@ export interface ApiServerOptions {
   host?: string;
   port?: number;
   maxBodyBytes?: number;
+  /** Where the workers store media (the same STORAGE settings), for the media route; none: that route answers 503 */
+  storage?: VideoStorage;
+  /** Lifetime of a presigned media link; default DEFAULT_LINK_TTL_SECONDS */
+  linkTtlSeconds?: number;
   /** Called once per request after the answer (no tokens, no bodies) */
   onRequest?: (entry: ApiRequestLog) => void;
 }
@@ -148,8 +158,28 @@ function toHttpError(err: unknown): HttpError {
   }
   if (err instanceof RunNotFoundError) return new HttpError(404, 'RunNotFound', err.message);
   if (err instanceof RunStateError) return new HttpError(409, 'RunNotRunning', err.message);
+  if (err instanceof MediaError) {
+    const status = MEDIA_ERROR_STATUS[err.kind];
+    return new HttpError(
+      status,
+      err.kind,
+      err.message,
+      undefined,
+      status === 409 ? { 'Retry-After': '5' } : {},
+    );
+  }
   return fromTemporal(err) ?? new HttpError(500, 'InternalError', 'Unexpected error; see the API logs');
 }
+
+const MEDIA_ERROR_STATUS: Record<MediaErrorKind, number> = {
+  RunNotFound: 404,
+  RunNotFinished: 409,
+  NoMedia: 404,
+  MediaNotFound: 404,
+  MediaUnreachable: 503,
+};
+
+const mediaQuerySchema = z.object({ format: z.enum(['redirect', 'json']).default('redirect') }).strict();
 
 function parseQuery(url: URL): z.infer<typeof listFilterSchema> {
   const parsed = listFilterSchema.safeParse(Object.fromEntries(url.searchParams));
@@ -236,6 +266,44 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       log.route = '/v1/runs';
       if (method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', 'Use GET');
       return send(res, 200, { runs: await runs.list(parseQuery(url)) });
+    }
+
+    const media = /^\/v1\/runs\/([^/]+)\/media\/([^/]+)$/.exec(path);
+    if (media?.[1] && media[2]) {
+      const workflowId = decodeURIComponent(media[1]);
+      log.route = '/v1/runs/{id}/media/{name}';
+      log.workflowId = workflowId;
+      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'MethodNotAllowed', 'Use GET');
+      const name = mediaNameSchema.safeParse(decodeURIComponent(media[2]));
+      if (!name.success) {
+        throw new HttpError(
+          400,
+          'InvalidMediaName',
+          `name: must be one of ${MEDIA_NAMES.join(', ')}`,
+          'name',
+        );
+      }
+      const query = mediaQuerySchema.safeParse(Object.fromEntries(url.searchParams));
+      if (!query.success) {
+        const { field, message } = describeIssue(query.error, 'query');
+        throw new HttpError(400, 'InvalidQuery', `${field}: ${message}`, field);
+      }
+      if (!options.storage) {
+        throw new HttpError(503, 'MediaUnreachable', 'This API has no storage configured (STORAGE, S3_*)');
+      }
+      const file = await runs.mediaFile(workflowId, name.data);
+      return answerMedia(
+        req,
+        res,
+        file,
+        {
+          storage: options.storage,
+          linkTtlSeconds: options.linkTtlSeconds ?? DEFAULT_LINK_TTL_SECONDS,
+          json: query.data.format === 'json',
+          selfPath: path,
+        },
+        (status, body, headers) => send(res, status, body, headers),
+      );
     }
 
     const match = /^\/v1\/runs\/([^/]+)(?:\/(progress|result|cancel))?$/.exec(path);

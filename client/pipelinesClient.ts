@@ -32,7 +32,10 @@ import {
   WORKFLOW_TYPES,
 } from '../workflows/definitions';
 import type { photoAvatarLifecycle, renderBatch, renderVideo } from '../workflows';
+import type { MediaName, StoredFile } from '../contracts/media';
+import { createStorage, storageConfigFromEnv, type StoredObject, type VideoStorage } from '../storage';
 import { connectTemporalClient } from './connection';
+import { downloadRunMedia, runMediaFile } from './media';
 import { defaultWaitModeFromEnv, temporalConfigFromEnv, type TemporalConfig } from './config';
 
 export interface StartOptions {
@@ -249,6 +252,28 @@ export class PipelinesClient {
       closeTime: d.closeTime,
       ...(apiVersion ? { apiVersion } : {}),
     };
+  }
+
+  /**
+   * The stored file `name` (video, captions, thumbnail, gif) of a completed lifecycle or render run, from its result:
+   * where it is (`uri`), its sha256, size and type. Throws a MediaError saying why when there is none.
+   */
+  mediaFile(workflowId: string, name: MediaName = 'video'): Promise<StoredFile> {
+    return runMediaFile(this.client, workflowId, name);
+  }
+
+  /**
+   * Downloads a run's stored file to `destination`, through `storage` (default: the one the environment names,
+   * STORAGE and S3_*, like the workers'): from a presigned URL for S3, from the directory for local storage; the
+   * size and sha256 are checked against the result before the file appears under its name.
+   */
+  async downloadMedia(
+    workflowId: string,
+    destination: string,
+    opts: { name?: MediaName; storage?: VideoStorage } = {},
+  ): Promise<StoredObject> {
+    const storage = opts.storage ?? createStorage(storageConfigFromEnv());
+    return downloadRunMedia(this.client, storage, workflowId, opts.name ?? 'video', destination);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import { RunsService } from '../../api/runs';
 import { startApiServer } from '../../api/server';
 import { defaultWaitModeFromEnv, temporalConfigFromEnv } from '../../client/config';
 import { PipelinesClient } from '../../client/pipelinesClient';
+import { createStorage, describeStorage, storageConfigFromEnv } from '../../storage';
 import { metricsPortFromEnv } from '../../telemetry/config';
 import { createLogger, registerSecret } from '../../telemetry/log';
 import { startMetricsServer } from '../../telemetry/metrics';
@@ -22,6 +23,7 @@ export async function serveApi(flags: { withWebhooks?: boolean }): Promise<void>
     const temporal = temporalConfigFromEnv();
     config.tokens.forEach((t) => registerSecret(t.token));
     registerSecret(temporal.apiKey);
+    const storage = storageConfigFromEnv();
     const pipelines = await PipelinesClient.connect(temporal, defaultWaitModeFromEnv());
     const api = await startApiServer({
       runs: new RunsService(pipelines),
@@ -29,6 +31,8 @@ export async function serveApi(flags: { withWebhooks?: boolean }): Promise<void>
       host: config.host,
       port: config.port,
       maxBodyBytes: config.maxBodyBytes,
+      storage: createStorage(storage),
+      linkTtlSeconds: storage.linkTtlSeconds,
       onRequest: observeRequests(log),
     });
     const receiver = flags.withWebhooks
@@ -38,6 +42,7 @@ export async function serveApi(flags: { withWebhooks?: boolean }): Promise<void>
     log.info(`api: ${api.url} (${config.tokens.length} token(s)); OpenAPI at ${api.url}/openapi.json`, {
       url: api.url,
       temporal: temporal.address,
+      storage: describeStorage(storage),
       metrics: metrics.url,
     });
     await untilSignal();

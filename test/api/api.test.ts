@@ -1,5 +1,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any -- the JSON answers are inspected loosely */
 import { Client, Connection } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { LocalDirectoryStorage } from '../../storage';
 import { startApiServer, type ApiRequestLog, type RunningApiServer } from '../../api/server';
 import { RunsService } from '../../api/runs';
 import { PipelinesClient } from '../../client/pipelinesClient';
@@ -16,6 +18,7 @@ import { startTcpProxy } from '../support/tcpProxy';
 import { billed, lifecycleInputFor, STUDIO_AVATAR_ID, WIRE } from '../support/versions';
 
 const TOKEN = 'test-token-0123456789abcdef';
+const auth = { authorization: `Bearer ${TOKEN}` };
 const VERSIONS = testedApiVersions();
 const suite = versionedWorkflowSuite();
 /** The API in front of each version's stack; `api` is the first one (for what no HeyGen version changes). */
@@ -60,6 +63,7 @@ beforeAll(async () => {
       // Generous query timeout: a query of a closed run replays it on a worker, slow on a loaded CI machine.
       runs: new RunsService(suite.stacks[version].client, 30_000, 30_000),
       tokens: [{ name: 'billing', token: TOKEN }],
+      storage: new LocalDirectoryStorage(suite.stacks[version].outputDir),
       onRequest: (entry) => requests.push(entry),
     });
   }
@@ -282,6 +286,66 @@ describe('HTTP API', () => {
         kind: 'render',
         result: { kind: 'webm', apiVersion: version },
       });
+
+      // Its media, through the API (local storage: the bytes themselves, with ranges).
+      const id = encodeURIComponent(started.body.workflowId);
+      const { video } = done.body.result.media;
+      const res = await fetch(`${url()}/v1/runs/${id}/media/video`, { headers: auth });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('video/webm');
+      expect(res.headers.get('etag')).toBe(`"${video.sha256}"`);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect(bytes.length).toBe(video.bytes);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(video.sha256);
+      const part = await fetch(`${url()}/v1/runs/${id}/media/video`, {
+        headers: { ...auth, range: 'bytes=4-11' },
+      });
+      expect(part.status).toBe(206);
+      expect(part.headers.get('content-range')).toBe(`bytes 4-11/${video.bytes}`);
+      expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(4, 12))).toBe(true);
+      const tail = await fetch(`${url()}/v1/runs/${id}/media/video`, {
+        headers: { ...auth, range: 'bytes=-5' },
+      });
+      expect(Buffer.from(await tail.arrayBuffer()).equals(bytes.subarray(-5))).toBe(true);
+      const outside = await fetch(`${url()}/v1/runs/${id}/media/video`, {
+        headers: { ...auth, range: `bytes=${video.bytes + 10}-` },
+      });
+      expect(outside.status).toBe(416);
+      expect(outside.headers.get('content-range')).toBe(`bytes */${video.bytes}`);
+      const described = await call(
+        'GET',
+        `/v1/runs/${id}/media/video?format=json`,
+        undefined,
+        undefined,
+        url(),
+      );
+      expect(described.body).toEqual({
+        url: `/v1/runs/${id}/media/video`,
+        sha256: video.sha256,
+        bytes: video.bytes,
+        contentType: 'video/webm',
+        uri: video.uri,
+      });
+      const thumbnail = await fetch(`${url()}/v1/runs/${id}/media/thumbnail`, { headers: auth });
+      expect(thumbnail.status).toBe(200);
+      expect(Number(thumbnail.headers.get('content-length'))).toBe(done.body.result.media.thumbnail.bytes);
+      await thumbnail.arrayBuffer();
+      const unknown = await call('GET', `/v1/runs/${id}/media/poster`, undefined, undefined, url());
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error).toMatchObject({ type: 'InvalidMediaName', field: 'name' });
+      const badQuery = await call(
+        'GET',
+        `/v1/runs/${id}/media/video?format=xml`,
+        undefined,
+        undefined,
+        url(),
+      );
+      expect(badQuery.status).toBe(400);
+      expect(badQuery.body.error.field).toBe('query.format');
+      expect((await fetch(`${url()}/v1/runs/${id}/media/video`)).status).toBe(401);
+      expect(
+        (await call('GET', '/v1/runs/no-such-run/media/video', undefined, undefined, url())).status,
+      ).toBe(404);
     });
 
     if (version === 'v3') {
@@ -325,6 +389,7 @@ describe('HTTP API', () => {
         slowApi = await startApiServer({
           runs: new RunsService(slow.client),
           tokens: [{ name: 't', token: TOKEN }],
+          storage: new LocalDirectoryStorage(slow.outputDir),
         });
       });
       afterAll(async () => {
@@ -353,6 +418,10 @@ describe('HTTP API', () => {
         expect(pending.headers.get('retry-after')).toBe('5');
         const running = await call('GET', `/v1/runs/${id}`, undefined, undefined, slowApi.url);
         expect(running.body).toMatchObject({ status: 'running', apiVersion: version });
+        const early = await call('GET', `/v1/runs/${id}/media/video`, undefined, undefined, slowApi.url);
+        expect(early.status).toBe(409);
+        expect(early.body.error.type).toBe('RunNotFinished');
+        expect(early.headers.get('retry-after')).toBe('5');
         const cancel = await call('POST', `/v1/runs/${id}/cancel`, undefined, undefined, slowApi.url);
         expect(cancel.status).toBe(202);
         expect(cancel.body).toMatchObject({ cancelRequested: true, status: 'running' });
@@ -363,6 +432,9 @@ describe('HTTP API', () => {
           await new Promise((r) => setTimeout(r, 100));
         }
         expect(closed?.body.status).toBe('cancelled');
+        const none = await call('GET', `/v1/runs/${id}/media/video`, undefined, undefined, slowApi.url);
+        expect(none.status).toBe(404);
+        expect(none.body.error.type).toBe('NoMedia');
         const twice = await call('POST', `/v1/runs/${id}/cancel`, undefined, undefined, slowApi.url);
         expect(twice.status).toBe(409);
         expect(twice.body.error.type).toBe('RunNotRunning');
