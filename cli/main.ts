@@ -6,6 +6,7 @@ import { registerCatalogCommands } from './commands/catalog';
 import { schemas } from './commands/contract';
 import { registerSearchAttributes } from './commands/searchAttributes';
 import { demo } from './commands/demo';
+import { download } from './commands/download';
 import { cancel, lifecycleStart, status, videoRender } from './commands/runs';
 import { bundle, dev, simulator, worker } from './commands/services';
 import { storageCheck } from './commands/storage';
@@ -147,6 +148,15 @@ program
     'also run the webhook receiver in this process (WEBHOOK_*, HEYGEN_WEBHOOK_SECRETS)',
   )
   .action(serveApi);
+
+program
+  .command('download')
+  .argument('<workflowId>')
+  .description("download a completed run's video (or captions, thumbnail, gif), sha256 checked")
+  .option('--name <name>', 'video, captions, thumbnail or gif', 'video')
+  .option('--output <file>', 'where to write it (default <workflowId>-<name>.<ext>)')
+  .option('--json', 'print the stored file as JSON on stdout')
+  .action(download);
 
 program
   .command('storage')
