@@ -6,7 +6,10 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { downloadToStorage } from '../../heygen/download';
 import { startS3Server, type RunningS3Server } from '../../lib/s3Server';
 import { createStorage, S3Storage, storageConfigFromEnv, StorageError } from '../../storage';
 
@@ -222,6 +225,33 @@ describe('S3Storage on versitygw', () => {
     const stored = await createStorage(config).put('a/b.vtt', body(10));
     expect(stored.uri).toBe(`s3://${server.bucket}/from-env/a/b.vtt`);
     expect(stored.contentType).toBe('text/vtt');
+  });
+});
+
+describe('downloads into S3', () => {
+  test('a retried download finds the complete object an earlier attempt stored and does not upload it again', async () => {
+    const size = 7 * MIB;
+    let served = 0;
+    const media = http.createServer((_req, res) => {
+      served += 1;
+      res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': size });
+      body(size).pipe(res);
+    });
+    await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(media.address() as AddressInfo).port}/v.mp4`;
+    try {
+      const s = storage('retries/');
+      const put = jest.spyOn(s, 'put');
+      const first = await downloadToStorage(url, s, 'wf/v.mp4');
+      expect(first).toMatchObject({ bytes: size, sha256: sha256Of(size), contentType: 'video/mp4' });
+      expect(first.reused).toBeUndefined();
+      const again = await downloadToStorage(url, s, 'wf/v.mp4');
+      expect(again).toEqual({ ...first, reused: true });
+      expect(put).toHaveBeenCalledTimes(1);
+      expect(served).toBe(2); // the second answer was only looked at (Content-Length), its body dropped
+    } finally {
+      await new Promise((resolve) => media.close(resolve));
+    }
   });
 });
 
