@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, type-check, then jest (unit tests, simulator tests, workflow tests on a real
-# Temporal dev server built from its Go module, replay tests).
+# Temporal dev server built from its Go module, replay tests, storage tests on a real S3-compatible server).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.."  && pwd)"
 cd "$root"
@@ -10,6 +10,8 @@ export TEMPORAL_CLI_PATH="$(bash scripts/temporal-cli.sh)"
 export CHROMIUM_PATH="$(bash scripts/chromium.sh)"
 # The self-hosted Temporal server for test/deploy (PostgreSQL on 127.0.0.1:5432), built once from its Go module.
 bash scripts/temporal-server.sh >/dev/null
+# The S3-compatible server of the storage tests (versitygw), built once from its Go module.
+bash scripts/s3-server.sh >/dev/null
 echo "== lint" >&2
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
