@@ -194,11 +194,11 @@ export class RunsService {
     return this.bounded(() => {
       switch (kind) {
         case 'lifecycle':
-          return this.pipelines.startLifecycle(input as never, opts);
+          return this.pipelines.startLifecycle(input, opts);
         case 'render':
-          return this.pipelines.startRender(input as never, opts);
+          return this.pipelines.startRender(input, opts);
         case 'batch':
-          return this.pipelines.startBatch(input as never, opts);
+          return this.pipelines.startBatch(input, opts);
       }
     });
   }

@@ -140,20 +140,34 @@ export class PipelinesClient {
     return new PipelinesClient(await connectTemporalClient(config), config.taskQueue, defaultWaitMode);
   }
 
-  async startLifecycle(input: LifecycleInput, opts: StartOptions = {}): Promise<RunRef> {
+  /**
+   * Validates `input` with the workflow's own schema (an InputValidationError names the field), then starts the
+   * run. Typed callers pass a LifecycleInput; JSON from a file or a request goes in as it is, unvalidated.
+   */
+  startLifecycle(input: LifecycleInput, opts?: StartOptions): Promise<RunRef>;
+  startLifecycle(input: unknown, opts?: StartOptions): Promise<RunRef>;
+  async startLifecycle(input: unknown, opts: StartOptions = {}): Promise<RunRef> {
     const valid = { waitMode: this.defaultWaitMode, ...parseInput(lifecycleInputSchema, input) };
     const summary = `Photo-avatar lifecycle "${valid.name}": ${photoSourceLabel(valid.photo)}, ${valid.looks?.length ?? 0} new look(s), ${valid.waitMode} mode`;
     return this.start(WORKFLOW_TYPES.lifecycle, 'lifecycle', valid.name, valid, opts, summary);
   }
 
-  async startRender(input: RenderVideoInput, opts: StartOptions = {}): Promise<RunRef> {
+  /** As startLifecycle: `input` is validated here. */
+  startRender(input: RenderVideoInput, opts?: StartOptions): Promise<RunRef>;
+  startRender(input: unknown, opts?: StartOptions): Promise<RunRef>;
+  async startRender(input: unknown, opts: StartOptions = {}): Promise<RunRef> {
     const valid = { waitMode: this.defaultWaitMode, ...parseInput(renderVideoInputSchema, input) };
     const { title, label } = renderLabel(valid);
     return this.start(WORKFLOW_TYPES.render, 'render', title, valid, opts, `Render "${title}" (${label})`);
   }
 
-  /** Starts a batch of renders; `waitMode` defaults apply to every item that does not set its own. */
-  async startBatch(input: RenderBatchInput, opts: StartOptions = {}): Promise<RunRef> {
+  /**
+   * Starts a batch of renders (`input` validated here); `waitMode` defaults apply to every item that does not set
+   * its own.
+   */
+  startBatch(input: RenderBatchInput, opts?: StartOptions): Promise<RunRef>;
+  startBatch(input: unknown, opts?: StartOptions): Promise<RunRef>;
+  async startBatch(input: unknown, opts: StartOptions = {}): Promise<RunRef> {
     const valid = parseInput(renderBatchInputSchema, input);
     const items = valid.items.map((item) => ({
       ...item,

@@ -39,7 +39,7 @@ export async function demo(flags: DevFlags & { input?: string; exit?: boolean })
   let client: PipelinesClient | undefined;
   try {
     const inputFile = path.resolve(flags.input ?? path.join(REPO_ROOT, 'examples', 'demo-lifecycle.json'));
-    const input = JSON.parse(await readFile(inputFile, 'utf8')) as never;
+    const input = JSON.parse(await readFile(inputFile, 'utf8')) as unknown;
     client = await PipelinesClient.connect(
       { address: stack.temporal.address, namespace: stack.namespace, taskQueue: stack.taskQueue },
       stack.waitMode,

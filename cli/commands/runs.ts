@@ -56,7 +56,7 @@ export function lifecycleStart(flags: StartFlags): Promise<void> {
   return startAndMaybeWait(
     flags,
     (client, input) =>
-      client.startLifecycle(input as never, { workflowId: flags.workflowId, reference: flags.reference }),
+      client.startLifecycle(input, { workflowId: flags.workflowId, reference: flags.reference }),
     (client, id) => ({
       query: () => client.lifecycleProgress(id) as Promise<never>,
       result: client.waitForLifecycle(id),
@@ -69,7 +69,7 @@ export function videoRender(flags: StartFlags): Promise<void> {
   return startAndMaybeWait(
     flags,
     (client, input) =>
-      client.startRender(input as never, { workflowId: flags.workflowId, reference: flags.reference }),
+      client.startRender(input, { workflowId: flags.workflowId, reference: flags.reference }),
     (client, id) => ({
       query: () => client.renderProgress(id) as Promise<never>,
       result: client.waitForRender(id),
