@@ -125,6 +125,8 @@ export function s3ClientOf(config: Extract<StorageConfig, { backend: 's3' }>): S
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     forcePathStyle: config.forcePathStyle,
     ...(config.credentials ? { credentials: config.credentials } : {}),
+    // Temporal owns retries: a failed call fails the attempt, the activity's retry policy decides what follows.
+    maxAttempts: 1,
   });
 }
 

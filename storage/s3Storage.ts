@@ -8,11 +8,11 @@ import {
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { typeOfName } from './mediaTypes';
+import { uploadInParts } from './s3Multipart';
 import {
   assertValidKey,
   DEFAULT_CONTENT_TYPE,
@@ -33,13 +33,13 @@ export interface S3StorageOptions {
   prefix: string;
   /** Multipart part size in bytes (S3's minimum is 5 MiB) */
   partSize: number;
-  /** Parts in flight at once; memory is about partSize x (queueSize + 1) per upload, whatever the file's size */
+  /** Parts uploading at once; memory is partSize x (queueSize + 1) per upload, whatever the file's size */
   queueSize: number;
 }
 
 /**
- * Objects in an S3-compatible bucket (AWS S3, versitygw, MinIO, R2, ...), through `@aws-sdk/lib-storage`'s
- * multipart upload. Crash and retry safety:
+ * Objects in an S3-compatible bucket (AWS S3, versitygw, MinIO, R2, ...), uploaded in parts from a fixed pool of
+ * buffers (s3Multipart.ts). Crash and retry safety:
  * - the body flows through a meter that hashes it; at its end the size (Content-Length) and, when known, the
  *   expected sha256 are checked *before* the stream ends, so the multipart upload is completed only when they hold
  *   and aborted otherwise (nothing appears under the key);
@@ -92,7 +92,7 @@ export class S3Storage implements VideoStorage {
         opts.onProgress?.(bytes, expectedBytes);
         done(null, chunk);
       },
-      // Runs before the stream ends: an error here reaches lib-storage as a failed body, which aborts the upload.
+      // Runs before the stream ends: an error here reaches the uploader as a failed body, which aborts the upload.
       flush(done: TransformCallback) {
         sha256 = hash.digest('hex');
         if (expectedBytes !== undefined && bytes !== expectedBytes) {
@@ -124,20 +124,15 @@ export class S3Storage implements VideoStorage {
     try {
       if (signal?.aborted) throw abortError(signal);
       await this.abortUnfinishedUploads(objectKey, signal);
-      const upload = new Upload({
+      await uploadInParts(meter, {
         client: this.client,
-        params: {
-          Bucket: this.bucket,
-          Key: objectKey,
-          Body: meter,
-          ContentType: contentType,
-          ChecksumAlgorithm: 'SHA256',
-        },
+        bucket: this.bucket,
+        key: objectKey,
+        contentType,
         partSize: this.options.partSize,
-        queueSize: this.options.queueSize,
-        leavePartsOnError: false,
+        concurrency: this.options.queueSize,
+        ...(signal ? { signal } : {}),
       });
-      await upload.done();
       await this.client.send(
         new PutObjectTaggingCommand({
           Bucket: this.bucket,

@@ -1,0 +1,23 @@
+/**
+ * The fast tier (`npm run check`): every test that needs no Temporal server, PostgreSQL, Chromium or S3 server —
+ * unit tests of the adapters against the in-process simulator, the contract, storage on disk, webhooks, the replay of
+ * recorded histories. No global setup (nothing is built or started). The full suite is `npm test`.
+ * @type {import('jest').Config}
+ */
+const base = require('./jest.config.js');
+
+module.exports = {
+  ...base,
+  globalSetup: undefined,
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    // Workflow tests run a Temporal dev server; replaying recorded histories and the sandbox import check do not.
+    '/test/workflows/(?!replayRecorded\\.test\\.ts$|sandboxImports\\.test\\.ts$)',
+    '/test/deploy/',
+    '/test/ui/',
+    '/test/storage/s3',
+    '/test/api/api\\.test\\.ts$',
+    '/test/fuzz/inputs\\.test\\.ts$',
+    '/test/observability/secrets\\.test\\.ts$',
+  ],
+};
