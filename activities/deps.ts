@@ -23,6 +23,8 @@ export interface ActivityDeps {
   temporal?: { client: Client; taskQueue: string };
   /** Plan concurrency: renders in flight at HeyGen across all workers; undefined = not limited */
   maxConcurrentRenders?: number;
+  /** How long a render waits for its slot before asking again; default DEFAULT_RENDER_SLOT_REFRESH_MS */
+  renderSlotRefreshMs?: number;
 }
 
 /** Every HeyGen activity's input names the API version of its run. */
@@ -41,3 +43,6 @@ export function portFor(deps: Pick<ActivityDeps, 'heygen' | 'ports'>, api: ApiVe
   }
   return port;
 }
+
+/** A render with no slot granted after this long asks again (the semaphore may be gone). */
+export const DEFAULT_RENDER_SLOT_REFRESH_MS = 10 * 60 * 1000;

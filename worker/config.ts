@@ -17,6 +17,8 @@ export interface WorkerConfig {
   maxCachedWorkflows: number;
   /** Plan concurrency: renders in flight at HeyGen across all workers (render slots); undefined = unlimited */
   maxConcurrentRenders?: number;
+  /** A render waiting this long for a slot asks again (HEYGEN_RENDER_SLOT_REFRESH_SECONDS) */
+  renderSlotRefreshMs?: number;
   /** Cap on activities (≈ HeyGen calls) per second for the whole task queue, enforced by the Temporal server */
   maxCallsPerSecond?: number;
   /** A workflow bundle built by `heygen-pipelines bundle` (no webpack at start-up); undefined = bundle now */
@@ -30,6 +32,7 @@ const workerEnvSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(100),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
   HEYGEN_MAX_CONCURRENT_RENDERS: z.coerce.number().int().min(1).max(1000).optional(),
+  HEYGEN_RENDER_SLOT_REFRESH_SECONDS: z.coerce.number().min(0.1).max(86_400).optional(),
   HEYGEN_MAX_CALLS_PER_SECOND: z.coerce.number().min(0.1).max(10_000).optional(),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WORKFLOW_BUNDLE_PATH: z.string().trim().min(1).optional(),
@@ -54,6 +57,9 @@ export function workerConfigFromEnv(
     maxConcurrentActivities: v.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,
     ...(v.HEYGEN_MAX_CONCURRENT_RENDERS ? { maxConcurrentRenders: v.HEYGEN_MAX_CONCURRENT_RENDERS } : {}),
+    ...(v.HEYGEN_RENDER_SLOT_REFRESH_SECONDS
+      ? { renderSlotRefreshMs: Math.round(v.HEYGEN_RENDER_SLOT_REFRESH_SECONDS * 1000) }
+      : {}),
     ...(v.HEYGEN_MAX_CALLS_PER_SECOND ? { maxCallsPerSecond: v.HEYGEN_MAX_CALLS_PER_SECOND } : {}),
     metricsPort: v.METRICS_PORT,
     ...(v.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: path.resolve(cwd, v.WORKFLOW_BUNDLE_PATH) } : {}),

@@ -28,4 +28,14 @@ export interface PatchEntry {
   deprecateWhen: string;
 }
 
-export const PATCHES: Readonly<Record<string, PatchEntry>> = {};
+export const PATCHES = {
+  renderSlotRefresh: {
+    id: 'render-slot-refresh',
+    added: '2026-12-02',
+    change:
+      'A render waiting for a render slot asks again (acquireRenderSlot) when no grant came within the refresh ' +
+      'interval the worker recorded: a semaphore that vanished (terminated, reset) is started again and queues it, ' +
+      'instead of the render waiting forever.',
+    deprecateWhen: 'No open render started before 2026-12-02 (its longest life plus the retention period).',
+  },
+} as const satisfies Readonly<Record<string, PatchEntry>>;

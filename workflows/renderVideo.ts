@@ -2,6 +2,7 @@ import {
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -21,6 +22,7 @@ import {
   renderSubmittedSignal,
 } from './definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
+import { PATCHES } from './patches';
 import { validInput } from './inputValidation';
 import { StageTracker } from './stages';
 import { Visibility } from './visibility';
@@ -85,9 +87,15 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
         : (input.polling ?? DEFAULT_POLLING);
 
     tracker.enter('submitting');
-    const { limited } = await creates.acquireRenderSlot();
-    if (limited) {
-      await condition(() => slotGranted);
+    const slot = await creates.acquireRenderSlot();
+    if (slot.limited) {
+      if (patched(PATCHES.renderSlotRefresh.id) && slot.refreshAfterMs !== undefined) {
+        // No grant within the refresh interval: the semaphore may be gone (terminated, reset). Asking again starts
+        // it anew and queues this render (signal-with-start); one that has it queued already ignores the repeat.
+        while (!(await condition(() => slotGranted, slot.refreshAfterMs))) {
+          await creates.acquireRenderSlot();
+        }
+      } else await condition(() => slotGranted);
       slotHeld = true;
     }
     const photo =

@@ -1,0 +1,45 @@
+import { ZERO_DURATIONS } from '../../simulator';
+import { RENDER_SLOTS_WORKFLOW_ID, renderSlotsQuery } from '../../workflows/definitions';
+import { workflowSuite } from '../support/stack';
+import { sceneRender } from '../support/versions';
+import { until } from '../support/workerProcess';
+
+/**
+ * The render-slot semaphore going away under a waiting render: the render asks again after the refresh interval
+ * the worker recorded (HEYGEN_RENDER_SLOT_REFRESH_SECONDS), the semaphore starts anew and grants it, and the
+ * render completes instead of waiting forever.
+ */
+const suite = workflowSuite({ durations: { ...ZERO_DURATIONS, renderMs: 3000 } }, { startWorker: false });
+
+test('a render queued for a slot recovers when the semaphore workflow is terminated', async () => {
+  const { stack, env } = suite;
+  await stack.startWorker({ maxConcurrentRenders: 1, renderSlotRefreshMs: 1000 });
+  const holder = await stack.client.startRender(sceneRender('I hold the only slot.'));
+  const waiter = await stack.client.startRender(sceneRender('I wait for it.'));
+  const slots = env.client.workflow.getHandle(RENDER_SLOTS_WORKFLOW_ID);
+  await until(
+    async () => {
+      const state = await slots.query(renderSlotsQuery).catch(() => undefined);
+      return Boolean(state?.holders.includes(holder.workflowId) && state.queue.includes(waiter.workflowId));
+    },
+    60_000,
+    'one render holding the slot and the other queued',
+  );
+  const firstRun = (await slots.describe()).runId;
+  await slots.terminate('test: the semaphore goes away');
+
+  const [held, waited] = await Promise.all([
+    stack.client.waitForRender(holder.workflowId),
+    stack.client.waitForRender(waiter.workflowId),
+  ]);
+  expect(held.media.video.sha256).toMatch(/^[0-9a-f]{64}$/u);
+  expect(waited.media.video.sha256).toMatch(/^[0-9a-f]{64}$/u);
+
+  // The waiter asked again (a second acquireRenderSlot) and a new semaphore run granted it.
+  const history = await env.client.workflow.getHandle(waiter.workflowId).fetchHistory();
+  const acquires = (history.events ?? []).filter(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'acquireRenderSlot',
+  );
+  expect(acquires.length).toBeGreaterThanOrEqual(2);
+  expect((await slots.describe()).runId).not.toBe(firstRun);
+});
