@@ -9,7 +9,7 @@
  *     before the download) is read at the end. Growth = peak - baseline must stay under 64 MiB.
  *  4. The worker's path with S3 storage: the same activity in a fresh child process with `STORAGE=s3` and the rest
  *     of the worker's environment (the storage is built from it as the worker builds it), streaming the video to an
- *     S3-compatible server on loopback (versitygw, `startS3Server()`) as a multipart upload of S3_PART_SIZE_MB [8]
+ *     S3-compatible server on loopback (versitygw, `startS3Server()`) as a multipart upload of S3_PART_SIZE_MB [5]
  *     parts, S3_UPLOAD_CONCURRENCY [2] in flight. Measured the same way, same 64 MiB limit.
  *  Every copy must have curl's size and sha256: the local file is hashed again from disk; the S3 object is read
  *  back through the SDK and hashed, and its size (HEAD) and `sha256` tag are checked as well. Temporary files, the

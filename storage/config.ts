@@ -46,7 +46,7 @@ const storageEnvSchema = z.object({
   AWS_REGION: z.string().trim().min(1).optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   S3_FORCE_PATH_STYLE: booleanText.optional(),
-  S3_PART_SIZE_MB: z.coerce.number().int().min(5).max(512).default(8),
+  S3_PART_SIZE_MB: z.coerce.number().int().min(5).max(512).default(5),
   S3_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   MEDIA_LINK_TTL_SECONDS: z.coerce
     .number()
