@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { API_CAPABILITIES, type ApiVersion } from '../contracts/apiVersion';
-import type { WaitMode } from '../contracts/events';
+import type { WaitMode } from '../contracts/polling';
 import { startSimulator } from '../simulator';
 import type { JobDurations } from '../simulator/types';
 import { startTemporalEnv } from './harness';

@@ -26,6 +26,7 @@
  * logs, videos) for `temporal server start-dev --db-filename <dir>/temporal.db` and `temporal workflow show`.
  * Markdown report on stdout, progress on stderr; exit code 1 when a check fails.
  */
+import type { WaitMode } from '../contracts/polling';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -115,7 +116,7 @@ function campaignVideo(version: ApiVersion): LifecycleVideo {
     : { ...video, dimension: BENCH_DIMENSION };
 }
 
-function lifecycleInput(name: string, mode: 'poll' | 'webhook', version: ApiVersion): LifecycleInput {
+function lifecycleInput(name: string, mode: WaitMode, version: ApiVersion): LifecycleInput {
   return {
     name,
     photo: {
@@ -363,7 +364,7 @@ async function main(): Promise<number> {
     const killWindowMs = Math.min(0.55 * activeMs, startWindowMs + 60_000);
     const restartAt = t0 + rng.between(0.4, 0.7) * killWindowMs;
     const modes = rng.shuffle(
-      Array.from({ length: n }, (_, i): 'poll' | 'webhook' => (i < n / 2 ? 'webhook' : 'poll')),
+      Array.from({ length: n }, (_, i): WaitMode => (i < n / 2 ? 'webhook' : 'poll')),
     );
     const runs: LifecycleRun[] = modes.map((mode, i) => {
       const name = `Faults ${String(i + 1).padStart(3, '0')}`;

@@ -7,7 +7,7 @@ import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { PipelinesClient } from '../client/pipelinesClient';
 import { DEV_SERVER_ARGS } from '../cli/temporalDevServer';
 import type { ApiVersion } from '../contracts/apiVersion';
-import type { WaitMode } from '../contracts/events';
+import type { WaitMode } from '../contracts/polling';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { createWorker } from '../worker/createWorker';
 import { localStorageConfig } from '../storage';

@@ -22,7 +22,7 @@
  * product instead keeps zod out of the sandbox (inputs validated by a local activity).
  */
 import { API_CAPABILITIES, type ApiVersion } from '../contracts/apiVersion';
-import type { WaitMode } from '../contracts/events';
+import type { WaitMode } from '../contracts/polling';
 import { ZERO_DURATIONS, type LedgerKind } from '../simulator';
 import { startTemporalEnv } from './harness';
 import { apiVersions } from './support/api';

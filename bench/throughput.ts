@@ -26,7 +26,7 @@
  * N=1,000 the runs are CPU-bound either way); --scale 1 uses DEFAULT_DURATIONS (about 4 minutes a lifecycle).
  */
 import type { ApiVersion } from '../contracts/apiVersion';
-import type { WaitMode } from '../contracts/events';
+import type { WaitMode } from '../contracts/polling';
 import { startTemporalEnv } from './harness';
 import { apiVersions } from './support/api';
 import { Args, waitMode } from './support/args';

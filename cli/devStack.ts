@@ -1,7 +1,7 @@
 import { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { ApiVersion } from '../contracts/apiVersion';
-import type { WaitMode } from '../contracts/events';
+import type { WaitMode } from '../contracts/polling';
 import { ensureSearchAttributes } from '../client/searchAttributes';
 import { connectTemporal } from '../client/connection';
 import { createHeyGenPort } from '../heygen/select';

@@ -23,7 +23,8 @@ import {
   type RenderBatchInput,
   type RenderBatchResult,
 } from '../contracts/batch';
-import type { JobEvent, WaitMode } from '../contracts/events';
+import type { JobEvent } from '../contracts/events';
+import type { WaitMode } from '../contracts/polling';
 import {
   jobEventSignal,
   batchProgressQuery,

@@ -39,6 +39,3 @@ export interface MailboxRoute {
 export function mailboxWorkflowId(kind: JobKind, resourceId: string): string {
   return `heygen-event/${kind}/${resourceId}`;
 }
-
-/** How a run learns that HeyGen jobs ended: by polling only, or by webhook events with polling as a fallback. */
-export type WaitMode = 'poll' | 'webhook';

@@ -8,7 +8,9 @@ export interface PollingPolicy {
   backoff?: number | undefined;
 }
 
-export type WaitModeName = 'poll' | 'webhook';
+/** How a run's waits end: polling HeyGen, or webhook events (polling only as a slow fallback). */
+export const WAIT_MODES = ['poll', 'webhook'] as const;
+export type WaitMode = (typeof WAIT_MODES)[number];
 
 /**
  * Sized for real HeyGen (jobs take 20 s to tens of minutes): reads after 5, 12.5, 24, 41, 66 s, then every 30 s.
@@ -32,7 +34,7 @@ export const DEFAULT_WEBHOOK_FALLBACK_POLLING: PollingPolicy = { initialSeconds:
 export const LOOK_READY_POLLING: PollingPolicy = { initialSeconds: 1, maxSeconds: 5, backoff: 1.5 };
 
 /** The cadence a run uses: its own `polling`, else the default of its wait mode. */
-export function pollingFor(mode: WaitModeName, polling: PollingPolicy | undefined): PollingPolicy {
+export function pollingFor(mode: WaitMode, polling: PollingPolicy | undefined): PollingPolicy {
   return polling ?? (mode === 'webhook' ? DEFAULT_WEBHOOK_FALLBACK_POLLING : DEFAULT_POLLING);
 }
 

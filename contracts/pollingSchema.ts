@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { API_VERSIONS } from './apiVersion';
+import { WAIT_MODES } from './polling';
 
 /**
  * Validates a caller's `polling`. The type and defaults live in polling.ts, which workflows import without zod;
@@ -18,7 +19,7 @@ export const pollingSchema = z
     path: ['maxSeconds'],
   });
 
-export const waitModeSchema = z.enum(['poll', 'webhook']);
+export const waitModeSchema = z.enum(WAIT_MODES);
 
 /** The HeyGen API generations (contracts/apiVersion.ts holds the list, zod-free for workflows). */
 export const apiVersionSchema = z.enum(API_VERSIONS);

@@ -3,7 +3,7 @@ import type { BatchItemOutcome, BatchProgress, RenderBatchResult } from './batch
 import type { JobEvent } from './events';
 import type { LifecycleResult } from './lifecycle';
 import { runMediaSchema } from './media';
-import type { PollingPolicy, WaitModeName } from './polling';
+import type { PollingPolicy, WaitMode } from './polling';
 import { apiVersionSchema, pollingSchema, waitModeSchema } from './pollingSchema';
 import type { FailureInfo, StageTiming } from './progress';
 import type { RenderVideoResult } from './render';
@@ -96,6 +96,6 @@ const checks: [
   Same<z.infer<typeof failureInfoSchema>, FailureInfo>,
   Same<z.infer<typeof jobEventSchema>, JobEvent>,
   Same<z.infer<typeof pollingSchema>, PollingPolicy>,
-  Same<z.infer<typeof waitModeSchema>, WaitModeName>,
+  Same<z.infer<typeof waitModeSchema>, WaitMode>,
 ] = [true, true, true, true, true, true, true, true, true, true];
 void checks;

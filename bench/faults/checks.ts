@@ -1,3 +1,4 @@
+import type { WaitMode } from '../../contracts/polling';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -12,7 +13,7 @@ export interface LifecycleRun {
   index: number;
   workflowId: string;
   name: string;
-  mode: 'poll' | 'webhook';
+  mode: WaitMode;
   startedAt?: number;
   /** Server clock: workflow start and close */
   startMs?: number;

@@ -1,3 +1,4 @@
+import type { WaitMode } from '../../contracts/polling';
 import type { Client } from '@temporalio/client';
 import type { JobKind } from '../../contracts/events';
 import { mailboxWorkflowId } from '../../contracts/events';
@@ -234,7 +235,7 @@ export async function analyzeWebhookRuns(
 
 export interface JobOwner {
   workflowId: string;
-  mode: 'poll' | 'webhook';
+  mode: WaitMode;
   /** The run went on with this job (false: a duplicate create nobody waits for) */
   used: boolean;
 }

@@ -1,3 +1,5 @@
+import type { WaitMode } from '../../contracts/polling';
+
 /** A minimal `--name value` / `--name=value` / `--flag` parser for the benchmark commands. */
 export class Args {
   private readonly values = new Map<string, string>();
@@ -63,7 +65,7 @@ export class Args {
 }
 
 /** 'poll' or 'webhook', the product's two ways of waiting for HeyGen jobs. */
-export function waitMode(value: string): 'poll' | 'webhook' {
+export function waitMode(value: string): WaitMode {
   if (value !== 'poll' && value !== 'webhook')
     throw new Error(`wait mode must be poll or webhook, not ${value}`);
   return value;

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PipelinesClient } from '../../client/pipelinesClient';
 import type { ApiVersion } from '../../contracts/apiVersion';
-import type { WaitMode } from '../../contracts/events';
+import type { WaitMode } from '../../contracts/polling';
 import type { LifecycleInput } from '../../contracts/lifecycle';
 import { createHeyGenPort } from '../../heygen/select';
 import {

@@ -1,5 +1,5 @@
 import { API_CAPABILITIES, type ApiVersion } from '../../contracts/apiVersion';
-import type { WaitMode } from '../../contracts/events';
+import type { WaitMode } from '../../contracts/polling';
 import type { LifecycleInput } from '../../contracts/lifecycle';
 import {
   DEFAULT_POLLING,
