@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApiVersion } from '../contracts/apiVersion';
 import type { HeyGenPort } from '../heygen/port';
+import type { WaitMode } from '../contracts/polling';
 import type { VideoStorage } from '../storage';
 
 /** What activities need from the worker: the HeyGen ports and where files live. Secrets stay inside the ports. */
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   temporal?: { client: Client; taskQueue: string };
   /** Plan concurrency: renders in flight at HeyGen across all workers; undefined = not limited */
   maxConcurrentRenders?: number;
+  /** The wait mode of runs whose input names none (HEYGEN_WAIT_MODE); undefined: they poll */
+  defaultWaitMode?: WaitMode;
   /** How long a render waits for its slot before asking again; default DEFAULT_RENDER_SLOT_REFRESH_MS */
   renderSlotRefreshMs?: number;
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ApiVersion } from '../contracts/apiVersion';
+import type { WaitMode } from '../contracts/polling';
 import { renderBatchRunSchema, type RenderBatchRunInput } from '../contracts/batch';
 import { lifecycleInputSchema, type LifecycleInput } from '../contracts/lifecycle';
 import { renderVideoInputSchema, type RenderVideoInput } from '../contracts/render';
@@ -99,7 +100,27 @@ function unsupportedInRender(
  * workflow sandbox, which evaluates its modules again for every run. Returns the parsed input (strings trimmed) and
  * the API version, which the run then keeps for its whole life (the local activity's result is in its history).
  */
-export function inputValidationActivities(deps: Pick<ActivityDeps, 'heygen' | 'ports'>) {
+/**
+ * The deployment's wait mode (the worker's HEYGEN_WAIT_MODE) for an input that names none: a batch's items get it
+ * too, so the batch knows which of them poll. Recorded with the validated input, so a replay sees the same mode.
+ */
+function withWaitMode<C extends WorkflowContract>(
+  contract: C,
+  input: WorkflowInputs[C],
+  mode: WaitMode | undefined,
+): WorkflowInputs[C] {
+  if (!mode) return input;
+  if (contract === 'batch') {
+    const batch = input as RenderBatchRunInput;
+    return {
+      ...batch,
+      items: batch.items.map((item) => ({ ...item, render: { waitMode: mode, ...item.render } })),
+    } as WorkflowInputs[C];
+  }
+  return { waitMode: mode, ...(input as LifecycleInput | RenderVideoInput) } as WorkflowInputs[C];
+}
+
+export function inputValidationActivities(deps: Pick<ActivityDeps, 'heygen' | 'ports' | 'defaultWaitMode'>) {
   // A run speaks the version its input names (a parent's, or a caller's choice), else the configured one; it is
   // recorded in the run's history and kept for its whole life.
   return {
@@ -107,7 +128,7 @@ export function inputValidationActivities(deps: Pick<ActivityDeps, 'heygen' | 'p
       (request: { contract: WorkflowContract; input: unknown }): Promise<ValidatedInput> => {
         const schema: z.ZodType<WorkflowInputs[WorkflowContract]> | undefined = SCHEMAS[request.contract];
         if (!schema) throw new InputValidationError('contract', `unknown: ${String(request.contract)}`);
-        const input = parseInput(schema, request.input);
+        const input = withWaitMode(request.contract, parseInput(schema, request.input), deps.defaultWaitMode);
         const apiVersion = input.apiVersion ?? deps.heygen.version;
         const [refused] = unsupportedFields(portFor(deps, apiVersion), request.contract, input);
         if (refused) throw new InputValidationError(refused.field, refused.reason);

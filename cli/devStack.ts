@@ -81,6 +81,9 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       env.HEYGEN_API_KEY = simulator.apiKey;
       opts.log(`HeyGen simulator listening on ${simulator.url}`);
     }
+    // The receiver below is registered with the simulator: its events arrive, so runs wait on them by default (the
+    // deployment decides; a run's input can still say `waitMode: "poll"`).
+    if (simulator) env.HEYGEN_WAIT_MODE ??= 'webhook';
     const config = workerConfigFromEnv(env);
     const connection = await connectTemporal(config.temporal);
     const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -118,7 +121,7 @@ export async function startDevStack(opts: DevStackOptions): Promise<DevStack> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       ...(hooks ? { webhookUrl: hooks.url } : {}),
-      waitMode: hooks ? 'webhook' : 'poll',
+      waitMode: config.defaultWaitMode ?? 'poll',
       apiVersion: config.heygen.apiVersion,
       async stop() {
         if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { WaitMode } from '../contracts/polling';
+import { waitModeSchema } from '../contracts/pollingSchema';
 import { parseEnv } from '../lib/env';
 
 /** TLS to the Temporal frontend: Temporal Cloud, or a self-hosted cluster with TLS/mTLS. */
@@ -22,10 +24,13 @@ export interface TemporalConfig {
   apiKey?: string;
 }
 
-/** How runs started by this client wait for HeyGen jobs unless their input says otherwise. */
-export function defaultWaitModeFromEnv(env: NodeJS.ProcessEnv = process.env): 'poll' | 'webhook' {
-  return parseEnv(z.object({ HEYGEN_WAIT_MODE: z.enum(['poll', 'webhook']).default('poll') }), env)
-    .HEYGEN_WAIT_MODE;
+/**
+ * HEYGEN_WAIT_MODE, when set. On a worker: how the runs it validates wait unless their input says otherwise (set it
+ * to `webhook` where a receiver delivers HeyGen's events: the deployment knows, not each caller). On a client: a
+ * default it writes into the inputs it starts. Unset: the client leaves the choice to the workers, which poll.
+ */
+export function defaultWaitModeFromEnv(env: NodeJS.ProcessEnv = process.env): WaitMode | undefined {
+  return parseEnv(z.object({ HEYGEN_WAIT_MODE: waitModeSchema.optional() }), env).HEYGEN_WAIT_MODE;
 }
 
 export const DEFAULT_TASK_QUEUE = 'heygen-pipelines';

@@ -127,16 +127,19 @@ function renderLabel(input: RenderVideoInput): { title: string; label: string } 
  * any HeyGen call, a field that API cannot honour, and every result names the version in `apiVersion`.
  */
 export class PipelinesClient {
-  /** `defaultWaitMode` applies to inputs that do not set `waitMode` (webhook when a receiver is registered). */
+  /**
+   * `defaultWaitMode` is written into inputs that do not set `waitMode`; undefined (the default) leaves the choice to
+   * the worker that validates the run (its HEYGEN_WAIT_MODE: the deployment knows whether webhooks arrive).
+   */
   constructor(
     readonly client: Client,
     readonly taskQueue: string,
-    readonly defaultWaitMode: WaitMode = 'poll',
+    readonly defaultWaitMode?: WaitMode,
   ) {}
 
   static async connect(
     config: TemporalConfig = temporalConfigFromEnv(),
-    defaultWaitMode: WaitMode = defaultWaitModeFromEnv(),
+    defaultWaitMode: WaitMode | undefined = defaultWaitModeFromEnv(),
   ): Promise<PipelinesClient> {
     return new PipelinesClient(await connectTemporalClient(config), config.taskQueue, defaultWaitMode);
   }
@@ -148,8 +151,8 @@ export class PipelinesClient {
   startLifecycle(input: LifecycleInput, opts?: StartOptions): Promise<RunRef>;
   startLifecycle(input: unknown, opts?: StartOptions): Promise<RunRef>;
   async startLifecycle(input: unknown, opts: StartOptions = {}): Promise<RunRef> {
-    const valid = { waitMode: this.defaultWaitMode, ...parseInput(lifecycleInputSchema, input) };
-    const summary = `Photo-avatar lifecycle "${valid.name}": ${photoSourceLabel(valid.photo)}, ${valid.looks?.length ?? 0} new look(s), ${valid.waitMode} mode`;
+    const valid = { ...this.waitModeDefault(), ...parseInput(lifecycleInputSchema, input) };
+    const summary = `Photo-avatar lifecycle "${valid.name}": ${photoSourceLabel(valid.photo)}, ${valid.looks?.length ?? 0} new look(s), ${valid.waitMode ? `${valid.waitMode} mode` : "the workers' wait mode"}`;
     return this.start(WORKFLOW_TYPES.lifecycle, 'lifecycle', valid.name, valid, opts, summary);
   }
 
@@ -157,7 +160,7 @@ export class PipelinesClient {
   startRender(input: RenderVideoInput, opts?: StartOptions): Promise<RunRef>;
   startRender(input: unknown, opts?: StartOptions): Promise<RunRef>;
   async startRender(input: unknown, opts: StartOptions = {}): Promise<RunRef> {
-    const valid = { waitMode: this.defaultWaitMode, ...parseInput(renderVideoInputSchema, input) };
+    const valid = { ...this.waitModeDefault(), ...parseInput(renderVideoInputSchema, input) };
     const { title, label } = renderLabel(valid);
     return this.start(WORKFLOW_TYPES.render, 'render', title, valid, opts, `Render "${title}" (${label})`);
   }
@@ -172,10 +175,14 @@ export class PipelinesClient {
     const valid = parseInput(renderBatchInputSchema, input);
     const items = valid.items.map((item) => ({
       ...item,
-      render: { waitMode: this.defaultWaitMode, ...item.render },
+      render: { ...this.waitModeDefault(), ...item.render },
     }));
     const summary = `Batch of ${items.length} renders`;
     return this.start(WORKFLOW_TYPES.batch, 'batch', `${items.length}`, { ...valid, items }, opts, summary);
+  }
+
+  private waitModeDefault(): { waitMode?: WaitMode } {
+    return this.defaultWaitMode ? { waitMode: this.defaultWaitMode } : {};
   }
 
   private async start(

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { temporalConfigFromEnv, type TemporalConfig } from '../client/config';
+import { defaultWaitModeFromEnv, temporalConfigFromEnv, type TemporalConfig } from '../client/config';
+import type { WaitMode } from '../contracts/polling';
 import { parseEnv } from '../lib/env';
 import { heygenConfigFromEnv, type HeyGenConfig } from '../heygen/config';
 import { storageConfigFromEnv, type StorageConfig } from '../storage/config';
@@ -17,6 +18,8 @@ export interface WorkerConfig {
   maxCachedWorkflows: number;
   /** Plan concurrency: renders in flight at HeyGen across all workers (render slots); undefined = unlimited */
   maxConcurrentRenders?: number;
+  /** How runs whose input names no waitMode wait (HEYGEN_WAIT_MODE; webhook where a receiver delivers events) */
+  defaultWaitMode?: WaitMode;
   /** A render waiting this long for a slot asks again (HEYGEN_RENDER_SLOT_REFRESH_SECONDS) */
   renderSlotRefreshMs?: number;
   /** Cap on activities (≈ HeyGen calls) per second for the whole task queue, enforced by the Temporal server */
@@ -48,11 +51,13 @@ export function workerConfigFromEnv(
 ): WorkerConfig {
   const v = parseEnv(workerEnvSchema, env);
   const storage = storageConfigFromEnv(env, cwd);
+  const defaultWaitMode = defaultWaitModeFromEnv(env);
   return {
     temporal: temporalConfigFromEnv(env),
     heygen: heygenConfigFromEnv(env),
     storage,
     outputDir: storage.outputDir,
+    ...(defaultWaitMode ? { defaultWaitMode } : {}),
     inputDir: path.resolve(cwd, v.INPUT_DIR ?? '.'),
     maxConcurrentActivities: v.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxCachedWorkflows: v.WORKER_MAX_CACHED_WORKFLOWS,

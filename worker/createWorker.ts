@@ -50,6 +50,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       inputDir: config.inputDir,
       temporal: { client, taskQueue: config.temporal.taskQueue },
       maxConcurrentRenders: config.maxConcurrentRenders,
+      ...(config.defaultWaitMode ? { defaultWaitMode: config.defaultWaitMode } : {}),
       ...(config.renderSlotRefreshMs ? { renderSlotRefreshMs: config.renderSlotRefreshMs } : {}),
     }),
     ...(options.workflowBundle

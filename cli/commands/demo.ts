@@ -40,10 +40,12 @@ export async function demo(flags: DevFlags & { input?: string; exit?: boolean })
   try {
     const inputFile = path.resolve(flags.input ?? path.join(REPO_ROOT, 'examples', 'demo-lifecycle.json'));
     const input = JSON.parse(await readFile(inputFile, 'utf8')) as unknown;
-    client = await PipelinesClient.connect(
-      { address: stack.temporal.address, namespace: stack.namespace, taskQueue: stack.taskQueue },
-      stack.waitMode,
-    );
+    // No wait mode from here: the stack's worker decides (webhook, since its receiver gets the simulator's events).
+    client = await PipelinesClient.connect({
+      address: stack.temporal.address,
+      namespace: stack.namespace,
+      taskQueue: stack.taskQueue,
+    });
     const started = Date.now();
     const ref = await client.startLifecycle(input);
     info(

@@ -12,6 +12,7 @@ describe('worker configuration from the environment', () => {
         uploadBaseUrl: 'http://127.0.0.1:4010',
         apiKey: 'sim-api-key',
       },
+      storage: { backend: 'local', outputDir: path.resolve('/srv/app/output'), linkTtlSeconds: 900 },
       outputDir: path.resolve('/srv/app/output'),
       inputDir: path.resolve('/srv/app'),
       maxConcurrentActivities: 100,
@@ -45,6 +46,28 @@ describe('worker configuration from the environment', () => {
     expect(workerConfigFromEnv({}).heygen.apiVersion).toBe('v3');
     expect(workerConfigFromEnv({ HEYGEN_API_VERSION: 'v3' }).heygen.apiVersion).toBe('v3');
     expect(workerConfigFromEnv({ HEYGEN_API_VERSION: 'v2' }).heygen.apiVersion).toBe('v2');
+  });
+
+  test('HEYGEN_WAIT_MODE makes webhook (or poll) the default of the runs the worker validates', () => {
+    expect(workerConfigFromEnv({})).not.toHaveProperty('defaultWaitMode');
+    expect(workerConfigFromEnv({ HEYGEN_WAIT_MODE: 'webhook' }).defaultWaitMode).toBe('webhook');
+    expect(() => workerConfigFromEnv({ HEYGEN_WAIT_MODE: 'push' })).toThrow(
+      /^Invalid environment variable HEYGEN_WAIT_MODE/,
+    );
+  });
+
+  test('the render-slot refresh interval and the storage backend come from the environment', () => {
+    expect(workerConfigFromEnv({ HEYGEN_RENDER_SLOT_REFRESH_SECONDS: '90' }).renderSlotRefreshMs).toBe(
+      90_000,
+    );
+    expect(() => workerConfigFromEnv({ HEYGEN_RENDER_SLOT_REFRESH_SECONDS: '0' })).toThrow(
+      /HEYGEN_RENDER_SLOT_REFRESH_SECONDS/,
+    );
+    expect(workerConfigFromEnv({ STORAGE: 's3', S3_BUCKET: 'media' }).storage).toMatchObject({
+      backend: 's3',
+      bucket: 'media',
+    });
+    expect(() => workerConfigFromEnv({ STORAGE: 's3' })).toThrow(/S3_BUCKET: required when STORAGE=s3/);
   });
 
   test('plan concurrency and the call-rate cap are optional and validated', () => {
