@@ -223,9 +223,15 @@ temporal_env=(TEMPORAL_ADDRESS="$address" TEMPORAL_NAMESPACE="$namespace" TEMPOR
 # --- 4. workers: one task queue; media to S3, each its own OUTPUT_DIR (nothing on disk is shared) ---------------
 # The workflow code is bundled once, as the image build does; workers load it instead of running webpack.
 "${cli[@]}" bundle --out "$state/workflow-bundle.js" >/dev/null 2>&1
+# The deployment decides how runs wait (the workers' HEYGEN_WAIT_MODE): on webhook events wherever the receiver below
+# gets HeyGen's (the simulator's, or real HeyGen's when its signing secrets are given), else by polling.
+wait_mode=poll
+if [ -z "${HEYGEN_API_KEY:-}" ] || [ -n "${HEYGEN_WEBHOOK_SECRETS:-}${HEYGEN_WEBHOOK_SECRETS_FILE:-}" ]; then
+  wait_mode=webhook
+fi
 for i in $(seq 1 "$workers"); do
   start "worker-$i" 'worker: task queue' "${temporal_env[@]}" "${heygen_env[@]}" "${storage_env[@]}" \
-    OUTPUT_DIR="$state/output/worker-$i" INPUT_DIR="${INPUT_DIR:-$root}" LOG_LEVEL="${LOG_LEVEL:-WARN}" \
+    HEYGEN_WAIT_MODE="$wait_mode" OUTPUT_DIR="$state/output/worker-$i" INPUT_DIR="${INPUT_DIR:-$root}" LOG_LEVEL="${LOG_LEVEL:-WARN}" \
     METRICS_PORT="$((metrics_base + i))" WORKFLOW_BUNDLE_PATH="$state/workflow-bundle.js" -- "${cli[@]}" worker
 done
 
@@ -239,7 +245,6 @@ fi
 # The storage settings too: the media route presigns links to the workers' objects.
 api_env=("${temporal_env[@]}" "${storage_env[@]}" API_PORT="$api_port" API_TOKENS="$api_tokens"
   METRICS_PORT="$metrics_base" WEBHOOK_HOST=127.0.0.1 WEBHOOK_PORT="$webhook_port")
-wait_mode=poll
 if [ -z "${HEYGEN_API_KEY:-}" ]; then
   # The simulator delivers to the receiver. Registering needs a receiver that answers HeyGen's OPTIONS check, and
   # the signing secret only comes back from the registration: start it with a throwaway secret, register
@@ -249,17 +254,15 @@ if [ -z "${HEYGEN_API_KEY:-}" ]; then
   env "${heygen_env[@]}" "${cli[@]}" webhooks register --url "http://127.0.0.1:$webhook_port/webhooks/heygen" \
     --secret-file "$state/webhook.secret" >&2
   stop_last
-  wait_mode=webhook
-  start api "tcp:$api_port" "${api_env[@]}" HEYGEN_WAIT_MODE=webhook HEYGEN_WEBHOOK_SECRETS_FILE="$state/webhook.secret" \
+  start api "tcp:$api_port" "${api_env[@]}" HEYGEN_WEBHOOK_SECRETS_FILE="$state/webhook.secret" \
     -- "${cli[@]}" api --with-webhooks
 elif [ -n "${HEYGEN_WEBHOOK_SECRETS:-}${HEYGEN_WEBHOOK_SECRETS_FILE:-}" ]; then
   # Real HeyGen: the receiver must be reachable from the internet under the URL registered there.
   # (The receiver reads HEYGEN_WEBHOOK_SECRETS / HEYGEN_WEBHOOK_SECRETS_FILE from the inherited environment.)
-  wait_mode=webhook
-  start api "tcp:$api_port" "${api_env[@]}" HEYGEN_WAIT_MODE=webhook -- "${cli[@]}" api --with-webhooks
+  start api "tcp:$api_port" "${api_env[@]}" -- "${cli[@]}" api --with-webhooks
 else
   log "webhook receiver skipped: set HEYGEN_WEBHOOK_SECRETS (from \`heygen-pipelines webhooks register\`) to run it"
-  start api "tcp:$api_port" "${api_env[@]}" HEYGEN_WAIT_MODE=poll -- "${cli[@]}" api
+  start api "tcp:$api_port" "${api_env[@]}" -- "${cli[@]}" api
 fi
 
 log "ready: Temporal $address (namespace $namespace, PostgreSQL), HeyGen $heygen_url, $workers worker(s)," \
