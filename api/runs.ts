@@ -5,9 +5,7 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
-import { z } from 'zod';
 import { runApiVersion, type PipelinesClient, type RunRef } from '../client/pipelinesClient';
-import type { ApiVersion } from '../contracts/apiVersion';
 import type { MediaName, StoredFile } from '../contracts/media';
 import { SEARCH_ATTRIBUTES } from '../contracts/searchAttributes';
 import {
@@ -16,10 +14,18 @@ import {
   renderProgressQuery,
   WORKFLOW_TYPES,
 } from '../workflows/definitions';
+import {
+  RUN_KINDS,
+  RUN_STATUSES,
+  type ListFilter,
+  type RunFailure,
+  type RunKind,
+  type RunStatus,
+  type RunSummary,
+  type RunView,
+} from './schemas';
 
-/** The runs the API exposes (the internal mailbox and render-slot workflows are never listed or touched). */
-export const RUN_KINDS = ['lifecycle', 'render', 'batch'] as const;
-export type RunKind = (typeof RUN_KINDS)[number];
+export type { RunKind } from './schemas';
 
 const TYPE_BY_KIND: Record<RunKind, string> = {
   lifecycle: WORKFLOW_TYPES.lifecycle,
@@ -34,17 +40,6 @@ const PROGRESS_QUERY: Record<RunKind, string> = {
   batch: batchProgressQuery.name,
 };
 
-export const RUN_STATUSES = [
-  'running',
-  'completed',
-  'failed',
-  'cancelled',
-  'terminated',
-  'timed_out',
-  'continued_as_new',
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
 /** Visibility's ExecutionStatus values for each status filter. */
 const VISIBILITY_STATUS: Record<RunStatus, string> = {
   running: 'Running',
@@ -56,32 +51,6 @@ const VISIBILITY_STATUS: Record<RunStatus, string> = {
   continued_as_new: 'ContinuedAsNew',
 };
 
-export interface RunFailure {
-  type: string;
-  message: string;
-  stage?: string;
-  code?: string | number;
-}
-
-export interface RunSummary {
-  workflowId: string;
-  runId: string;
-  kind: RunKind;
-  status: RunStatus;
-  startTime: string;
-  closeTime?: string;
-  reference?: string;
-  /** The HeyGen API generation the run speaks, once its input was validated (results carry it too) */
-  apiVersion?: ApiVersion;
-}
-
-export interface RunView extends RunSummary {
-  /** The workflow's progress query (stages, HeyGen ids); absent when no worker answered in time */
-  progress?: unknown;
-  result?: unknown;
-  failure?: RunFailure;
-}
-
 export class RunNotFoundError extends Error {
   override readonly name = 'RunNotFoundError';
   constructor(readonly workflowId: string) {
@@ -92,16 +61,6 @@ export class RunNotFoundError extends Error {
 export class RunStateError extends Error {
   override readonly name = 'RunStateError';
 }
-
-export const listFilterSchema = z
-  .object({
-    kind: z.enum(RUN_KINDS).optional(),
-    status: z.enum(RUN_STATUSES).optional(),
-    reference: z.string().trim().min(1).max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(20),
-  })
-  .strict();
-export type ListFilter = z.infer<typeof listFilterSchema>;
 
 /** A visibility-query string literal (double quotes and backslashes escaped). */
 const literal = (value: string) => `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
@@ -223,7 +182,7 @@ export class RunsService {
     const handle = this.pipelines.client.workflow.getHandle(workflowId);
     const progress = await within(handle.query<unknown>(PROGRESS_QUERY[kind]), this.queryTimeoutMs);
     if (progress !== undefined) view.progress = progress;
-    if (view.status === 'completed') view.result = await this.bounded(() => handle.result());
+    if (view.status === 'completed') view.result = await this.bounded(() => this.result(kind, workflowId));
     else if (view.status !== 'running') {
       view.failure = await this.bounded(() => handle.result()).then(
         () => ({ type: 'Unknown', message: `run ended as ${view.status}` }),
@@ -231,6 +190,17 @@ export class RunsService {
       );
     }
     return view;
+  }
+
+  private result(kind: RunKind, workflowId: string): Promise<RunView['result']> {
+    switch (kind) {
+      case 'lifecycle':
+        return this.pipelines.waitForLifecycle(workflowId);
+      case 'render':
+        return this.pipelines.waitForRender(workflowId);
+      case 'batch':
+        return this.pipelines.waitForBatch(workflowId);
+    }
   }
 
   async progress(workflowId: string): Promise<unknown> {
