@@ -2,6 +2,97 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Layers, bottom up: contracts and lib depend on nothing of the product; storage, telemetry and routing on those;
+ * heygen (the adapters) on contracts, lib, storage and telemetry; activities on those and routing; workflows on
+ * contracts (activities and heygen as types only); client, webhooks and worker above; api, cli and bench on top.
+ * Each folder lists the top-level folders it must not import (relative imports from any depth).
+ */
+const PRODUCT = [
+  'activities',
+  'api',
+  'bench',
+  'cli',
+  'client',
+  'contracts',
+  'heygen',
+  'lib',
+  'routing',
+  'simulator',
+  'storage',
+  'telemetry',
+  'webhooks',
+  'worker',
+  'workflows',
+];
+const everythingBut = (...allowed) => PRODUCT.filter((d) => !allowed.includes(d));
+/** @type {Record<string, { deny: string[]; typesOnly?: string[] }>} */
+const LAYERS = {
+  contracts: { deny: everythingBut('contracts') },
+  lib: { deny: everythingBut('lib') },
+  simulator: { deny: everythingBut('simulator', 'lib') },
+  storage: { deny: everythingBut('storage', 'lib', 'contracts') },
+  telemetry: { deny: everythingBut('telemetry', 'lib', 'contracts') },
+  routing: { deny: everythingBut('routing', 'lib', 'contracts') },
+  heygen: { deny: everythingBut('heygen', 'lib', 'contracts', 'storage', 'telemetry') },
+  activities: {
+    deny: everythingBut('activities', 'lib', 'contracts', 'storage', 'telemetry', 'heygen', 'routing'),
+  },
+  workflows: {
+    deny: everythingBut('workflows', 'contracts', 'activities', 'heygen'),
+    typesOnly: ['activities', 'heygen'],
+  },
+  client: {
+    deny: everythingBut('client', 'lib', 'contracts', 'storage', 'workflows'),
+    typesOnly: ['workflows'],
+  },
+  webhooks: { deny: everythingBut('webhooks', 'lib', 'contracts', 'heygen', 'telemetry', 'routing') },
+  worker: {
+    deny: everythingBut(
+      'worker',
+      'lib',
+      'contracts',
+      'storage',
+      'telemetry',
+      'heygen',
+      'activities',
+      'client',
+    ),
+  },
+  api: { deny: everythingBut('api', 'lib', 'contracts', 'storage', 'telemetry', 'client', 'workflows') },
+};
+// An import string names a top-level folder through as many `../` as the file is deep: one config per depth, so
+// `heygen/v2/adapter.ts` importing `../client` (heygen/client.ts) is not taken for the top-level client/.
+const layerConfigs = Object.entries(LAYERS).flatMap(([layer, { deny, typesOnly = [] }]) =>
+  [1, 2, 3].map((depth) => {
+    const up = '../'.repeat(depth);
+    const group = (d) => [`${up}${d}`, `${up}${d}/**`];
+    return {
+      files: [`${layer}/${'*/'.repeat(depth - 1)}*.ts`],
+      rules: {
+        '@typescript-eslint/no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              ...deny
+                .filter((d) => !typesOnly.includes(d))
+                .map((d) => ({
+                  group: group(d),
+                  message: `${layer}/ must not depend on ${d}/ (eslint.config.mjs LAYERS).`,
+                })),
+              ...typesOnly.map((d) => ({
+                group: group(d),
+                allowTypeImports: true,
+                message: `${layer}/ imports ${d}/ as types only (eslint.config.mjs LAYERS).`,
+              })),
+            ],
+          },
+        ],
+      },
+    };
+  }),
+);
+
 export default tseslint.config(
   {
     ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'bench/results/**', 'test-output/**'],
@@ -87,6 +178,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerConfigs,
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobKind } from '../contracts/events';
-import { routeMailbox } from '../client/mailbox';
+import { routeMailbox } from '../routing/mailbox';
 import type { ActivityDeps } from './deps';
 
 /**

@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { renderSlots } from '../workflows/renderSlots';
-import { acquireRenderSlotSignal, RENDER_SLOTS_WORKFLOW_ID, WORKFLOW_TYPES } from '../workflows/definitions';
+import { acquireRenderSlotSignal, RENDER_SLOTS_WORKFLOW_ID, WORKFLOW_TYPES } from '../contracts/definitions';
 import { DEFAULT_RENDER_SLOT_REFRESH_MS, type ActivityDeps } from './deps';
 
 /**
@@ -21,10 +20,7 @@ export function renderSlotActivities({ temporal, maxConcurrentRenders, renderSlo
       const workflowId = Context.current().info.workflowExecution?.workflowId;
       if (!workflowId)
         throw ApplicationFailure.nonRetryable('acquireRenderSlot runs only for a workflow', 'Misconfigured');
-      await temporal.client.workflow.signalWithStart<
-        typeof renderSlots,
-        [{ workflowId: string; capacity: number }]
-      >(WORKFLOW_TYPES.renderSlots, {
+      await temporal.client.workflow.signalWithStart(WORKFLOW_TYPES.renderSlots, {
         workflowId: RENDER_SLOTS_WORKFLOW_ID,
         taskQueue: temporal.taskQueue,
         args: [{ capacity: maxConcurrentRenders }],

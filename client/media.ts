@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { runMediaSchema, type MediaName, type StoredFile } from '../contracts/media';
-import { WORKFLOW_TYPES } from '../workflows/definitions';
+import { WORKFLOW_TYPES } from '../contracts/definitions';
 import { LocalDirectoryStorage, type MediaReach, type StoredObject, type VideoStorage } from '../storage';
 
 /** Why a run's file cannot be handed out; the HTTP API maps each kind to a status. */

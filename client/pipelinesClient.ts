@@ -31,7 +31,7 @@ import {
   lifecycleProgressQuery,
   renderProgressQuery,
   WORKFLOW_TYPES,
-} from '../workflows/definitions';
+} from '../contracts/definitions';
 import type { photoAvatarLifecycle, renderBatch, renderVideo } from '../workflows';
 import type { MediaName, StoredFile } from '../contracts/media';
 import { createStorage, storageConfigFromEnv, type StoredObject, type VideoStorage } from '../storage';

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { deliverToMailbox } from '../client/mailbox';
+import { deliverToMailbox } from '../routing/mailbox';
 import type { JobEvent } from '../contracts/events';
-import { jobEventSignal } from '../workflows/definitions';
+import { jobEventSignal } from '../contracts/definitions';
 import type { JobEventSink, RoutedJobEvent } from './types';
 
 /** How long the receiver waits for Temporal before answering 5xx (HeyGen then redelivers). */

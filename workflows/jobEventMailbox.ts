@@ -1,6 +1,6 @@
 import { condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import type { JobEvent, JobKind } from '../contracts/events';
-import { deliverJobEventSignal, jobEventSignal, routeJobEventSignal } from './definitions';
+import { deliverJobEventSignal, jobEventSignal, routeJobEventSignal } from '../contracts/definitions';
 
 /** Long enough for the slowest job (renders get two hours); after that the waiting run is polling anyway. */
 export const MAILBOX_TTL_MS = 6 * 60 * 60 * 1000;

@@ -8,7 +8,7 @@ import type { RenderVideoInput } from '../contracts/render';
 import { lifecycleRenderInput } from '../contracts/renderRequest';
 import type { PhotoPrompt } from '../heygen/port';
 import { creates, reads, routes, transfers } from './activityOptions';
-import { jobEventSignal, lifecycleProgressQuery } from './definitions';
+import { jobEventSignal, lifecycleProgressQuery } from '../contracts/definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
 import { validInput } from './inputValidation';
 import { renderVideo } from './renderVideo';

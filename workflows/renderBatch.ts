@@ -16,7 +16,7 @@ import type {
 import { InputValidationError } from '../contracts/validation';
 import { DEFAULT_POLLING, type PollingPolicy } from '../contracts/polling';
 import { reads } from './activityOptions';
-import { batchProgressQuery, jobEventSignal, renderSubmittedSignal } from './definitions';
+import { batchProgressQuery, jobEventSignal, renderSubmittedSignal } from '../contracts/definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
 import { validInput } from './inputValidation';
 import { renderVideo } from './renderVideo';

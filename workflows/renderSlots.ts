@@ -11,7 +11,7 @@ import {
   releaseRenderSlotSignal,
   renderSlotGrantedSignal,
   renderSlotsQuery,
-} from './definitions';
+} from '../contracts/definitions';
 
 /** A holder that never releases (terminated run) loses its slot after the longest render can take, plus margin. */
 export const SLOT_LEASE_MS = 3 * 60 * 60 * 1000;

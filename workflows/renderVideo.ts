@@ -20,7 +20,7 @@ import {
   renderProgressQuery,
   renderSlotGrantedSignal,
   renderSubmittedSignal,
-} from './definitions';
+} from '../contracts/definitions';
 import { describeFailure, toWorkflowFailure } from './failures';
 import { PATCHES } from './patches';
 import { validInput } from './inputValidation';

@@ -1,7 +1,7 @@
 import { PipelinesClient } from '../../client/pipelinesClient';
 import type { ApiVersion } from '../../contracts/apiVersion';
 import type { RenderVideoInput } from '../../contracts/render';
-import { RENDER_SLOTS_WORKFLOW_ID, renderSlotsQuery } from '../../workflows/definitions';
+import { RENDER_SLOTS_WORKFLOW_ID, renderSlotsQuery } from '../../contracts/definitions';
 import { ZERO_DURATIONS } from '../../simulator';
 import { FAST_POLLING, VOICE_ID } from '../support/inputs';
 import { testedApiVersions, versionedWorkflowSuite } from '../support/stack';

@@ -2,7 +2,7 @@ import { describeCliError } from '../../cli/output';
 import { PipelinesClient } from '../../client/pipelinesClient';
 import type { LifecycleInput } from '../../contracts/lifecycle';
 import { InputValidationError } from '../../contracts/validation';
-import { WORKFLOW_TYPES } from '../../workflows/definitions';
+import { WORKFLOW_TYPES } from '../../contracts/definitions';
 import { countApplied, findRuns } from '../support/inputs';
 import { testedApiVersions, versionedWorkflowSuite, type Stack } from '../support/stack';
 import { billed, lifecycleInputFor, WIRE } from '../support/versions';

@@ -1,5 +1,5 @@
 import { ZERO_DURATIONS } from '../../simulator';
-import { RENDER_SLOTS_WORKFLOW_ID, renderSlotsQuery } from '../../workflows/definitions';
+import { RENDER_SLOTS_WORKFLOW_ID, renderSlotsQuery } from '../../contracts/definitions';
 import { workflowSuite } from '../support/stack';
 import { sceneRender } from '../support/versions';
 import { until } from '../support/workerProcess';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startReceiverWithSink } from '../../cli/commands/webhooks';
 import { describeCliError } from '../../cli/output';
-import { routeMailbox } from '../../client/mailbox';
+import { routeMailbox } from '../../routing/mailbox';
 import type { ApiVersion } from '../../contracts/apiVersion';
 import { createHeyGenPort } from '../../heygen/select';
 import type { CallLogEntry } from '../../simulator';

@@ -1,3 +1,7 @@
+/**
+ * Routing of HeyGen job events through their mailbox workflows, shared by the webhook receiver (which delivers an
+ * event) and the waiting runs' activity (which says where it must go): both only signal-with-start the mailbox.
+ */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import {
@@ -6,8 +10,7 @@ import {
   type MailboxDelivery,
   type MailboxRoute,
 } from '../contracts/events';
-import type { jobEventMailbox } from '../workflows/jobEventMailbox';
-import { deliverJobEventSignal, routeJobEventSignal, WORKFLOW_TYPES } from '../workflows/definitions';
+import { deliverJobEventSignal, routeJobEventSignal, WORKFLOW_TYPES } from '../contracts/definitions';
 
 export type MailboxOutcome = 'accepted' | 'closed';
 
@@ -29,17 +32,17 @@ async function signalMailbox(
   arg: MailboxDelivery | MailboxRoute,
 ): Promise<MailboxOutcome> {
   try {
-    await target.client.workflow.signalWithStart<typeof jobEventMailbox, [MailboxDelivery | MailboxRoute]>(
-      WORKFLOW_TYPES.mailbox,
-      {
-        workflowId: mailboxWorkflowId(target.kind, target.resourceId),
-        taskQueue: target.taskQueue,
-        args: [{ kind: target.kind, resourceId: target.resourceId }],
-        signal: signal.name,
-        signalArgs: [arg],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      },
-    );
+    await target.client.workflow.signalWithStart<
+      (start: { kind: JobKind; resourceId: string }) => Promise<unknown>,
+      [MailboxDelivery | MailboxRoute]
+    >(WORKFLOW_TYPES.mailbox, {
+      workflowId: mailboxWorkflowId(target.kind, target.resourceId),
+      taskQueue: target.taskQueue,
+      args: [{ kind: target.kind, resourceId: target.resourceId }],
+      signal: signal.name,
+      signalArgs: [arg],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
     return 'accepted';
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
