@@ -97,6 +97,9 @@ interface Phase {
   runMs: number[];
   /** Each watching process, spawn to exit (the CLI phase only) */
   processMs: number[];
+  /** Each watching process, spawn to "started" (its start-up) and "started" to exit (following the run) */
+  startupMs: number[];
+  followMs: number[];
   workerCpuSeconds: number;
   workflowTasks: number;
   requests: Map<string, number>;
@@ -113,6 +116,8 @@ async function measure(
   body: () => Promise<{
     workflowIds: string[];
     processMs?: number[];
+    startupMs?: number[];
+    followMs?: number[];
     repeated?: number;
     sample?: string;
     failures: string[];
@@ -138,6 +143,8 @@ async function measure(
     wallMs,
     runMs: runMs.sort((a, b) => a - b),
     processMs: (out.processMs ?? []).sort((a, b) => a - b),
+    startupMs: (out.startupMs ?? []).sort((a, b) => a - b),
+    followMs: (out.followMs ?? []).sort((a, b) => a - b),
     workerCpuSeconds: cpu1 - cpu0,
     workflowTasks: tasks,
     requests,
@@ -150,6 +157,8 @@ async function measure(
 interface CliRun {
   code: number | null;
   ms: number;
+  /** Spawn to the line saying the run was started: the CLI's own start-up, connection and start call */
+  startedMs: number;
   stdout: string;
   stderr: string;
 }
@@ -163,10 +172,13 @@ async function runCli(cli: string, inputFile: string, env: NodeJS.ProcessEnv, ti
   });
   let stdout = '';
   let stderr = '';
+  let startedMs = NaN;
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   // Each line stamped with the seconds since spawn: when the display saw each stage, and when the process ended.
   child.stderr.on('data', (c: Buffer) => {
-    const at = ((performance.now() - t0) / 1000).toFixed(1).padStart(5);
+    const now = performance.now() - t0;
+    if (Number.isNaN(startedMs) && /started lifecycle/.test(c.toString())) startedMs = now;
+    const at = (now / 1000).toFixed(1).padStart(5);
     stderr += c
       .toString()
       .split(/(?<=\n)/)
@@ -178,7 +190,7 @@ async function runCli(cli: string, inputFile: string, env: NodeJS.ProcessEnv, ti
   clearTimeout(timer);
   const ms = performance.now() - t0;
   stderr += `+${(ms / 1000).toFixed(1).padStart(5)} s (exit ${code})\n`;
-  return { code, ms, stdout, stderr } satisfies CliRun;
+  return { code, ms, startedMs, stdout, stderr } satisfies CliRun;
 }
 
 /** Stage lines (`[lifecycle] hh:mm:ss stage: photos`) printed more than once by one process. */
@@ -290,6 +302,8 @@ async function main(): Promise<void> {
         return {
           workflowIds,
           processMs: done.map((r) => r.ms),
+          startupMs: done.map((r) => r.startedMs),
+          followMs: done.map((r) => r.ms - r.startedMs),
           repeated: done.reduce((n, r) => n + repeatedStages(r.stderr), 0),
           ...(done[0] ? { sample: done[0].stderr } : {}),
           failures,
@@ -323,14 +337,19 @@ async function main(): Promise<void> {
           'run time, server clock (p50 / max)',
           ...col((p) => `${sec(percentile(p.runMs, 50) / 1000)} / ${sec((p.runMs.at(-1) ?? NaN) / 1000)}`),
         ],
-        [
-          'watching process, spawn to exit (p50 / max)',
-          ...col((p) =>
-            p.processMs.length > 0
-              ? `${sec(percentile(p.processMs, 50) / 1000)} / ${sec((p.processMs.at(-1) ?? NaN) / 1000)}`
-              : '–',
-          ),
-        ],
+        ...(
+          [
+            ['watching process, spawn to exit (p50 / max)', (p: Phase) => p.processMs],
+            ['… spawn to "started" (CLI start-up, connect, start)', (p: Phase) => p.startupMs],
+            ['… "started" to exit (following the run)', (p: Phase) => p.followMs],
+          ] as const
+        ).map(([label, pick]) => [
+          label,
+          ...col((p) => {
+            const v = pick(p);
+            return v.length > 0 ? `${sec(percentile(v, 50) / 1000)} / ${sec((v.at(-1) ?? NaN) / 1000)}` : '–';
+          }),
+        ]),
         ['worker CPU', ...col((p) => sec(p.workerCpuSeconds, 2))],
         ['workflow tasks in the runs’ histories', ...col((p) => p.workflowTasks)],
         ...OPERATIONS.map(([op, label]) => [
@@ -343,6 +362,16 @@ async function main(): Promise<void> {
         ],
         ['failed', ...col((p) => p.failures.length)],
       ],
+    ),
+  );
+  const ops = [
+    ...new Set(phases.flatMap((p) => [...p.requests].filter(([, n]) => n > 0).map(([op]) => op))),
+  ].sort();
+  out.push("\nEvery frontend request of the phase, by operation (the dev server's service_requests):\n");
+  out.push(
+    table(
+      ['operation', ...phases.map((p) => p.name)],
+      ops.map((op) => [op, ...col((p) => p.requests.get(op) ?? 0)]),
     ),
   );
   for (const p of phases) {
