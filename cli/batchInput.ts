@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import type { BatchItem } from '../contracts/batch';
+import { renderBatchInputSchema, type BatchItem, type RenderBatchInput } from '../contracts/batch';
 import type { ScenesVideo } from '../contracts/render';
+import { InputValidationError, parseInput } from '../contracts/validation';
+import { InputFileError } from './output';
 
 /**
  * The columns of a CSV batch file: one render a row, each a one-scene video in the product's own (API-neutral)
  * words. Values are passed on as written (numbers and booleans converted), so a bad value is refused by the
- * contract when the batch starts, naming the item and field (`items.3.render.video.scenes.0.speech.text`).
+ * contract (validateBatch), naming the row and field (`row 5 (items.3): render.video.scenes.0.speech.text`).
  */
 export const CSV_COLUMNS = {
   ref: "the caller's own reference for the row, echoed in the result",
@@ -38,18 +40,53 @@ const isColumn = (name: string): name is Column => (COLUMN_NAMES as string[]).in
  * - `.jsonl` / `.ndjson`: one JSON object a line, either `{ "ref"?, "render": <renderVideo input> }` or a bare
  *   renderVideo input;
  * - `.csv`: a header row naming some of CSV_COLUMNS, then one render a row.
- * Items are validated when the batch starts (by the client), naming the line and field at fault.
+ * Items are checked by validateBatch, which names the line or row and the field at fault.
  */
 export async function readBatchFile(file: string): Promise<BatchItem[]> {
+  return (await readBatchSource(file)).map((s) => s.item);
+}
+
+/** A batch item and where it is in its file (`line 3` of a JSONL file, `row 5` of a CSV file, the header is row 1). */
+export interface SourcedItem {
+  item: BatchItem;
+  where: string;
+}
+
+/** As readBatchFile, with where each item is in the file. */
+export async function readBatchSource(file: string): Promise<SourcedItem[]> {
   const text = await readFile(file, 'utf8');
-  return /\.csv$/i.test(file) ? parseCsvItems(text) : parseJsonlItems(text);
+  return /\.csv$/i.test(file) ? csvItems(text) : jsonlItems(text);
+}
+
+/**
+ * The batch input for these items, checked against the contract (the schema PipelinesClient validates with) before
+ * anything is started: a refusal names the file, the item's line or row, and its field.
+ */
+export function validateBatch(
+  file: string,
+  items: SourcedItem[],
+  options: Omit<RenderBatchInput, 'items'> = {},
+): RenderBatchInput {
+  try {
+    return parseInput(renderBatchInputSchema, { items: items.map((i) => i.item), ...options });
+  } catch (err) {
+    if (!(err instanceof InputValidationError)) throw err;
+    const [, index, rest] = /^items\.(\d+)(?:\.(.+))?$/.exec(err.field) ?? [];
+    const where = index !== undefined ? items[Number(index)]?.where : undefined;
+    if (where === undefined) throw new InputFileError(file, err.field, err.detail);
+    throw new InputFileError(file, rest ?? '(item)', err.detail, `${where} (items.${index})`);
+  }
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function parseJsonlItems(text: string): BatchItem[] {
-  const items: BatchItem[] = [];
+  return jsonlItems(text).map((s) => s.item);
+}
+
+function jsonlItems(text: string): SourcedItem[] {
+  const items: SourcedItem[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (!line.trim()) return;
     let value: unknown;
@@ -59,7 +96,8 @@ export function parseJsonlItems(text: string): BatchItem[] {
       throw new Error(`line ${i + 1}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
     }
     // Shapes are the contract's to judge (when the batch starts): only the wrapping is decided here.
-    items.push((isRecord(value) && 'render' in value ? value : { render: value }) as BatchItem);
+    const item = (isRecord(value) && 'render' in value ? value : { render: value }) as BatchItem;
+    items.push({ item, where: `line ${i + 1}` });
   });
   return items;
 }
@@ -107,6 +145,10 @@ const booleanOr = (value: string): boolean | string =>
   /^true$/i.test(value) ? true : /^false$/i.test(value) ? false : value;
 
 export function parseCsvItems(text: string): BatchItem[] {
+  return csvItems(text).map((s) => s.item);
+}
+
+function csvItems(text: string): SourcedItem[] {
   const [header, ...rows] = parseCsv(text);
   if (!header) return [];
   const columns = header.map((h) => h.trim().toLowerCase());
@@ -129,8 +171,9 @@ export function parseCsvItems(text: string): BatchItem[] {
       ...cells(get, { caption: 'caption', test: 'test' }, booleanOr),
     };
     const ref = get('ref');
-    // Validated when the batch starts (PipelinesClient), which names this item's field at fault.
-    return { ...(ref ? { ref } : {}), render: { video: video as unknown as ScenesVideo } };
+    // Validated by the contract (validateBatch, PipelinesClient), which names this item's field at fault.
+    const item = { ...(ref ? { ref } : {}), render: { video: video as unknown as ScenesVideo } };
+    return { item, where: row };
   });
 }
 
