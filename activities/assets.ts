@@ -5,7 +5,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { sniffContentType } from '../heygen/contentType';
 import { callOptions } from './context';
 import { portFor, type ActivityDeps, type Versioned } from './deps';
-import { classified, FAILURE_TYPES } from './errors';
+import { FAILURE_TYPES } from '../contracts/retries';
+import { classified } from './errors';
 
 const PHOTO_TYPES = new Set(['image/jpeg', 'image/png']);
 

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { FAILURE_TYPES } from '../contracts/failures';
+import { FAILURE_TYPES } from '../contracts/retries';
 import type { RunMedia, StoredFile } from '../contracts/media';
 import { downloadToStorage, type DownloadOptions } from '../heygen/download';
 import { HeyGenError } from '../heygen/errors';

@@ -1,10 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { HeyGenError, RETRY_AFTER_CAP_MS } from '../heygen/errors';
-import { FAILURE_TYPES, NON_RETRYABLE_TYPES } from '../contracts/failures';
+import { FAILURE_TYPES, failureTypeOf, retryDelayMs } from '../contracts/retries';
 import { InputValidationError } from '../contracts/validation';
-
-export { FAILURE_TYPES, NON_RETRYABLE_TYPES };
+import { HeyGenError } from '../heygen/errors';
 
 export interface HeyGenFailureDetails {
   kind: string;
@@ -13,6 +11,8 @@ export interface HeyGenFailureDetails {
   code?: string | number;
   requestId?: string;
   message: string;
+  /** False when the request certainly never reached HeyGen (or was refused unprocessed): nothing was billed */
+  mayHaveBeenProcessed?: boolean;
 }
 
 /**
@@ -31,16 +31,17 @@ export function toActivityFailure(err: unknown): unknown {
       code: err.code,
       requestId: err.requestId,
       message: err.message,
+      mayHaveBeenProcessed: err.mayHaveBeenProcessed,
     };
     const code = err.code !== undefined ? ` (HeyGen code ${err.code})` : '';
     const status = err.httpStatus !== undefined ? ` [HTTP ${err.httpStatus}]` : '';
     return ApplicationFailure.create({
-      type: `HeyGen${err.kind}`,
+      type: failureTypeOf(err.kind),
       message: `${err.operation}: ${err.message}${code}${status}`,
       nonRetryable: !err.retryable,
       nextRetryDelay:
         err.kind === 'RateLimited' && err.retryAfterMs !== undefined
-          ? Math.min(err.retryAfterMs, RETRY_AFTER_CAP_MS)
+          ? retryDelayMs(err.retryAfterMs)
           : undefined,
       details: [details],
       cause: err,

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { FAILURE_TYPES } from '../contracts/failures';
+import { FAILURE_TYPES } from '../contracts/retries';
 import type { PollResult } from '../contracts/polling';
 import { CatalogCache } from '../heygen/catalog';
 import type { RenderRequest, RenderSummary } from '../heygen/port';

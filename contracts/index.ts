@@ -2,7 +2,7 @@ export * from './apiVersion';
 export * from './batch';
 export * from './fields';
 export * from './events';
-export * from './failures';
+export * from './retries';
 export * from './lifecycle';
 export * from './polling';
 export * from './pollingSchema';

@@ -251,7 +251,7 @@ export const OPERATIONS = {
 export class HeyGenClient {
   private readonly http: HeyGenHttp;
 
-  /** `timeouts` overrides the per-operation defaults (TIMEOUTS in ./http). */
+  /** `timeouts` overrides the per-operation defaults (CALL_TIMEOUTS_MS in contracts/retries.ts). */
   constructor(config: HeyGenConfig, timeouts: Partial<Timeouts> = {}) {
     this.http = new HeyGenHttp(config, timeouts);
   }

@@ -155,6 +155,10 @@ export async function downloadToStorage(
     media.body.destroy();
     throw err;
   }
+  // The body may fail while the storage looks for an earlier copy (before put listens to it): keep that error.
+  let early: unknown;
+  const onEarly = (err: unknown) => (early ??= err);
+  media.body.on('error', onEarly);
   try {
     const existing = await storage.find(finalKey, opts.signal ? { signal: opts.signal } : {});
     if (existing && (media.contentLength === undefined || existing.bytes === media.contentLength)) {
@@ -164,6 +168,17 @@ export async function downloadToStorage(
   } catch (err) {
     media.body.destroy();
     throw err;
+  } finally {
+    media.body.off('error', onEarly);
+  }
+  if (early !== undefined || media.body.destroyed) {
+    if (opts.signal?.aborted) throw abortReason(opts.signal, early);
+    if (early instanceof HeyGenError) throw early; // our idle timeout
+    throw new HeyGenError({
+      kind: 'Network',
+      operation: OPERATION,
+      message: `Download interrupted before any byte was stored: ${early instanceof Error ? early.message : 'stream closed'}`,
+    });
   }
   const contentType = knownType(media.contentType) ?? typeOfName(finalKey);
   try {

@@ -6,6 +6,7 @@ import { HeyGenError, RATE_LIMIT_CODES, kindForHttpStatus, parseRetryAfter } fro
 import { v1EnvelopeSchema, v2EnvelopeSchema, v3EnvelopeSchema, type EnvelopeStyle } from './schemas/envelope';
 import { v3ErrorFor } from './v3/errors';
 import { recordHeyGenCall } from '../telemetry/metrics';
+import { CALL_TIMEOUTS_MS, type CallKind } from '../contracts/retries';
 
 /** Static description of one HeyGen endpoint. */
 export interface Operation<T> {
@@ -50,16 +51,9 @@ export interface PresignedPut {
   signal?: AbortSignal;
 }
 
-const SECOND = 1000;
-/** Timeouts per kind of call: status reads are quick, lists can be large, uploads carry files. */
-export const TIMEOUTS = {
-  status: 15 * SECOND,
-  create: 30 * SECOND,
-  list: 30 * SECOND,
-  catalog: 60 * SECOND,
-  upload: 5 * 60 * SECOND,
-} as const;
-export type TimeoutKind = keyof typeof TIMEOUTS;
+/** Timeouts per kind of call: contracts/retries.ts (activity time limits are derived from the same table). */
+const TIMEOUTS = CALL_TIMEOUTS_MS;
+export type TimeoutKind = CallKind;
 export type Timeouts = Record<TimeoutKind, number>;
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);

@@ -6,7 +6,7 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_TYPES } from '../contracts/failures';
+import { activityTimeLimitMs, NON_RETRYABLE_TYPES } from '../contracts/retries';
 import { activitySummary } from './summaries';
 
 /**
@@ -22,15 +22,19 @@ const heygenRetry: RetryPolicy = {
   nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
 };
 
-// A little above the client's per-operation timeouts (30 s creates, 15 s status reads): an attempt lost with a
-// dead worker is retried after this long.
-const calls: ActivityOptions = { startToCloseTimeout: '40s', retry: heygenRetry };
+// Each limit is the sum of the timeouts of the calls an attempt makes, plus a margin (contracts/retries.ts): an
+// attempt lost with a dead worker is retried after this long, a live one times out in its own calls first.
+const calls: ActivityOptions = { startToCloseTimeout: activityTimeLimitMs('create'), retry: heygenRetry };
+const renderSubmissions: ActivityOptions = {
+  startToCloseTimeout: activityTimeLimitMs('render'),
+  retry: heygenRetry,
+};
 const statusReads: ActivityOptions = {
-  startToCloseTimeout: '20s',
+  startToCloseTimeout: activityTimeLimitMs('statusRead'),
   retry: { ...heygenRetry, maximumAttempts: 8 },
 };
 const uploads: ActivityOptions = {
-  startToCloseTimeout: '15m',
+  startToCloseTimeout: activityTimeLimitMs('upload'),
   retry: { ...heygenRetry, maximumAttempts: 6 },
 };
 const downloads: ActivityOptions = {
@@ -72,6 +76,8 @@ const local = (options: LocalActivityOptions) =>
  * v2's reconciliation from the attempt, both of which a normal activity keeps across worker deaths.
  */
 export const creates = remote(calls);
+/** Render submissions: a create that may first check the avatar against the catalog (WebM). */
+export const submissions = remote(renderSubmissions);
 export const reads = local(statusReads);
 export const routes = local(calls);
 export const transfers = remote(uploads);

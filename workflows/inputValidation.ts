@@ -2,7 +2,7 @@ import { proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ValidatedInput, WorkflowContract, WorkflowInputs } from '../activities/inputValidation';
 import type { ApiVersion } from '../contracts/apiVersion';
-import { NON_RETRYABLE_TYPES } from '../contracts/failures';
+import { NON_RETRYABLE_TYPES } from '../contracts/retries';
 
 const { validateWorkflowInput } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',

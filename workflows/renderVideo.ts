@@ -12,7 +12,7 @@ import type { RenderProgress, RenderStage } from '../contracts/progress';
 import type { RunMedia } from '../contracts/media';
 import type { RenderKind, RenderVideoInput, RenderVideoResult } from '../contracts/render';
 import { renderKindOf, renderRequestOf } from '../contracts/renderRequest';
-import { creates, deliveries, reads, transfers } from './activityOptions';
+import { creates, deliveries, reads, submissions, transfers } from './activityOptions';
 import {
   jobEventSignal,
   releaseRenderSlotSignal,
@@ -104,7 +104,7 @@ export async function renderVideo(rawInput: RenderVideoInput): Promise<RenderVid
         : undefined;
     // callback_id identifies this workflow in HeyGen's status reads and webhook events.
     const request = renderRequestOf(input, { ...(photo ? { photo } : {}), callbackId: workflowId });
-    const submitted = await creates.submitRender({ api: apiVersion, request });
+    const submitted = await submissions.submitRender({ api: apiVersion, request });
     videoId = submitted.videoId;
     visibility.heygenIds(videoId);
     if (batched && parent) {

@@ -1,5 +1,5 @@
 import { ApplicationFailure, condition } from '@temporalio/workflow';
-import { FAILURE_TYPES } from '../contracts/failures';
+import { FAILURE_TYPES } from '../contracts/retries';
 import { jobEventKey, type JobEvent, type JobKind } from '../contracts/events';
 import type { PollingPolicy, PollResult } from '../contracts/polling';
 

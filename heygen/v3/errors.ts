@@ -1,4 +1,5 @@
-import { HeyGenError, parseRetryAfter, type HeyGenErrorKind } from '../errors';
+import type { HeyGenErrorKind } from '../../contracts/retries';
+import { HeyGenError, parseRetryAfter } from '../errors';
 import { v3ErrorSchema, type V3ErrorBody } from '../schemas/envelope';
 
 /**

@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { classified, jobFailed, NON_RETRYABLE_TYPES, toActivityFailure } from '../../activities/errors';
+import { classified, jobFailed, toActivityFailure } from '../../activities/errors';
 import { resolveInputPath } from '../../activities/assets';
 import { InputValidationError } from '../../contracts/validation';
-import { HeyGenError, RETRY_AFTER_CAP_MS, type HeyGenErrorKind } from '../../heygen/errors';
+import { NON_RETRYABLE_TYPES, RETRY_AFTER_CAP_MS, type HeyGenErrorKind } from '../../contracts/retries';
+import { HeyGenError } from '../../heygen/errors';
 
 function failureFor(
   kind: HeyGenErrorKind,
