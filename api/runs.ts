@@ -13,7 +13,7 @@ import {
   lifecycleProgressQuery,
   renderProgressQuery,
   WORKFLOW_TYPES,
-} from '../workflows/definitions';
+} from '../contracts/definitions';
 import {
   RUN_KINDS,
   RUN_STATUSES,

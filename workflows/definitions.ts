@@ -1,2 +1,0 @@
-// Until api/ (being rewritten on fastify) imports contracts/definitions: the definitions live there.
-export * from '../contracts/definitions';
