@@ -59,7 +59,7 @@ const LAYERS = {
       'client',
     ),
   },
-  api: { deny: everythingBut('api', 'lib', 'contracts', 'storage', 'telemetry', 'client', 'workflows') },
+  api: { deny: everythingBut('api', 'lib', 'contracts', 'storage', 'telemetry', 'client') },
 };
 // An import string names a top-level folder through as many `../` as the file is deep: one config per depth, so
 // `heygen/v2/adapter.ts` importing `../client` (heygen/client.ts) is not taken for the top-level client/.
