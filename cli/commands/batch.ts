@@ -1,9 +1,9 @@
 import { PipelinesClient } from '../../client/pipelinesClient';
-import type { BatchProgress } from '../../contracts/batch';
-import { readBatchFile } from '../batchInput';
+import { readBatchSource, validateBatch } from '../batchInput';
 import { info, reportFailure } from '../output';
+import { batchCounts, followHistory, type BatchCounts } from '../watch';
 
-function bar(p: BatchProgress, width = 30): string {
+function bar(p: BatchCounts, width = 30): string {
   const done = p.completed + p.failed;
   const filled = p.total === 0 ? width : Math.round((done / p.total) * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${p.total} done (${p.completed} ok, ${p.failed} failed), ${p.running} running, ${p.pending} pending`;
@@ -20,36 +20,57 @@ export async function batchRender(flags: {
 }): Promise<void> {
   let client: PipelinesClient | undefined;
   try {
-    const items = await readBatchFile(flags.input);
-    client = await PipelinesClient.connect();
-    const ref = await client.startBatch(
-      { items, ...(flags.maxParallel ? { maxParallel: Number(flags.maxParallel) } : {}) },
-      { workflowId: flags.workflowId, reference: flags.reference },
+    const maxParallel = flags.maxParallel === undefined ? undefined : Number(flags.maxParallel);
+    if (maxParallel !== undefined && !Number.isInteger(maxParallel)) {
+      throw new Error(`--max-parallel: must be a whole number, got ${flags.maxParallel}`);
+    }
+    // Checked before connecting: a bad item is reported with the server down too.
+    const input = validateBatch(
+      flags.input,
+      await readBatchSource(flags.input),
+      maxParallel === undefined ? {} : { maxParallel },
     );
-    info(`started batch ${ref.workflowId} with ${items.length} renders`);
+    client = await PipelinesClient.connect();
+    const ref = await client.startBatch(input, { workflowId: flags.workflowId, reference: flags.reference });
+    info(`started batch ${ref.workflowId} with ${input.items.length} renders`);
     if (!flags.wait) {
       if (flags.json) process.stdout.write(`${JSON.stringify(ref, null, 2)}\n`);
       return;
     }
-    const c = client;
     const tty = process.stderr.isTTY;
-    let last = '';
-    let finished = false;
-    const ticker = (async () => {
-      while (!finished) {
-        const p = await c.batchProgress(ref.workflowId).catch(() => undefined);
-        const line = p ? bar(p) : '';
-        if (line && line !== last) {
-          process.stderr.write(tty ? `\r${line}` : `${line}\n`);
-          last = line;
+    const abort = new AbortController();
+    // The bar follows the batch's history (a long poll the server answers): no query, nothing on a worker. One
+    // response can hold many events: the bar is drawn at most twice a second, and once more with the last counts.
+    const progressBar = (async () => {
+      let drawn = '';
+      let pending = '';
+      let drawnAt = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const draw = () => {
+        clearTimeout(timer);
+        timer = undefined;
+        if (pending === drawn) return;
+        process.stderr.write(tty ? `\r${pending}` : `${pending}\n`);
+        drawn = pending;
+        drawnAt = Date.now();
+      };
+      const events = followHistory(client.client, ref.workflowId, { runId: ref.runId, signal: abort.signal });
+      try {
+        for await (const counts of batchCounts(events)) {
+          pending = bar(counts);
+          const wait = drawnAt + 500 - Date.now();
+          if (wait <= 0) draw();
+          else timer ??= setTimeout(draw, wait);
         }
-        await new Promise((r) => setTimeout(r, 500));
+      } finally {
+        draw();
       }
-    })();
+    })().catch(() => undefined);
     const result = await client.waitForBatch(ref.workflowId).finally(() => {
-      finished = true;
+      // The closed batch's history ends by itself; bounded in case it cannot be read.
+      const timer = setTimeout(() => abort.abort(), 5000);
+      return progressBar.finally(() => clearTimeout(timer));
     });
-    await ticker;
     if (tty) process.stderr.write('\n');
     // Every item names the HeyGen API it spoke (all the same unless workers of both versions share the queue).
     const versions = [...new Set(result.items.flatMap((i) => (i.result ? [i.result.apiVersion] : [])))];

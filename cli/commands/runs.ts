@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
 import { PipelinesClient, type RunRef } from '../../client/pipelinesClient';
-import { info, reportFailure } from '../output';
-import { watchStages } from '../watch';
+import { lifecycleInputSchema } from '../../contracts/lifecycle';
+import { renderVideoInputSchema } from '../../contracts/render';
+import { InputValidationError, parseInput } from '../../contracts/validation';
+import { InputFileError, info, reportFailure } from '../output';
+import { followStages, historyStages } from '../watch';
 
 export interface StartFlags {
   input: string;
@@ -11,28 +15,38 @@ export interface StartFlags {
   json?: boolean;
 }
 
-async function readJsonFile(file: string): Promise<unknown> {
+/**
+ * Reads a JSON input file and checks it against the workflow's contract (the schema PipelinesClient validates
+ * with), so a bad field is reported before any connection is made.
+ */
+export async function readInputFile(file: string, schema: z.ZodType): Promise<unknown> {
   const text = await readFile(file, 'utf8');
+  let input: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    input = JSON.parse(text) as unknown;
   } catch (err) {
     throw new Error(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
+  try {
+    parseInput(schema, input);
+  } catch (err) {
+    if (err instanceof InputValidationError) throw new InputFileError(file, err.field, err.detail);
+    throw err;
+  }
+  return input;
 }
 
-/** Shared by `lifecycle start` and `video render`: validate, start, and optionally follow to the result. */
+/** Shared by `lifecycle start` and `video render`: validate, connect, start, and optionally follow to the result. */
 async function startAndMaybeWait(
   flags: StartFlags,
+  schema: z.ZodType,
   start: (client: PipelinesClient, input: unknown) => Promise<RunRef>,
-  follow: (
-    client: PipelinesClient,
-    workflowId: string,
-  ) => { query: () => Promise<never>; result: Promise<unknown> },
+  result: (client: PipelinesClient, workflowId: string) => Promise<unknown>,
   label: string,
 ): Promise<void> {
   let client: PipelinesClient | undefined;
   try {
-    const input = await readJsonFile(flags.input);
+    const input = await readInputFile(flags.input, schema);
     client = await PipelinesClient.connect();
     const ref = await start(client, input);
     info(`${ref.existing ? 'already started:' : 'started'} ${label} ${ref.workflowId} (run ${ref.runId})`);
@@ -40,8 +54,11 @@ async function startAndMaybeWait(
       if (flags.json) process.stdout.write(`${JSON.stringify(ref, null, 2)}\n`);
       return;
     }
-    const { query, result } = follow(client, ref.workflowId);
-    const value = await watchStages(query, result, label);
+    const value = await followStages(
+      historyStages(client.client, ref.workflowId, ref.runId),
+      result(client, ref.workflowId),
+      label,
+    );
     process.stdout.write(
       `${JSON.stringify(flags.json ? value : { workflowId: ref.workflowId, ...(value as object) }, null, 2)}\n`,
     );
@@ -55,12 +72,10 @@ async function startAndMaybeWait(
 export function lifecycleStart(flags: StartFlags): Promise<void> {
   return startAndMaybeWait(
     flags,
+    lifecycleInputSchema,
     (client, input) =>
       client.startLifecycle(input, { workflowId: flags.workflowId, reference: flags.reference }),
-    (client, id) => ({
-      query: () => client.lifecycleProgress(id) as Promise<never>,
-      result: client.waitForLifecycle(id),
-    }),
+    (client, id) => client.waitForLifecycle(id),
     'lifecycle',
   );
 }
@@ -68,12 +83,10 @@ export function lifecycleStart(flags: StartFlags): Promise<void> {
 export function videoRender(flags: StartFlags): Promise<void> {
   return startAndMaybeWait(
     flags,
+    renderVideoInputSchema,
     (client, input) =>
       client.startRender(input, { workflowId: flags.workflowId, reference: flags.reference }),
-    (client, id) => ({
-      query: () => client.renderProgress(id) as Promise<never>,
-      result: client.waitForRender(id),
-    }),
+    (client, id) => client.waitForRender(id),
     'render',
   );
 }
