@@ -2,6 +2,7 @@ import { writeFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/client';
+import fc from 'fast-check';
 import { z } from 'zod';
 import { unsupportedFields, type WorkflowContract } from '../../activities/inputValidation';
 import { RunsService, type RunKind } from '../../api/runs';
@@ -9,15 +10,6 @@ import { startApiServer, type RunningApiServer } from '../../api/server';
 import { PipelinesClient, referenceWorkflowId } from '../../client/pipelinesClient';
 import { API_CAPABILITIES, type ApiVersion } from '../../contracts/apiVersion';
 import { renderBatchInputSchema } from '../../contracts/batch';
-import {
-  ORIENTATIONS,
-  PHOTO_AGES,
-  PHOTO_ETHNICITIES,
-  PHOTO_GENDERS,
-  PHOTO_STYLES,
-  POSES,
-  VOICE_EMOTIONS,
-} from '../../contracts/fields';
 import { lifecycleInputSchema } from '../../contracts/lifecycle';
 import { renderVideoInputSchema } from '../../contracts/render';
 import { describeIssue, InputValidationError } from '../../contracts/validation';
@@ -25,76 +17,84 @@ import type { HeyGenPort } from '../../heygen/port';
 import { createHeyGenPort } from '../../heygen/select';
 import { renderPng } from '../../simulator/media/png';
 import {
-  fuzzSeed,
+  assertNoFailures,
+  fuzzSession,
   isRecord,
-  mutate,
-  mutateJsValue,
   replaceJsonStrings,
   replaceStrings,
-  Rng,
-  toRawJson,
-  type MutationStep,
-  type MutatorOptions,
+  runStreams,
 } from '../support/fuzz';
-import { FAST_POLLING, lifecycleInput, VOICE_ID } from '../support/inputs';
+import { FAST_POLLING, VOICE_ID } from '../support/inputs';
 import { testedApiVersions, workflowSuite } from '../support/stack';
 import { STUDIO_AVATAR_ID } from '../support/versions';
 import { send } from '../webhooks/helpers';
+import {
+  buildCase,
+  caseArbitrary,
+  CHANNELS,
+  describePlan,
+  fixtureMap,
+  httpInputBytes,
+  KINDS,
+  mixedCaseArbitrary,
+  type Case,
+  type CasePlan,
+  type Channel,
+  type Fixtures,
+} from './cases';
 
 /**
  * Input fuzzing of the three workflow inputs (photoAvatarLifecycle, renderVideo, renderBatch), in the product's
  * API-neutral contract, through both edges: the typed PipelinesClient and the HTTP API. Valid inputs are mutated
  * (fields deleted, wrong types, empty, huge and hostile strings, bad numbers, extra and prototype-polluting keys,
  * deep nesting, out-of-enum values, too many items, duplicated JSON keys, odd URLs and paths, non-object and
- * invalid JSON bodies) and every answer is checked:
+ * invalid JSON bodies; see ./cases.ts) by fast-check properties, and every answer is checked:
  *
  * - phase 1: every case goes to a task queue no worker polls. A refusal must name the field (the same field the
- *   contract's own first issue names), start no workflow, and the simulator must see no call at all; an
- *   acceptance must be an input the contract accepts. No 500s, no prototype pollution. The edges know no HeyGen
- *   version: phase 1 is the same whichever the workers speak.
- * - phase 2: a bounded, diverse sample of accepted cases is started again, each on a worker of one of the tested
- *   HeyGen API versions (HEYGEN_TEST_API_VERSIONS; all workers share one simulator), and run (zero job durations).
- *   A field that version cannot honour (the adapter's own `unsupported` check) must fail the run as InvalidInput
- *   naming the field, with no HeyGen request for the run. Any other run must complete correctly (HeyGen asked for
- *   exactly the ids, texts, URLs and numbers given) or fail with a HeyGen-side business failure (an id HeyGen does
- *   not know, a missing local file...); the simulator must never answer an error no run accounts for.
+ *   contract's own first issue names) and start no workflow; an acceptance must be an input the contract accepts.
+ *   No 500s. After all cases: the simulator saw no call at all, the queue holds exactly the accepted runs, no
+ *   prototype pollution. The edges know no HeyGen version: phase 1 is the same whichever the workers speak.
+ * - phase 2: accepted, cheap mutated cases are started on a worker of one of the tested HeyGen API versions
+ *   (HEYGEN_TEST_API_VERSIONS; all workers share one simulator), and run (zero job durations). A field that version
+ *   cannot honour (the adapter's own `unsupported` check) must fail the run as InvalidInput naming the field, with
+ *   no HeyGen request for the run. Any other run must complete correctly (HeyGen asked for exactly the ids, texts,
+ *   URLs and numbers given) or fail with a HeyGen-side business failure (an id HeyGen does not know, a missing
+ *   local file...); the simulator must never answer an error no run accounts for.
  *
- * Product bugs the fuzzer found are listed in KNOWN_BUGS (all fixed: hitting one fails the test; FUZZ_STRICT=0 only
- * reports them) and pinned by the regression cases at the end.
+ * A failing case is shrunk (fewest, simplest mutations) and reported with the seed and the command that replays
+ * it (FUZZ_REPLAY). Product bugs the fuzzer found are listed in KNOWN_BUGS (all fixed: hitting one fails the case;
+ * FUZZ_STRICT=0 only reports them) and pinned by the regression cases at the end.
  *
- * Reproduce a run with FUZZ_SEED=<seed printed below> npx jest test/fuzz. FUZZ_CASES (per kind and channel,
+ * Rerun a whole run with FUZZ_SEED=<seed printed below> npx jest test/fuzz. FUZZ_CASES (per kind and channel,
  * default 300) and FUZZ_EXEC (runs executed in all, default 24) size it.
  */
 
 const CASES_PER_KIND = Number(process.env.FUZZ_CASES ?? 300);
 const EXEC_CAP = Number(process.env.FUZZ_EXEC ?? 24);
-const EXEC_QUOTA: Record<RunKind, number> = {
-  lifecycle: Math.round(EXEC_CAP * 0.3),
-  render: Math.round(EXEC_CAP * 0.45),
-  batch: EXEC_CAP - Math.round(EXEC_CAP * 0.3) - Math.round(EXEC_CAP * 0.45),
-};
+/** Kinds of the executed runs (lifecycles are the slowest) */
+const EXEC_WEIGHTS: Record<RunKind, number> = { lifecycle: 30, render: 45, batch: 25 };
 const STRICT = process.env.FUZZ_STRICT !== '0';
-const CONCURRENCY = 8;
+/** Phase 1 runs one property per kind and channel at once; phase 2 this many */
 const EXEC_CONCURRENCY = 4;
+const EXEC_RUNS_PER_STREAM = Math.ceil(EXEC_CAP / EXEC_CONCURRENCY);
 /**
  * A run still going after this is terminated and reported. Webhook-mode lifecycles without a receiver take tens of
  * seconds by design (look readiness is polled at LOOK_READY_POLLING, 1 s backing off to 5 s), more on a busy host.
  */
 const EXEC_DEADLINE_MS = 90_000;
-/**
- * Bound of the whole campaign: phase 1 (a minute at the default size on a loaded machine) plus phase 2's runs,
- * EXEC_CONCURRENCY at a time, each terminated after EXEC_DEADLINE_MS.
- */
-const FUZZ_TIMEOUT_MS = 120_000 + Math.ceil(EXEC_CAP / EXEC_CONCURRENCY) * EXEC_DEADLINE_MS;
+/** Shrinking stops this long after a stream's first failure: probes take milliseconds, runs seconds. */
+const PROBE_SHRINK_BUDGET_MS = 60_000;
+const EXEC_SHRINK_BUDGET_MS = 180_000;
+/** Bound of phase 1: its cases (half a minute at the default size on a loaded machine), then shrinking. */
+const PROBE_TIMEOUT_MS = 240_000 + PROBE_SHRINK_BUDGET_MS;
+/** Bound of phase 2: each stream's runs one after the other, each terminated after EXEC_DEADLINE_MS, then shrinking. */
+const EXEC_TIMEOUT_MS = (EXEC_RUNS_PER_STREAM + 1) * EXEC_DEADLINE_MS + EXEC_SHRINK_BUDGET_MS + 60_000;
 /** Largest video (width × height × seconds) a sampled run may ask the simulator to encode (1080p for 4 s) */
 const EXEC_PIXEL_SECONDS = 8_300_000;
 const TOKEN = 'fuzz-token-0123456789abcdef';
 const MAX_BODY = 4 * 1024 * 1024;
 /** Temporal's default limit on a workflow's input payload (blob size) */
 const TEMPORAL_BLOB_LIMIT = 2 * 1024 * 1024;
-/** Generated cases above this many bytes are generated again */
-const MAX_CASE_BYTES = 4_500_000;
-const KINDS: readonly RunKind[] = ['lifecycle', 'render', 'batch'];
 const VERSIONS = testedApiVersions();
 const ROUTES: Record<RunKind, string> = {
   lifecycle: '/v1/lifecycles',
@@ -117,22 +117,6 @@ const envelopeSchema = z
   .strict();
 
 const STUDIO = STUDIO_AVATAR_ID;
-const MUTATOR: MutatorOptions = {
-  vocabulary: [
-    ...PHOTO_AGES,
-    ...PHOTO_GENDERS,
-    ...PHOTO_ETHNICITIES,
-    ...ORIENTATIONS,
-    ...POSES,
-    ...PHOTO_STYLES,
-    ...VOICE_EMOTIONS,
-    ...['poll', 'webhook', 'text', 'audio', 'silence', 'avatar', 'look', 'color', 'image', 'video'],
-    ...['normal', 'circle', 'closeUp', 'fit_to_scene', 'freeze', 'loop', 'once', 'talking_photo'],
-    ...['portrait', 'landscape', 'cover', 'contain', VOICE_ID, STUDIO, '#FFFFFF'],
-  ],
-  urlKeys: /url/i,
-  pathKeys: /photoFile|fileName|^0$/,
-};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Product bugs found by this fuzzer, now fixed (see the regression cases below). Matched on what a case did.
@@ -153,384 +137,13 @@ const KNOWN_BUGS = {
 } as const;
 type KnownBug = keyof typeof KNOWN_BUGS;
 
-// ---------------------------------------------------------------------------------------------------------------
-
 // One simulator for every version (v2 and v3 share its account); each version's worker is started below.
 const suite = workflowSuite({}, { startWorker: false });
-const seed = fuzzSeed();
-
-interface Fixtures {
-  /** A photo HeyGen holds, as the version names it (v2 image key, v3 asset id) */
-  imageKey: string;
-  /** A photo-avatar look */
-  lookId: string;
-}
-
-/** What cases name fixtures by: each version's real ids replace them when a case runs on it. */
-const PLACEHOLDERS: Fixtures = { imageKey: 'fuzz-fixture-image-key', lookId: 'fuzz-fixture-look-id' };
-
-/** Valid inputs of every kind, covering each variant of the contract (some use fields only one API honours). */
-function bases(f: Fixtures): Record<RunKind, Array<{ name: string; input: unknown }>> {
-  const text = (t: string) => ({ type: 'text', text: t, voiceId: VOICE_ID });
-  const studio = { type: 'avatar', avatarId: STUDIO };
-  const scene = {
-    video: {
-      scenes: [
-        {
-          character: studio,
-          speech: text('Hello from the fuzzer.'),
-          background: { type: 'color', color: '#112233' },
-        },
-      ],
-      title: 'Fuzz scenes',
-      dimension: { width: 1280, height: 720 },
-    },
-    polling: FAST_POLLING,
-  };
-  const look = {
-    video: {
-      scenes: [
-        {
-          character: { type: 'look', lookId: f.lookId },
-          speech: text('A look speaks.'),
-          background: { type: 'image', url: 'https://example.com/bg.png' },
-        },
-      ],
-      caption: true,
-      dimension: { width: 720, height: 720 },
-    },
-    polling: FAST_POLLING,
-    fileName: 'look.mp4',
-  };
-  const silentLook = {
-    video: {
-      scenes: [{ character: { type: 'look', lookId: f.lookId }, speech: { type: 'silence', seconds: 2 } }],
-      dimension: { width: 256, height: 256 },
-    },
-    polling: FAST_POLLING,
-  };
-  /** v2's options: styles, voice settings, audio, video background, test mode, any even size */
-  const twoScenes = {
-    video: {
-      scenes: [
-        {
-          character: { ...studio, style: 'closeUp' },
-          speech: { ...text('Scene one.'), speed: 1.1, pitch: 5, emotion: 'Friendly' },
-        },
-        {
-          character: { ...studio, style: 'circle' },
-          speech: { type: 'audio', url: 'https://example.com/voice.mp3' },
-          background: { type: 'video', url: 'https://example.com/bg.mp4', playStyle: 'loop' },
-        },
-      ],
-      test: true,
-      dimension: { width: 320, height: 240 },
-    },
-    polling: FAST_POLLING,
-    waitMode: 'poll',
-  };
-  const avatarIvKey = {
-    avatarIv: {
-      imageKey: f.imageKey,
-      title: 'Fuzz IV',
-      speech: text('A photo speaks.'),
-      orientation: 'square',
-      fit: 'cover',
-    },
-    polling: FAST_POLLING,
-  };
-  const avatarIvFile = {
-    avatarIv: {
-      photoFile: 'face.png',
-      title: 'Fuzz IV file',
-      speech: text('Uploaded first.'),
-      orientation: 'landscape',
-      motionPrompt: 'Nods.',
-    },
-    polling: FAST_POLLING,
-  };
-  const webmText = {
-    webm: {
-      avatarId: STUDIO,
-      avatarStyle: 'normal',
-      speech: text('Transparent.'),
-      dimension: { width: 1280, height: 720 },
-    },
-    polling: FAST_POLLING,
-  };
-  const webmAudio = {
-    webm: {
-      avatarId: STUDIO,
-      speech: { type: 'audio', url: 'https://example.com/voice.mp3' },
-      dimension: { width: 720, height: 1280 },
-    },
-    polling: FAST_POLLING,
-    fileName: 'overlay.webm',
-  };
-  const neutralVideo = {
-    script: 'Works on both.',
-    voiceId: VOICE_ID,
-    dimension: { width: 1280, height: 720 },
-  };
-  return {
-    lifecycle: [
-      // v2's test mode and free size: a v3 worker refuses them by name.
-      { name: 'generate', input: lifecycleInput() },
-      {
-        name: 'prompt',
-        input: lifecycleInput({
-          name: 'Prompted',
-          photo: { prompt: 'A friendly presenter in a navy blazer, soft studio light' },
-          looks: [{ prompt: 'Blue suit' }],
-          video: { ...neutralVideo, title: 'From a prompt' },
-        }),
-      },
-      {
-        name: 'imageKeys',
-        input: lifecycleInput({
-          name: 'Keys',
-          photo: { imageKeys: [f.imageKey, f.imageKey] },
-          looks: [],
-          video: neutralVideo,
-        }),
-      },
-      {
-        name: 'files',
-        input: lifecycleInput({
-          name: 'Files',
-          photo: { files: ['face.png'] },
-          looks: [],
-          video: {
-            script: 'From a file.',
-            voiceId: VOICE_ID,
-            caption: true,
-            dimension: { width: 720, height: 720 },
-            background: { type: 'image', url: 'https://example.com/bg.png' },
-          },
-        }),
-      },
-      {
-        name: 'webhook',
-        input: lifecycleInput({
-          name: 'Hooked',
-          waitMode: 'webhook',
-          looks: [
-            { prompt: 'Blue suit', orientation: 'vertical', pose: 'close_up', style: 'Cinematic' },
-            { prompt: 'Red scarf', orientation: 'horizontal', pose: 'full_body', style: 'Pixar' },
-          ],
-          video: {
-            script: 'Webhooks.',
-            voiceId: VOICE_ID,
-            test: true,
-            dimension: { width: 128, height: 4096 },
-            background: { type: 'video', url: 'https://example.com/bg.mp4', playStyle: 'once' },
-          },
-        }),
-      },
-    ],
-    render: [
-      { name: 'scene', input: scene },
-      { name: 'look', input: look },
-      { name: 'silentLook', input: silentLook },
-      { name: 'twoScenes', input: twoScenes },
-      { name: 'avatarIvKey', input: avatarIvKey },
-      { name: 'avatarIvFile', input: avatarIvFile },
-      { name: 'webmText', input: webmText },
-      { name: 'webmAudio', input: webmAudio },
-    ],
-    batch: [
-      { name: 'one', input: { items: [{ ref: 'row-1', render: scene }] } },
-      {
-        name: 'continueAsNew',
-        input: {
-          items: [{ render: look }, { ref: 'row-2', render: webmText }],
-          maxParallel: 2,
-          itemsPerRun: 1,
-        },
-      },
-      { name: 'mixed', input: { items: [{ render: avatarIvKey }, { render: twoScenes }], maxParallel: 1 } },
-    ],
-  };
-}
-
-/** Placeholder → the version's real id. */
-const fixtureMap = (f: Fixtures) =>
-  new Map<string, string>([
-    [PLACEHOLDERS.imageKey, f.imageKey],
-    [PLACEHOLDERS.lookId, f.lookId],
-  ]);
-
-// ---------------------------------------------------------------------------------------------------------------
-// Cases
-
-type Channel = 'client' | 'http';
-
-interface Case {
-  id: string;
-  channel: Channel;
-  kind: RunKind;
-  base: string;
-  steps: string[];
-  mutated: boolean;
-  /** client: the value handed to PipelinesClient */
-  value?: unknown;
-  /** http: the request body, the Idempotency-Key sent with it, and the bytes of the effective input */
-  body?: Buffer;
-  key?: string;
-  inputBytes?: Buffer;
-}
-
-const describeSteps = (steps: MutationStep[]) => steps.map((s) => `${s.op}@${s.path}`);
-
-/** A batch-only mutation: the fields renderBatch carries across continue-as-new, set by a caller. */
-function internalFields(rng: Rng, input: unknown): { value: unknown; step: string } {
-  if (!isRecord(input)) return { value: input, step: 'internal:skipped' };
-  const out: Record<string, unknown> = { ...input };
-  if (rng.chance(0.6)) out.next = rng.pick([0, 1, 5, -1, 1.5, '1']);
-  if (rng.chance(0.6) || out.next === undefined) {
-    out.outcomes = rng.pick([
-      [],
-      [null],
-      [null, null],
-      [{ index: 0, status: 'completed', workflowId: 'forged', result: { videoId: 'forged' } }],
-      'x',
-    ]);
-  }
-  return {
-    value: out,
-    step: `internal:${Object.keys(out)
-      .filter((k) => k === 'next' || k === 'outcomes')
-      .join('+')}`,
-  };
-}
-
-function mutatedInput(
-  rng: Rng,
-  kind: RunKind,
-  input: unknown,
-): { tree: unknown; steps: string[]; mutated: boolean } {
-  for (let attempt = 0; ; attempt += 1) {
-    if (rng.chance(0.05)) return { tree: input, steps: ['control'], mutated: false };
-    if (kind === 'batch' && rng.chance(0.04)) {
-      const { value, step } = internalFields(rng, input);
-      return { tree: value, steps: [step], mutated: true };
-    }
-    const { value, steps } = mutate(rng, input, MUTATOR);
-    if (toRawJson(value).length <= MAX_CASE_BYTES || attempt > 5) {
-      return { tree: value, steps: describeSteps(steps), mutated: true };
-    }
-  }
-}
-
-function makeClientCase(rng: Rng, kind: RunKind, i: number, f: Fixtures): Case {
-  const base = rng.pick(bases(f)[kind]);
-  const { tree, steps, mutated } = mutatedInput(rng, kind, base.input);
-  // What a caller's JSON.parse would hand over (last duplicate key wins, 1e309 is Infinity, __proto__ is own).
-  let value: unknown = JSON.parse(toRawJson(tree));
-  if (mutated && rng.chance(0.15)) {
-    const js = mutateJsValue(rng, value);
-    value = js.value;
-    steps.push(`${js.step.op}@${js.step.path}`);
-  }
-  return { id: `c-${kind}-${i}`, channel: 'client', kind, base: base.name, steps, mutated, value };
-}
-
-function makeHttpCase(rng: Rng, kind: RunKind, i: number, f: Fixtures): Case {
-  const base = rng.pick(bases(f)[kind]);
-  const { tree, steps, mutated } = mutatedInput(rng, kind, base.input);
-  const key = `fuzz-${seed}-${kind}-h${i}`;
-  let inputBytes = Buffer.from(toRawJson(tree), 'utf8');
-  const wrap = (input: Buffer | string) =>
-    Buffer.concat([Buffer.from('{"input":'), Buffer.from(input), Buffer.from('}')]);
-  let body = wrap(inputBytes);
-  const envelope = rng.weighted({ plain: 72, envelope: 14, invalidJson: 7, topLevel: 4, badUtf8: 3 });
-  const text = body.toString('utf8');
-  switch (envelope) {
-    case 'plain':
-      break;
-    case 'envelope': {
-      const variant = rng.int(0, 4);
-      if (variant === 0) body = Buffer.from(rng.pick(['{}', `{"reference":"${key}"}`, '{"input":null}']));
-      else if (variant === 1) {
-        const extra = rng.pick(['extra', 'Input', 'inputs', '__proto__', 'constructor', '']);
-        body = Buffer.from(
-          `{"input":${inputBytes.toString('utf8')},${JSON.stringify(extra)}:{"polluted":"yes"}}`,
-        );
-      } else if (variant === 2) {
-        const reference = rng.pick([
-          '""',
-          '"   "',
-          JSON.stringify('r'.repeat(201)),
-          '12',
-          'null',
-          JSON.stringify(key),
-          JSON.stringify(`  ${key}  `),
-          JSON.stringify(`${key}-other`),
-          JSON.stringify(`${key}-日本😀\u0000`),
-        ]);
-        body = Buffer.from(`{"reference":${reference},"input":${inputBytes.toString('utf8')}}`);
-      } else {
-        const garbage = rng.pick(['"garbage"', 'null', '{}', '[]', '1e309']);
-        const input = inputBytes.toString('utf8');
-        body = Buffer.from(
-          variant === 3 ? `{"input":${garbage},"input":${input}}` : `{"input":${input},"input":${garbage}}`,
-        );
-        if (variant === 4) inputBytes = Buffer.from(garbage);
-      }
-      steps.push(`envelope:${variant}`);
-      break;
-    }
-    case 'invalidJson': {
-      const cut = rng.int(0, Math.max(0, text.length - 1));
-      const broken = rng.pick([
-        text.slice(0, cut),
-        `${text.slice(0, -1)},}`,
-        text.replace('"input"', "'input'"),
-        text.replace('"input"', 'input'),
-        `{"input":NaN}`,
-        `{"input":Infinity}`,
-        `// comment\n${text}`,
-        `\ufeff${text}`,
-        '',
-        ' \n ',
-        `${text}${text}`,
-        `{"input":${inputBytes.toString('utf8')}`,
-      ]);
-      body = Buffer.from(broken, 'utf8');
-      steps.push('invalidJson');
-      break;
-    }
-    case 'topLevel':
-      body = Buffer.from(rng.pick(['[]', 'null', '42', '"input"', 'true', `[${text}]`, '[{"input":{}}]']));
-      steps.push('topLevelBody');
-      break;
-    case 'badUtf8': {
-      // Invalid UTF-8 inside the first string value: the server decodes it as U+FFFD.
-      const at = inputBytes.indexOf('":"');
-      if (at >= 0) {
-        inputBytes = Buffer.concat([
-          inputBytes.subarray(0, at + 3),
-          Buffer.from([0xff, 0xfe, 0xc3]),
-          inputBytes.subarray(at + 3),
-        ]);
-        body = wrap(inputBytes);
-      } else body = Buffer.concat([Buffer.from([0xff, 0xfe]), body]);
-      steps.push('badUtf8');
-      break;
-    }
-  }
-  return {
-    id: `h-${kind}-${i}`,
-    channel: 'http',
-    kind,
-    base: base.name,
-    steps,
-    mutated: mutated || envelope !== 'plain',
-    body,
-    key,
-    inputBytes,
-  };
-}
+const session = fuzzSession(
+  'FUZZ_SEED',
+  'TEMPORAL_CLI_PATH=<temporal CLI> npx jest test/fuzz/inputs.test.ts',
+);
+const seed = session.seed;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Oracles: what the contract says each case should get
@@ -672,20 +285,6 @@ function classifyFailure(f: Failure): Classification {
 /** HeyGen errors a failure reports (the HTTP status in its message), to match against the simulator's answers. */
 const reportedHttpError = (f: Failure) => /\[HTTP (400|404)\]/.exec(f.message)?.[1];
 
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const item = items[next];
-        next += 1;
-        if (item === undefined) return;
-        await fn(item);
-      }
-    }),
-  );
-}
-
 function start(client: PipelinesClient, kind: RunKind, value: unknown, workflowId?: string) {
   const opts = workflowId ? { workflowId } : {};
   if (kind === 'lifecycle') return client.startLifecycle(value as never, opts);
@@ -720,17 +319,14 @@ class Findings {
     durations: [] as Array<{ ms: number; label: string }>,
   };
 
-  private static label(c: Case): string {
-    return `${c.id} [${c.base}; ${c.steps.join(', ')}]`;
-  }
-
-  violate(c: Case | undefined, what: string): void {
-    this.violations.push(`${c ? `${Findings.label(c)}: ` : ''}${what}`.slice(0, 600));
+  /** A problem of the whole run (not of one case) */
+  violate(what: string): void {
+    this.violations.push(what.slice(0, 600));
   }
 
   note(bug: KnownBug, c: Case, what: string): void {
     const list = this.known.get(bug) ?? [];
-    list.push(`${Findings.label(c)}: ${what}`.slice(0, 400));
+    list.push(`${caseLabel(c)}: ${what}`.slice(0, 400));
     this.known.set(bug, list);
   }
 
@@ -740,21 +336,6 @@ class Findings {
     s.tried += 1;
     s[outcome] += 1;
     this.stats.set(key, s);
-  }
-
-  accept(c: Case, data: unknown, workflowId: string): void {
-    this.accepted.push({ c, data, workflowId });
-    if (setsInternalFields(c.kind, data)) this.note('batch-internal-fields', c, 'accepted');
-  }
-
-  /** A failed run (or batch item) of an accepted input: legitimate, a known bug, or a violation. */
-  judge(c: Case, f: Failure, where: string): void {
-    const status = reportedHttpError(f);
-    if (status) this.exec.httpErrors.set(status, (this.exec.httpErrors.get(status) ?? 0) + 1);
-    const verdict = classifyFailure(f);
-    if ('legit' in verdict) this.exec.legit.set(verdict.legit, (this.exec.legit.get(verdict.legit) ?? 0) + 1);
-    else if ('known' in verdict) this.note(verdict.known, c, `${where}: ${f.message}`);
-    else this.violate(c, `${where} failed: ${verdict.violation}`);
   }
 
   totals(): { refused: number; accepted: number } {
@@ -767,22 +348,25 @@ class Findings {
     return { refused, accepted };
   }
 
-  summary(
-    header: string,
-    sample: Record<RunKind, number>,
-    simCalls: number,
-    simErrors: Record<string, number>,
-  ): string {
+  probeSummary(header: string): string {
     const table = [...this.stats.entries()].map(([k, s]) => `  ${k}: ${JSON.stringify(s)}`).join('\n');
-    const bugs = [...this.known.entries()].map(
-      ([bug, list]) =>
-        `   - ${bug} (${list.length}): ${KNOWN_BUGS[bug]}\n       e.g. ${list.slice(0, 2).join('\n       e.g. ')}`,
-    );
     return [
       header,
       table,
       `  HTTP statuses: ${JSON.stringify(Object.fromEntries(this.httpStatuses))}`,
-      `  executed ${this.exec.runs} accepted inputs ${JSON.stringify(sample)} on HeyGen API ` +
+      this.knownBugs(),
+    ].join('\n');
+  }
+
+  execSummary(
+    header: string,
+    perKind: Record<RunKind, number>,
+    simCalls: number,
+    simErrors: Record<string, number>,
+  ): string {
+    return [
+      header,
+      `  executed ${this.exec.runs} accepted inputs ${JSON.stringify(perKind)} on HeyGen API ` +
         `${JSON.stringify(Object.fromEntries(this.exec.perVersion))}: ${this.exec.completed} completed correctly ` +
         `(${this.exec.batchItems} batch items); refused by the worker for a field its API cannot honour ` +
         `${JSON.stringify(Object.fromEntries(this.exec.unsupported))}; legitimate HeyGen-side failures ` +
@@ -793,8 +377,57 @@ class Findings {
         .slice(0, 3)
         .map((d) => `${d.ms} ms ${d.label}`)
         .join('; ')}`,
-      bugs.length ? `  KNOWN PRODUCT BUGS hit:\n${bugs.join('\n')}` : '  no known product bug hit',
+      this.knownBugs(),
     ].join('\n');
+  }
+
+  private knownBugs(): string {
+    const bugs = [...this.known.entries()].map(
+      ([bug, list]) =>
+        `   - ${bug} (${list.length}): ${KNOWN_BUGS[bug]}\n       e.g. ${list.slice(0, 2).join('\n       e.g. ')}`,
+    );
+    return bugs.length ? `  KNOWN PRODUCT BUGS hit:\n${bugs.join('\n')}` : '  no known product bug hit';
+  }
+}
+
+const caseLabel = (c: Case) => `${c.id} [${c.base}; ${c.steps.join(', ')}]`;
+
+/** One case's problems: any of them fails the case's property run, and so does a known bug unless FUZZ_STRICT=0. */
+class CaseCheck {
+  readonly problems: string[] = [];
+  constructor(
+    readonly c: Case,
+    readonly found: Findings,
+  ) {}
+
+  fail(what: string): void {
+    this.problems.push(what.slice(0, 600));
+  }
+
+  known(bug: KnownBug, what: string): void {
+    this.found.note(bug, this.c, what);
+    if (STRICT) this.fail(`known product bug ${bug} (${KNOWN_BUGS[bug]}): ${what}`);
+  }
+
+  accept(data: unknown, workflowId: string): void {
+    this.found.accepted.push({ c: this.c, data, workflowId });
+    if (setsInternalFields(this.c.kind, data)) this.known('batch-internal-fields', 'accepted');
+  }
+
+  /** A failed run (or batch item) of an accepted input: legitimate, a known bug, or a violation. */
+  judge(f: Failure, where: string): void {
+    const { exec } = this.found;
+    const status = reportedHttpError(f);
+    if (status) exec.httpErrors.set(status, (exec.httpErrors.get(status) ?? 0) + 1);
+    const verdict = classifyFailure(f);
+    if ('legit' in verdict) exec.legit.set(verdict.legit, (exec.legit.get(verdict.legit) ?? 0) + 1);
+    else if ('known' in verdict) this.known(verdict.known, `${where}: ${f.message}`);
+    else this.fail(`${where} failed: ${verdict.violation}`);
+  }
+
+  /** Throws the problems, for fast-check to shrink the case. */
+  settle(): void {
+    if (this.problems.length > 0) throw new Error(`${caseLabel(this.c)}:\n  ${this.problems.join('\n  ')}`);
   }
 }
 
@@ -817,7 +450,7 @@ describe('input fuzzing', () => {
    * Phase 1's keep-alive sockets. Phase 2 and the final checks open a connection per request instead: their
    * requests are minutes apart on some servers, and a socket the server closed as idle would reset when reused.
    */
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: KINDS.length * CHANNELS.length });
 
   beforeAll(async () => {
     const { stack, env } = suite;
@@ -880,43 +513,44 @@ describe('input fuzzing', () => {
   }
 
   /** Phase 1, typed client: refused with the contract's field and nothing started, or accepted as the contract says. */
-  async function probeClient(c: Case, found: Findings): Promise<void> {
+  async function probeClient(check: CaseCheck): Promise<void> {
+    const { c, found } = check;
     const verdict = contractVerdict(c.kind, c.value);
     const workflowId = `fuzz-${seed}-${c.id}`;
     try {
       await start(parked, c.kind, c.value, workflowId);
       found.count(c, 'accepted');
-      if (verdict.accepted) found.accept(c, verdict.data, workflowId);
-      else found.violate(c, `accepted, but the contract refuses ${verdict.field}`);
+      if (verdict.accepted) check.accept(verdict.data, workflowId);
+      else check.fail(`accepted, but the contract refuses ${verdict.field}`);
       return;
     } catch (err) {
       if (err instanceof InputValidationError) {
         found.count(c, 'refused');
-        if (!err.field || !err.detail) found.violate(c, `refusal without a field or detail: ${err.message}`);
+        if (!err.field || !err.detail) check.fail(`refusal without a field or detail: ${err.message}`);
         if (err.message !== `Invalid input: ${err.field}: ${err.detail}`) {
-          found.violate(c, `odd message ${err.message}`);
+          check.fail(`odd message ${err.message}`);
         }
-        if (verdict.accepted) found.violate(c, `refused ${err.field}, but the contract accepts it`);
+        if (verdict.accepted) check.fail(`refused ${err.field}, but the contract accepts it`);
         else if (verdict.field !== err.field) {
-          found.violate(c, `named ${err.field}, the contract's issue is ${verdict.field}`);
+          check.fail(`named ${err.field}, the contract's issue is ${verdict.field}`);
         }
-        if (!fieldResolves(c.value, err.field))
-          found.violate(c, `named ${err.field}, not a place in the input`);
+        if (!fieldResolves(c.value, err.field)) check.fail(`named ${err.field}, not a place in the input`);
       } else {
         found.count(c, 'other');
         const message = err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err);
         if (verdict.accepted && encodedBytes(verdict.data) > TEMPORAL_BLOB_LIMIT * 0.9) {
-          found.note('oversized-input', c, `${encodedBytes(verdict.data)} bytes: ${message}`);
+          check.known('oversized-input', `${encodedBytes(verdict.data)} bytes: ${message}`);
         } else if (verdict.accepted && setsInternalFields(c.kind, verdict.data)) {
-          found.note('batch-internal-fields', c, message);
-        } else found.violate(c, `not an InputValidationError: ${message}`);
+          check.known('batch-internal-fields', message);
+        } else check.fail(`not an InputValidationError: ${message}`);
       }
     }
-    if (!(await notStarted(workflowId))) found.violate(c, `refused, yet workflow ${workflowId} exists`);
+    if (!(await notStarted(workflowId))) check.fail(`refused, yet workflow ${workflowId} exists`);
   }
 
   /** Phase 1, HTTP API: 201 exactly when the contract accepts; else 400 (or 413) naming what the contract names. */
-  async function probeHttp(c: Case, found: Findings): Promise<void> {
+  async function probeHttp(check: CaseCheck): Promise<void> {
+    const { c, found } = check;
     const key = c.key!;
     const expected = httpExpectation(c.kind, c.body!, key);
     let answer: Awaited<ReturnType<typeof post>>;
@@ -925,7 +559,7 @@ describe('input fuzzing', () => {
     } catch (err) {
       found.count(c, 'other');
       // Over the body limit the API answers 413 and drops the connection, which may reset before the answer.
-      if (expected.status !== 413) found.violate(c, `no HTTP answer: ${String(err)}`);
+      if (expected.status !== 413) check.fail(`no HTTP answer: ${String(err)}`);
       return;
     }
     found.httpStatuses.set(answer.status, (found.httpStatuses.get(answer.status) ?? 0) + 1);
@@ -939,30 +573,27 @@ describe('input fuzzing', () => {
       found.count(c, 'accepted');
       const workflowId = (answer.json as { workflowId?: string }).workflowId ?? '';
       if (expected.status !== 201) {
-        found.violate(c, `201, but the contract expects ${JSON.stringify(expected).slice(0, 300)}`);
+        check.fail(`201, but the contract expects ${JSON.stringify(expected).slice(0, 300)}`);
       } else if (workflowId !== referenceWorkflowId(c.kind, expected.reference)) {
-        found.violate(c, `odd workflow id ${workflowId}`);
-      } else found.accept(c, expected.data, workflowId);
+        check.fail(`odd workflow id ${workflowId}`);
+      } else check.accept(expected.data, workflowId);
       return;
     }
     if (answer.status === 400 || answer.status === 413) {
       found.count(c, 'refused');
       if (typeof error?.message !== 'string' || !error.message) {
-        found.violate(c, `${answer.status} without a message`);
+        check.fail(`${answer.status} without a message`);
       }
       if (answer.status === 413) {
-        if (expected.status !== 413 || type !== 'PayloadTooLarge') found.violate(c, `413 ${answer.text}`);
+        if (expected.status !== 413 || type !== 'PayloadTooLarge') check.fail(`413 ${answer.text}`);
       } else if (!['InvalidInput', 'InvalidRequest', 'InvalidJson'].includes(type)) {
-        found.violate(c, `400 of type ${type}`);
+        check.fail(`400 of type ${type}`);
       } else if (type !== 'InvalidJson' && !field) {
-        found.violate(c, `400 ${type} without a field`);
+        check.fail(`400 ${type} without a field`);
       } else if (expected.status !== 400 || expected.type !== type) {
-        found.violate(
-          c,
-          `400 ${type} ${field}, the contract expects ${JSON.stringify(expected).slice(0, 200)}`,
-        );
+        check.fail(`400 ${type} ${field}, the contract expects ${JSON.stringify(expected).slice(0, 200)}`);
       } else if (expected.type !== 'InvalidJson' && expected.field !== field) {
-        found.violate(c, `named ${field}, the contract's issue is ${expected.field}`);
+        check.fail(`named ${field}, the contract's issue is ${expected.field}`);
       }
     } else {
       found.count(c, 'other');
@@ -971,37 +602,13 @@ describe('input fuzzing', () => {
         expected.status === 201 &&
         encodedBytes(expected.data) > TEMPORAL_BLOB_LIMIT * 0.9
       ) {
-        found.note('oversized-input', c, `${c.body!.length} bytes: HTTP 500 ${answer.text}`);
-      } else found.violate(c, `HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
+        check.known('oversized-input', `${c.body!.length} bytes: HTTP 500 ${answer.text}`);
+      } else check.fail(`HTTP ${answer.status} ${answer.text.slice(0, 300)}`);
     }
     for (const ref of expected.refs) {
       const id = referenceWorkflowId(c.kind, ref);
-      if (!(await notStarted(id))) found.violate(c, `refused, yet workflow ${id} exists`);
+      if (!(await notStarted(id))) check.fail(`refused, yet workflow ${id} exists`);
     }
-  }
-
-  type Sampled = Findings['accepted'][number] & { version: ApiVersion };
-
-  /**
-   * Up to EXEC_QUOTA per kind, mutated cases first, one per mutation signature (kind, base, ops and paths), each
-   * kind's cases spread over the tested API versions in turn.
-   */
-  function chooseSample(rng: Rng, accepted: Findings['accepted']): Sampled[] {
-    const candidates = rng.shuffle(accepted.filter(({ c, data }) => executable(c, data)));
-    candidates.sort((a, b) => Number(b.c.mutated) - Number(a.c.mutated));
-    const chosen: Sampled[] = [];
-    const signatures = new Set<string>();
-    const perKind: Record<RunKind, number> = { lifecycle: 0, render: 0, batch: 0 };
-    for (const candidate of candidates) {
-      const { c } = candidate;
-      const signature = `${c.kind}|${c.base}|${c.steps.map((s) => s.replace(/\.\d+/g, '.#')).join(',')}`;
-      if (signatures.has(signature) || perKind[c.kind] >= EXEC_QUOTA[c.kind]) continue;
-      signatures.add(signature);
-      const version = VERSIONS[perKind[c.kind] % VERSIONS.length]!;
-      perKind[c.kind] += 1;
-      chosen.push({ ...candidate, version });
-    }
-    return chosen;
   }
 
   /** Requests the simulator logged that name the run (names, callback ids and titles carry the workflow id). */
@@ -1012,10 +619,10 @@ describe('input fuzzing', () => {
    * Phase 2: starts an accepted case for real (same channel) on a worker of `version`, with that version's
    * fixtures, and judges how it ends.
    */
-  async function execute(c: Case, accepted: unknown, version: ApiVersion, found: Findings): Promise<void> {
+  async function execute(c: Case, accepted: unknown, version: ApiVersion, check: CaseCheck): Promise<void> {
+    const { found } = check;
     const ex = executors[version];
     const data = replaceStrings(accepted, ex.replacements);
-    if (!SCHEMAS[c.kind].safeParse(data).success) return; // a fixture id made it invalid: not this case's point
     found.exec.runs += 1;
     found.exec.perVersion.set(version, (found.exec.perVersion.get(version) ?? 0) + 1);
     const t0 = Date.now();
@@ -1024,7 +631,7 @@ describe('input fuzzing', () => {
       try {
         workflowId = (await start(ex.client, c.kind, replaceStrings(c.value, ex.replacements))).workflowId;
       } catch (err) {
-        found.violate(c, `exec start (${version}) threw ${String(err)}`);
+        check.fail(`exec start (${version}) threw ${String(err)}`);
         return;
       }
     } else {
@@ -1032,7 +639,7 @@ describe('input fuzzing', () => {
       const body = Buffer.concat([Buffer.from('{"input":'), input, Buffer.from('}')]);
       const res = await post(ex.api, c.kind, body, `${c.key!}-exec-${version}`, false);
       if (res.status !== 201) {
-        found.violate(c, `exec start (${version}) answered ${res.status} ${res.text.slice(0, 200)}`);
+        check.fail(`exec start (${version}) answered ${res.status} ${res.text.slice(0, 200)}`);
         return;
       }
       workflowId = (res.json as { workflowId: string }).workflowId;
@@ -1042,62 +649,70 @@ describe('input fuzzing', () => {
     found.exec.durations.push({ ms: Date.now() - t0, label: `${c.id} [${c.base}; ${c.steps.join(', ')}]` });
     const refused = refusedField(ex.port, c.kind, data);
     if (outcome === 'stuck') {
-      found.violate(c, `${where} did not end within ${EXEC_DEADLINE_MS} ms (terminated)`);
+      check.fail(`${where} did not end within ${EXEC_DEADLINE_MS} ms (terminated)`);
     } else if (refused !== undefined) {
       // The worker must refuse what its API cannot honour, by name, before asking HeyGen anything.
       const f = 'failure' in outcome ? outcome.failure : undefined;
       if (f?.type !== 'InvalidInput' || !f.message.includes(refused)) {
-        found.violate(
-          c,
+        check.fail(
           `${where}: ${refused} cannot be honoured, yet the run ${f ? `failed: ${f.type}: ${f.message}` : 'completed'}`,
         );
       } else if (requestsFor(workflowId).length > 0) {
-        found.violate(
-          c,
+        check.fail(
           `${where} refused ${refused}, yet HeyGen got ${requestsFor(workflowId)
             .map((e) => e.path)
             .join(', ')}`,
         );
       } else found.exec.unsupported.set(version, (found.exec.unsupported.get(version) ?? 0) + 1);
     } else if ('failure' in outcome) {
-      found.judge(c, outcome.failure, where);
+      check.judge(outcome.failure, where);
     } else {
       const problems = await checkResult(c.kind, data, workflowId, outcome.result, version, (item, f) => {
         found.exec.batchItems += 1;
-        if (f) found.judge(c, f, `${where} batch item ${item}`);
+        if (f) check.judge(f, `${where} batch item ${item}`);
       });
-      for (const p of problems) found.violate(c, `${where}: ${p}`);
+      for (const p of problems) check.fail(`${where}: ${p}`);
       if (problems.length === 0) found.exec.completed += 1;
     }
   }
+  /** Phase 1 runs one property per kind and channel. */
+  const probeStreams = KINDS.flatMap((kind) => CHANNELS.map((channel) => ({ kind, channel })));
+  let caseNumber = 0;
+  /** The case a plan describes, under an id (and Idempotency-Key) of its own: shrinking sends plans again. */
+  const newCase = (plan: CasePlan): Case => {
+    caseNumber += 1;
+    const id = `${plan.channel === 'client' ? 'c' : 'h'}-${plan.kind}-${caseNumber}`;
+    return buildCase(plan, id, `fuzz-${seed}-${plan.kind}-h${caseNumber}`);
+  };
 
   test(
-    `${CASES_PER_KIND} mutated inputs per kind and channel: refused with the field named, or run correctly`,
+    `${CASES_PER_KIND} mutated inputs per kind and channel: refused with the field named, or accepted as the contract says`,
     async () => {
       const { stack } = suite;
       const started = Date.now();
-      const rng = new Rng(seed);
       const protoKeys = Object.getOwnPropertyNames(Object.prototype).sort();
       const found = new Findings();
-      const cases: Case[] = [];
-      for (const kind of KINDS) {
-        for (let i = 0; i < CASES_PER_KIND; i += 1) cases.push(makeClientCase(rng, kind, i, PLACEHOLDERS));
-        for (let i = 0; i < CASES_PER_KIND; i += 1) cases.push(makeHttpCase(rng, kind, i, PLACEHOLDERS));
-      }
-
-      // ---- phase 1: every case against a queue no worker polls
+      const first = caseNumber;
       stack.sim.clearLog();
-      await pool(cases, CONCURRENCY, (c) =>
-        c.channel === 'client' ? probeClient(c, found) : probeHttp(c, found),
-      );
-      const phase1Ms = Date.now() - started;
+      const result = await runStreams(session, {
+        label: 'probe',
+        streams: probeStreams.length,
+        numRuns: CASES_PER_KIND,
+        shrinkBudgetMs: PROBE_SHRINK_BUDGET_MS,
+        arbitrary: (i) => caseArbitrary(probeStreams[i]!.kind, probeStreams[i]!.channel),
+        predicate: async (plan) => {
+          const check = new CaseCheck(newCase(plan), found);
+          await (check.c.channel === 'client' ? probeClient(check) : probeHttp(check));
+          check.settle();
+        },
+        describe: describePlan,
+      });
+      const probed = caseNumber - first;
+
       // Nothing reached HeyGen.
-      const phase1Log = stack.sim.log();
-      if (phase1Log.length > 0) {
-        found.violate(
-          undefined,
-          `phase 1 called HeyGen ${phase1Log.length} times: ${phase1Log.map((e) => e.path).join(', ')}`,
-        );
+      const log = stack.sim.log();
+      if (log.length > 0) {
+        found.violate(`phase 1 called HeyGen ${log.length} times: ${log.map((e) => e.path).join(', ')}`);
       }
       // The parked queue holds exactly the accepted runs: no refused input started anything, under any id.
       const acceptedIds = new Set(found.accepted.map((a) => a.workflowId));
@@ -1110,23 +725,94 @@ describe('input fuzzing', () => {
         }
       }
       for (const id of listed) {
-        if (!acceptedIds.has(id))
-          found.violate(undefined, `workflow ${id} started, but no case was accepted as it`);
+        if (!acceptedIds.has(id)) found.violate(`workflow ${id} started, but no case was accepted as it`);
       }
-      for (const id of acceptedIds)
-        if (!listed.has(id)) found.violate(undefined, `accepted ${id} is not listed`);
+      for (const id of acceptedIds) if (!listed.has(id)) found.violate(`accepted ${id} is not listed`);
+      // The process is intact, nothing polluted Object.prototype.
+      const health = await send(`${parkedApi.url}/healthz`, { method: 'GET', agent: false });
+      if (health.status !== 200) found.violate(`${parkedApi.url} /healthz answered ${health.status}`);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoKeys);
 
-      // ---- phase 2: a diverse, bounded sample of the accepted inputs runs for real
-      const sample = chooseSample(rng, found.accepted);
-      await pool(sample, EXEC_CONCURRENCY, ({ c, data, version }) => execute(c, data, version, found));
-      // The simulator answered no error but the 400s and 404s of the failures judged above (one refused create
-      // each): nothing the product should have refused reached HeyGen unnoticed.
+      console.log(
+        found.probeSummary(
+          `input fuzz, phase 1 (seed ${seed}): ${result.runs} cases in ${Date.now() - started} ms ` +
+            `(${probed} probed, shrinking included)`,
+        ),
+      );
+      assertNoFailures(session, result);
+      expect({ seed, violations: found.violations.slice(0, 30), total: found.violations.length }).toEqual({
+        seed,
+        violations: [],
+        total: 0,
+      });
+      if (!session.replay) {
+        // The fuzzer explores both sides of the contract.
+        const totals = found.totals();
+        expect(totals.refused).toBeGreaterThan(probed * 0.3);
+        expect(totals.accepted).toBeGreaterThan(probed * 0.03);
+      }
+    },
+    PROBE_TIMEOUT_MS,
+  );
+
+  /**
+   * The contract's data for a phase-2 plan on `version`: accepted as sent (the HTTP API gets its input in a plain
+   * envelope), cheap to run, and still valid once the version's fixture ids replace the placeholders.
+   */
+  function runnable(plan: CasePlan, version: ApiVersion): { data: unknown } | undefined {
+    let input: unknown;
+    if (plan.channel === 'client') input = buildCase(plan, 'probe', 'probe').value;
+    else {
+      try {
+        input = JSON.parse(httpInputBytes(plan).toString('utf8'));
+      } catch {
+        return undefined;
+      }
+    }
+    const verdict = contractVerdict(plan.kind, input);
+    if (!verdict.accepted || !executable(plan.kind, verdict.data)) return undefined;
+    const replaced = replaceStrings(verdict.data, executors[version].replacements);
+    return SCHEMAS[plan.kind].safeParse(replaced).success ? { data: verdict.data } : undefined;
+  }
+
+  test(
+    `${EXEC_CAP} accepted mutated inputs run on a worker of each tested version: refused by name, or run correctly`,
+    async () => {
+      const { stack } = suite;
+      const started = Date.now();
+      const found = new Findings();
+      const perKind: Record<RunKind, number> = { lifecycle: 0, render: 0, batch: 0 };
+      stack.sim.clearLog();
+      const plans = fc
+        .record({
+          plan: mixedCaseArbitrary(EXEC_WEIGHTS, { controls: false, inputOnly: true }),
+          version: fc.constantFrom(...VERSIONS),
+        })
+        .filter(({ plan, version }) => runnable(plan, version) !== undefined);
+      const result = await runStreams(session, {
+        label: 'exec',
+        streams: EXEC_CONCURRENCY,
+        numRuns: EXEC_RUNS_PER_STREAM,
+        shrinkBudgetMs: EXEC_SHRINK_BUDGET_MS,
+        arbitrary: () => plans,
+        predicate: async ({ plan, version }) => {
+          const check = new CaseCheck(newCase(plan), found);
+          perKind[plan.kind] += 1;
+          await execute(check.c, runnable(plan, version)!.data, version, check);
+          check.settle();
+        },
+        describe: ({ plan, version }) => `on ${version}: ${describePlan(plan)}`,
+      });
+
+      // The simulator answered no error but the 400s and 404s of the failures judged (one refused create each):
+      // nothing the product should have refused reached HeyGen unnoticed.
       const log = stack.sim.log();
       const accounted = new Set(['400', '404']);
       for (const e of log.filter(
         (x) => x.status === 0 || (x.status >= 400 && !accounted.has(String(x.status))),
       )) {
-        found.violate(undefined, `simulator answered ${e.status} to ${e.method} ${e.path}`);
+        found.violate(`simulator answered ${e.status} to ${e.method} ${e.path}`);
       }
       const simErrors: Record<string, number> = {};
       for (const status of accounted) {
@@ -1135,57 +821,40 @@ describe('input fuzzing', () => {
         const reported = found.exec.httpErrors.get(status) ?? 0;
         if (answered.length !== reported) {
           found.violate(
-            undefined,
             `simulator answered ${status} ${answered.length} times, runs report ${reported}: ` +
               answered.map((e) => `${e.path} ${JSON.stringify(e.body).slice(0, 200)}`).join(' | '),
           );
         }
       }
-
-      // ---- the process is intact, nothing polluted Object.prototype
-      for (const api of [parkedApi, ...Object.values(executors).map((e) => e.api)]) {
+      for (const { api } of Object.values(executors)) {
         const health = await send(`${api.url}/healthz`, { method: 'GET', agent: false });
-        if (health.status !== 200) found.violate(undefined, `${api.url} /healthz answered ${health.status}`);
+        if (health.status !== 200) found.violate(`${api.url} /healthz answered ${health.status}`);
       }
-      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoKeys);
 
-      const perKind = { lifecycle: 0, render: 0, batch: 0 };
-      for (const { c } of sample) perKind[c.kind] += 1;
       console.log(
-        found.summary(
-          `input fuzz (seed ${seed}): ${cases.length} cases in ${Date.now() - started} ms (phase 1 ${phase1Ms} ms)`,
+        found.execSummary(
+          `input fuzz, phase 2 (seed ${seed}): ${result.runs} runs in ${Date.now() - started} ms`,
           perKind,
           log.length,
           simErrors,
         ),
       );
-      const { violations } = found;
-      expect({ seed, violations: violations.slice(0, 30), total: violations.length }).toEqual({
+      assertNoFailures(session, result);
+      expect({ seed, violations: found.violations.slice(0, 30), total: found.violations.length }).toEqual({
         seed,
         violations: [],
         total: 0,
       });
-      if (STRICT) expect([...found.known.keys()]).toEqual([]);
-      // The fuzzer explores both sides of the contract.
-      const totals = found.totals();
-      expect(totals.refused).toBeGreaterThan(cases.length * 0.3);
-      expect(totals.accepted).toBeGreaterThan(cases.length * 0.03);
       expect(found.exec.runs).toBeGreaterThan(0);
     },
-    FUZZ_TIMEOUT_MS,
+    EXEC_TIMEOUT_MS,
   );
 
-  /**
-   * Ran on the simulator only when cheap and quick: small, no caller-set batch state, fast polling, and a video of
-   * at most EXEC_PIXEL_SECONDS (the simulator encodes real H.264 frames: a 1080p or minutes-long render takes
-   * seconds of CPU).
-   */
-  function executable(c: Case, data: unknown): boolean {
-    if (!isRecord(data) || encodedBytes(data) > 100_000 || setsInternalFields(c.kind, data)) return false;
+  function executable(kind: RunKind, data: unknown): boolean {
+    if (!isRecord(data) || encodedBytes(data) > 100_000 || setsInternalFields(kind, data)) return false;
     const fastPolling = (r: Record<string, unknown>) =>
       ((r.polling as { maxSeconds?: number } | undefined)?.maxSeconds ?? 60) <= 1;
-    if (c.kind === 'batch') {
+    if (kind === 'batch') {
       const items = data.items as Array<{ render: Record<string, unknown> }>;
       return (
         items.length <= 3 &&
@@ -1193,7 +862,7 @@ describe('input fuzzing', () => {
         items.reduce((sum, i) => sum + renderPixelSeconds(i.render), 0) <= EXEC_PIXEL_SECONDS
       );
     }
-    if (c.kind === 'render') return fastPolling(data) && renderPixelSeconds(data) <= EXEC_PIXEL_SECONDS;
+    if (kind === 'render') return fastPolling(data) && renderPixelSeconds(data) <= EXEC_PIXEL_SECONDS;
     const video = data.video as { script: string; dimension?: { width: number; height: number } };
     const photo = data.photo as { imageKeys?: unknown[]; files?: unknown[] };
     return (

@@ -1,107 +1,18 @@
 /**
- * Fuzzing helpers: a seeded PRNG and mutators of JSON-shaped values (workflow inputs, request bodies).
+ * Fuzzing on fast-check: the seed and replay of a fuzz file, concurrent property streams with a shrinking budget
+ * and a report that says how to rerun, and arbitraries of mutations of JSON-shaped values (workflow inputs, request
+ * bodies).
  *
- * Everything here is deterministic for a given seed: print the seed, and let FUZZ_SEED reproduce a run. Mutations
- * that only exist in raw JSON text (1e309, duplicated keys, very deep nesting) are represented by `RawJson` and
- * `DuplicateKeys` nodes, written out by `toRawJson`; `JSON.parse(toRawJson(tree))` is what a server would see.
+ * Mutations are generated as plans (an operation, a path selector and the operation's choices) and applied to a
+ * tree deterministically, so fast-check shrinks the plan: fewer mutations, the first matching path, the first
+ * choice of each list. Mutations that only exist in raw JSON text (1e309, duplicated keys, very deep nesting) are
+ * represented by `RawJson` and `DuplicateKeys` nodes, written out by `toRawJson`; `JSON.parse(toRawJson(tree))` is
+ * what a server would see.
  */
+import fc from 'fast-check';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Seeded PRNG (sfc32, the generator test/webhooks/fuzz.test.ts uses)
-
-export class Rng {
-  private a = 0x9e3779b9;
-  private b = 0x243f6a88;
-  private c = 0xb7e15162;
-  private d: number;
-
-  constructor(seed: number) {
-    this.d = seed >>> 0;
-    for (let i = 0; i < 15; i += 1) this.next();
-  }
-
-  /** Uniform in [0, 1) */
-  next(): number {
-    this.a >>>= 0;
-    this.b >>>= 0;
-    this.c >>>= 0;
-    this.d >>>= 0;
-    let t = (this.a + this.b) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.d = (this.d + 1) | 0;
-    t = (t + this.d) | 0;
-    this.c = (this.c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  }
-
-  /** Integer in [min, max] */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('pick from an empty list');
-    return items[Math.floor(this.next() * items.length)] as T;
-  }
-
-  /** Picks a key of `weights` with probability proportional to its weight. */
-  weighted<K extends string>(weights: Readonly<Record<K, number>>): K {
-    const entries = Object.entries(weights) as Array<[K, number]>;
-    let roll = this.next() * entries.reduce((sum, [, w]) => sum + w, 0);
-    for (const [key, w] of entries) {
-      roll -= w;
-      if (roll < 0) return key;
-    }
-    return entries[entries.length - 1]![0];
-  }
-
-  shuffle<T>(items: readonly T[]): T[] {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i -= 1) {
-      const j = this.int(0, i);
-      [out[i], out[j]] = [out[j] as T, out[i] as T];
-    }
-    return out;
-  }
-
-  bytes(n: number): Buffer {
-    const out = Buffer.alloc(n);
-    for (let i = 0; i < n; i += 1) out[i] = this.int(0, 255);
-    return out;
-  }
-
-  hex(chars: number): string {
-    let s = '';
-    for (let i = 0; i < chars; i += 1) s += '0123456789abcdef'[this.int(0, 15)];
-    return s;
-  }
-
-  /** A string of up to maxLen code points from ASCII, punctuation and (optionally) hostile unicode pools. */
-  string(maxLen: number, unicode = true): string {
-    const pools = unicode ? [...TEXT_POOLS, ...UNICODE_POOLS] : TEXT_POOLS;
-    const len = this.int(0, maxLen);
-    const out: string[] = [];
-    while (out.length < len) out.push(this.pick([...this.pick(pools)]));
-    return out.join('');
-  }
-}
-
-const TEXT_POOLS = ['abcdefghijklmnopqrstuvwxyz0123456789', ' _-./:{}[]",\\\'#@%&'];
-const UNICODE_POOLS = [
-  'éüßçñÅ',
-  '日本語の文字',
-  '😀🚀🔥👩‍👩‍👧',
-  '\u0000\u0001\u0007\u001b\u001f\u007f',
-  '\u202e\u200b\u200d\ufeff\u2028\u2029',
-  'Ωπλ',
-  '\ud800\udfff',
-];
+// Seeds, streams and reports
 
 /** The seed from `variable` (decimal, 0 ≤ seed < 2^32), else a random one. */
 export function fuzzSeed(variable = 'FUZZ_SEED'): number {
@@ -113,6 +24,199 @@ export function fuzzSeed(variable = 'FUZZ_SEED'): number {
   }
   return seed;
 }
+
+export interface FuzzSession {
+  /** The variable that sets the seed (FUZZ_SEED) and the one that replays a counterexample (FUZZ_REPLAY) */
+  readonly seedVariable: string;
+  readonly replayVariable: string;
+  readonly seed: number;
+  /** From `<label>#<stream>@<fast-check path>`: only that stream runs, and only its shrunk counterexample */
+  readonly replay: { label: string; stream: number; path: string } | undefined;
+  /** The command that runs the file, for the rerun hints */
+  readonly command: string;
+}
+
+export function fuzzSession(seedVariable: string, command: string): FuzzSession {
+  const replayVariable = seedVariable.replace(/SEED$/, 'REPLAY');
+  const text = process.env[replayVariable]?.trim();
+  let replay: FuzzSession['replay'];
+  if (text) {
+    const m = /^(.+)#(\d+)@([\d:]+)$/.exec(text);
+    if (!m) throw new Error(`${replayVariable}=${text}: expected <label>#<stream>@<path>`);
+    replay = { label: m[1]!, stream: Number(m[2]), path: m[3]! };
+  }
+  return { seedVariable, replayVariable, seed: fuzzSeed(seedVariable), replay, command };
+}
+
+export interface StreamsOptions<T> {
+  /** Names the property in reports and in <PREFIX>_REPLAY */
+  label: string;
+  /** Properties run at once (each with its own seed drawn from the session's), to load the server concurrently */
+  streams: number;
+  /** Runs of each stream */
+  numRuns: number;
+  arbitrary: (stream: number) => fc.Arbitrary<T>;
+  /** Throws when the value breaks the property. */
+  predicate: (value: T, stream: number) => Promise<void>;
+  /** Shrinking stops this long after a stream's first failure (each run may be seconds against a real stack). */
+  shrinkBudgetMs: number;
+  /** The counterexample as the report prints it (default: `brief`) */
+  describe?: (value: T) => string;
+}
+
+export interface StreamsResult {
+  /** Runs of the streams that passed, plus the runs up to the failure of those that failed */
+  runs: number;
+  failures: string[];
+}
+
+/**
+ * Runs `streams` fast-check properties concurrently. Resolves with the report of each failed stream: its seed, the
+ * shrunk counterexample, the error and the commands that rerun it; it never throws, so that a caller can still
+ * make its whole-run checks first.
+ */
+export async function runStreams<T>(session: FuzzSession, opts: StreamsOptions<T>): Promise<StreamsResult> {
+  // Replaying a counterexample runs its stream only: the file's other properties are skipped.
+  if (session.replay && session.replay.label !== opts.label) return { runs: 0, failures: [] };
+  const seeds = fc.sample(fc.noBias(fc.nat()), { seed: session.seed, numRuns: opts.streams });
+  const replay = session.replay;
+  const describe = opts.describe ?? ((v: T) => brief(v));
+  const outcomes = await Promise.all(
+    seeds.map(async (seed, stream) => {
+      if (replay && replay.stream !== stream) return { runs: 0, failure: undefined };
+      const property = fc.asyncProperty(opts.arbitrary(stream), (value) => opts.predicate(value, stream));
+      const details = await fc.check<[T]>(property, {
+        seed,
+        numRuns: opts.numRuns,
+        ...(replay ? { path: replay.path, endOnFailure: true } : {}),
+        plugins: [shrinkBudget(opts.shrinkBudgetMs)],
+      });
+      if (!details.failed) return { runs: details.numRuns, failure: undefined };
+      return { runs: details.numRuns, failure: failureReport(session, opts, stream, details, describe) };
+    }),
+  );
+  return {
+    runs: outcomes.reduce((sum, o) => sum + o.runs, 0),
+    failures: outcomes.flatMap((o) => (o.failure ? [o.failure] : [])),
+  };
+}
+
+/**
+ * Throws one error with the reports of the failed streams (the first three in full, the others by their error),
+ * printed as they are rather than escaped in a matcher's diff.
+ */
+export function assertNoFailures(session: FuzzSession, ...results: StreamsResult[]): void {
+  const failures = results.flatMap((r) => r.failures);
+  if (failures.length === 0) return;
+  const rest = failures.slice(3).map((f) => `  ${f.split('\n')[0]}: ${f.split('\n')[2]?.trim() ?? ''}`);
+  throw new Error(
+    [
+      `${failures.length} fuzz stream(s) failed (${session.seedVariable}=${session.seed}):`,
+      ...failures.slice(0, 3),
+      ...(rest.length > 0 ? [`and ${rest.length} more:`, ...rest] : []),
+    ].join('\n\n'),
+  );
+}
+
+function failureReport<T>(
+  session: FuzzSession,
+  opts: StreamsOptions<T>,
+  stream: number,
+  details: fc.RunDetails<[T]>,
+  describe: (v: T) => string,
+): string {
+  if (!details.counterexample || !details.counterexamplePath) {
+    return `${opts.label}#${stream}: ${fc.defaultReportMessage(details) ?? 'failed'}`;
+  }
+  const error = details.errorInstance;
+  const message = error instanceof Error ? error.message : String(error);
+  const shrunk = details.interrupted
+    ? `shrunk ${details.numShrinks} time(s) within ${opts.shrinkBudgetMs / 1000} s (a smaller case may exist)`
+    : `shrunk ${details.numShrinks} time(s)`;
+  const seed = `${session.seedVariable}=${session.seed}`;
+  return [
+    `${opts.label}#${stream} failed after ${details.numRuns} run(s) (${seed}), ${shrunk}`,
+    `  counterexample: ${describe(details.counterexample[0])}`,
+    `  error: ${message.length > 4000 ? `${message.slice(0, 4000)}…` : message}`,
+    `  replay the counterexample: ${seed} ${session.replayVariable}='${opts.label}#${stream}@${details.counterexamplePath}' ${session.command}`,
+    `  rerun the whole run: ${seed} ${session.command}`,
+  ].join('\n');
+}
+
+/** After a stream's first failure, further runs (its shrink attempts) are interrupted once `ms` have passed. */
+function shrinkBudget(ms: number): fc.UniversalPlugin {
+  return () => {
+    let failedAt: number | undefined;
+    const seen = <R>(out: R): R => {
+      if (out !== null && !fc.PreconditionFailure.isFailure(out)) failedAt ??= Date.now();
+      return out;
+    };
+    return {
+      decorateRun: (run) => (value) => {
+        if (failedAt !== undefined && Date.now() - failedAt > ms) return new fc.PreconditionFailure(true);
+        const out = run(value);
+        return out !== null && 'then' in out ? out.then(seen) : seen(out);
+      },
+    };
+  };
+}
+
+/** A short, readable rendering: long strings, buffers and arrays abbreviated, at most `max` characters. */
+export function brief(value: unknown, max = 2000): string {
+  let text: string;
+  try {
+    text =
+      JSON.stringify(value, function (this: unknown, _key, v: unknown) {
+        if (typeof v === 'string' && v.length > 120) return `${v.slice(0, 60)}…(${v.length} chars)`;
+        if (typeof v === 'bigint') return `${v}n`;
+        if (v instanceof RawJson)
+          return v.text.length > 120
+            ? `raw:${v.text.slice(0, 60)}…(${v.text.length} chars)`
+            : `raw:${v.text}`;
+        if (v instanceof DuplicateKeys) return { duplicateKeys: v.entries };
+        if (isRecord(v) && v.type === 'Buffer' && Array.isArray(v.data)) {
+          return `<${v.data.length} bytes: ${Buffer.from(v.data.slice(0, 40) as number[]).toString('hex')}…>`;
+        }
+        if (Array.isArray(v) && v.length > 20)
+          return [...(v as unknown[]).slice(0, 20), `…(${v.length} items)`];
+        return v;
+      }) ?? String(value);
+  } catch {
+    text = fc.stringify(value);
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small arbitraries
+
+const TEXT_POOLS = ['abcdefghijklmnopqrstuvwxyz0123456789', ' _-./:{}[]",\\\'#@%&'];
+const UNICODE_POOLS = [
+  'éüßçñÅ',
+  '日本語の文字',
+  '😀🚀🔥👩‍👩‍👧',
+  '\u0000\u0001\u0007\u001b\u001f\u007f',
+  '\u202e\u200b\u200d\ufeff\u2028\u2029',
+  'Ωπλ',
+  '\ud800\udfff',
+];
+const poolChar = (pools: readonly string[]) => fc.oneof(...pools.map((p) => fc.constantFrom(...p)));
+const ASCII_CHAR = poolChar(TEXT_POOLS);
+const ANY_CHAR = poolChar([...TEXT_POOLS, ...UNICODE_POOLS]);
+
+/** Up to maxLength characters from ASCII, punctuation and (optionally) hostile unicode pools. */
+export const hostileString = (maxLength: number, unicode = true): fc.Arbitrary<string> =>
+  fc.string({ unit: unicode ? ANY_CHAR : ASCII_CHAR, maxLength });
+
+export const hexString = (length: number): fc.Arbitrary<string> =>
+  fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
+
+/** True with probability `p` (shrinks to false). */
+export const chance = (p: number): fc.Arbitrary<boolean> =>
+  fc.oneof(
+    { weight: Math.round((1 - p) * 100), arbitrary: fc.constant(false) },
+    { weight: Math.round(p * 100), arbitrary: fc.constant(true) },
+  );
 
 // ---------------------------------------------------------------------------------------------------------------
 // JSON trees with raw-only nodes
@@ -303,6 +407,7 @@ const POLLUTION_VALUES = (): unknown[] => [
   'polluted',
   null,
 ];
+const EXTRA_VALUES = (): unknown[] => [1, 'x', null, true, {}, []];
 const BAD_NUMBER_TOKENS = [
   '1e309',
   '-1e309',
@@ -323,53 +428,12 @@ const BAD_NUMBER_TOKENS = [
 ];
 const NUMBER_STRINGS = ['NaN', 'Infinity', '-Infinity', '1e309', '0x10', ' 5 ', '1_000', '12', ''];
 const EDGE_NUMBERS = [0.05, 0.5, 1, 1.5, 2, 50, -50, 100, 128, 200, 500, 1000, 3600, 4094, 4096];
+const HUGE_LENGTHS = [201, 1_001, 5_001, 10_000, 60_000, 300_000];
+const HUGE_UNITS = ['a', 'ab ', 'é', '😀', 'x\u0000', '日本 '];
+const TOO_MANY = [0, 2, 4, 5, 11, 21, 51, 201, 1_001, 10_001];
 
-function hugeString(rng: Rng): string {
-  const len = rng.chance(0.05)
-    ? rng.int(1_000_000, 1_200_000)
-    : rng.pick([201, 1_001, 5_001, 10_000, 60_000, 300_000]);
-  const unit = rng.pick(['a', 'ab ', 'é', '😀', 'x\u0000', '日本 ']);
-  return unit.repeat(Math.ceil(len / unit.length)).slice(0, len);
-}
-
-function deepNesting(rng: Rng): RawJson {
-  const depth = rng.pick([64, 512, 2_000, 6_000]);
-  const leaf = rng.pick(['1', '"x"', 'null', '{}', '[]']);
-  return rng.chance(0.5)
-    ? new RawJson(`${'['.repeat(depth)}${leaf}${']'.repeat(depth)}`)
-    : new RawJson(`${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`);
-}
-
-/** A value of another JSON type than `current` (number↔string, null, arrays, objects, booleans). */
-function otherType(rng: Rng, current: unknown): unknown {
-  const options: unknown[] = [null, true, false, [], {}, [current], { value: current }];
-  if (typeof current === 'number') options.push(String(current), `${current}px`);
-  else if (typeof current === 'string') {
-    const n = Number(current);
-    options.push(Number.isFinite(n) ? n : 42, 0, -1);
-  } else options.push(rng.int(-5, 5), rng.string(8, false), 'true');
-  return rng.pick(
-    options.filter((o) => typeof o !== typeof current || Array.isArray(o) !== Array.isArray(current)),
-  );
-}
-
-/** Near misses of enum-like strings, and values of other enums of the same contract. */
-function outOfEnum(rng: Rng, current: unknown, vocabulary: readonly string[]): unknown {
-  const s = typeof current === 'string' ? current : rng.pick(vocabulary);
-  return rng.pick([
-    s.toLowerCase(),
-    s.toUpperCase(),
-    `${s} `,
-    ` ${s}`,
-    `${s}x`,
-    s.slice(0, -1),
-    s.replace(/_/g, ' '),
-    s.normalize('NFD') === s ? `${s}\u0301` : s.normalize('NFD'),
-    rng.pick(vocabulary),
-    rng.pick(vocabulary),
-    rng.string(12),
-  ]);
-}
+// ---------------------------------------------------------------------------------------------------------------
+// Mutation plans
 
 export type MutationOp =
   | 'delete'
@@ -408,6 +472,28 @@ export const MUTATION_WEIGHTS: Readonly<Record<MutationOp, number>> = {
   topLevel: 2,
 };
 
+/**
+ * One mutation, independent of the tree it is applied to: `at` selects among the paths the operation targets
+ * (modulo their number), the other fields are the operation's choices.
+ */
+export type MutationPlan =
+  | { op: 'delete'; at: number }
+  | { op: 'wrongType'; at: number; choice: number; int: number; text: string }
+  | { op: 'emptyString'; at: number; anywhere: boolean; value: string }
+  | { op: 'hugeString'; at: number; anywhere: boolean; length: number; unit: string }
+  | { op: 'unicode'; at: number; anywhere: boolean; extra: string; placement: number }
+  | { op: 'badNumber'; at: number; token: string; raw: boolean }
+  | { op: 'edgeNumber'; at: number; value: number }
+  | { op: 'extraField'; at: number; key: string; value: number }
+  | { op: 'protoKey'; at: number; key: string; value: number }
+  | { op: 'deepNesting'; at: number; depth: number; leaf: string; arrays: boolean }
+  | { op: 'outOfEnum'; at: number; variant: number; word: number; noise: string }
+  | { op: 'tooMany'; at: number; count: number; fallback: number }
+  | { op: 'duplicateKey'; at: number; key: number; other: MutationPlan; otherFirst: boolean }
+  | { op: 'oddUrl'; at: number; url: string }
+  | { op: 'pathString'; at: number; value: string }
+  | { op: 'topLevel'; choice: number };
+
 export interface MutationStep {
   op: MutationOp | 'jsValue';
   path: string;
@@ -421,99 +507,265 @@ export interface MutatorOptions {
   pathKeys?: RegExp;
 }
 
-const lastKey = (path: JsonPath) => path[path.length - 1];
+const at = fc.nat();
+const index = (n: number) => fc.integer({ min: 0, max: n - 1 });
 
-/** Applies one random mutation; returns the new tree and what was done where. */
-export function mutateOnce(
-  rng: Rng,
+function planArbitrary(op: MutationOp, opts: MutatorOptions): fc.Arbitrary<MutationPlan> {
+  const c = <K extends MutationOp>(k: K) => fc.constant(k);
+  switch (op) {
+    case 'delete':
+      return fc.record({ op: c(op), at });
+    case 'wrongType':
+      return fc.record({
+        op: c(op),
+        at,
+        choice: fc.nat(),
+        int: fc.integer({ min: -5, max: 5 }),
+        text: hostileString(8, false),
+      });
+    case 'emptyString':
+      return fc.record({ op: c(op), at, anywhere: chance(0.2), value: fc.constantFrom(...EMPTYISH) });
+    case 'hugeString':
+      return fc.record({
+        op: c(op),
+        at,
+        anywhere: chance(0.2),
+        length: fc.oneof(
+          { weight: 95, arbitrary: fc.constantFrom(...HUGE_LENGTHS) },
+          { weight: 5, arbitrary: fc.integer({ min: 1_000_000, max: 1_200_000 }) },
+        ),
+        unit: fc.constantFrom(...HUGE_UNITS),
+      });
+    case 'unicode':
+      return fc.record({
+        op: c(op),
+        at,
+        anywhere: chance(0.15),
+        extra: hostileString(12),
+        placement: index(4),
+      });
+    case 'badNumber':
+      return fc.oneof(
+        {
+          weight: 7,
+          arbitrary: fc.record({
+            op: c(op),
+            at,
+            token: fc.constantFrom(...BAD_NUMBER_TOKENS),
+            raw: fc.constant(true),
+          }),
+        },
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            op: c(op),
+            at,
+            token: fc.constantFrom(...NUMBER_STRINGS),
+            raw: fc.constant(false),
+          }),
+        },
+      );
+    case 'edgeNumber':
+      return fc.record({ op: c(op), at, value: fc.constantFrom(...EDGE_NUMBERS) });
+    case 'extraField': {
+      // Eleven equally likely keys: a random one, an x_ one, and nine fixed ones.
+      const fixed = ['', ' ', 'type', 'id', ...opts.vocabulary.slice(0, 5)];
+      const key = fc.oneof(
+        { weight: 1, arbitrary: hostileString(10) },
+        { weight: 1, arbitrary: hexString(4).map((h) => `x_${h}`) },
+        { weight: fixed.length, arbitrary: fc.constantFrom(...fixed) },
+      );
+      return fc.record({ op: c(op), at, key, value: index(EXTRA_VALUES().length) });
+    }
+    case 'protoKey':
+      return fc.record({
+        op: c(op),
+        at,
+        key: fc.constantFrom(...PROTO_KEYS),
+        value: index(POLLUTION_VALUES().length),
+      });
+    case 'deepNesting':
+      return fc.record({
+        op: c(op),
+        at,
+        depth: fc.constantFrom(64, 512, 2_000, 6_000),
+        leaf: fc.constantFrom('1', '"x"', 'null', '{}', '[]'),
+        arrays: fc.boolean(),
+      });
+    case 'outOfEnum':
+      return fc.record({ op: c(op), at, variant: index(11), word: fc.nat(), noise: hostileString(12) });
+    case 'tooMany':
+      return fc.record({
+        op: c(op),
+        at,
+        count: fc.constantFrom(...TOO_MANY),
+        fallback: fc.constantFrom(21, 51),
+      });
+    case 'duplicateKey':
+      return fc.record({
+        op: c(op),
+        at,
+        key: fc.nat(),
+        other: fc.oneof(
+          ...(['wrongType', 'emptyString', 'delete', 'unicode'] as const).map((o) => planArbitrary(o, opts)),
+        ),
+        otherFirst: fc.boolean(),
+      });
+    case 'oddUrl':
+      return fc.record({ op: c(op), at, url: fc.constantFrom(...ODD_URLS) });
+    case 'pathString':
+      return fc.record({ op: c(op), at, value: fc.constantFrom(...PATH_STRINGS) });
+    case 'topLevel':
+      return fc.record({ op: c(op), choice: index(8) });
+  }
+}
+
+/** One mutation, operations drawn by MUTATION_WEIGHTS. */
+export function mutationArbitrary(opts: MutatorOptions): fc.Arbitrary<MutationPlan> {
+  return fc.oneof(
+    ...(Object.entries(MUTATION_WEIGHTS) as Array<[MutationOp, number]>).map(([op, weight]) => ({
+      weight,
+      arbitrary: planArbitrary(op, opts),
+    })),
+  );
+}
+
+/**
+ * One to three mutations, mostly one (73 %, 13 %, 13 %); shrinking drops the ones that do not matter, in either
+ * branch.
+ */
+export function mutationsArbitrary(opts: MutatorOptions): fc.Arbitrary<MutationPlan[]> {
+  const one = mutationArbitrary(opts);
+  return fc.oneof(
+    { weight: 60, arbitrary: fc.array(one, { minLength: 1, maxLength: 1 }) },
+    { weight: 40, arbitrary: fc.array(one, { minLength: 1, maxLength: 3 }) },
+  );
+}
+
+const lastKey = (path: JsonPath) => path[path.length - 1];
+const nth = <T>(items: readonly T[], n: number): T => items[n % items.length]!;
+
+/** A value of another JSON type than `current` (number↔string, null, arrays, objects, booleans). */
+function otherType(current: unknown, plan: { choice: number; int: number; text: string }): unknown {
+  const options: unknown[] = [null, true, false, [], {}, [current], { value: current }];
+  if (typeof current === 'number') options.push(String(current), `${current}px`);
+  else if (typeof current === 'string') {
+    const n = Number(current);
+    options.push(Number.isFinite(n) ? n : 42, 0, -1);
+  } else options.push(plan.int, plan.text, 'true');
+  return nth(
+    options.filter((o) => typeof o !== typeof current || Array.isArray(o) !== Array.isArray(current)),
+    plan.choice,
+  );
+}
+
+/** Near misses of enum-like strings, and values of other enums of the same contract. */
+function outOfEnum(
+  current: unknown,
+  plan: { variant: number; word: number; noise: string },
+  vocabulary: readonly string[],
+) {
+  const s = typeof current === 'string' ? current : nth(vocabulary, plan.word);
+  return [
+    s.toLowerCase(),
+    s.toUpperCase(),
+    `${s} `,
+    ` ${s}`,
+    `${s}x`,
+    s.slice(0, -1),
+    s.replace(/_/g, ' '),
+    s.normalize('NFD') === s ? `${s}\u0301` : s.normalize('NFD'),
+    nth(vocabulary, plan.word),
+    nth(vocabulary, plan.word + 1),
+    plan.noise,
+  ][plan.variant];
+}
+
+/** Applies one mutation plan; returns the new tree and what was done where. */
+export function applyMutation(
   root: unknown,
+  plan: MutationPlan,
   opts: MutatorOptions,
-  op: MutationOp = rng.weighted(MUTATION_WEIGHTS),
 ): { value: unknown; step: MutationStep } {
   const paths = listPaths(root);
-  const any = () => rng.pick(paths);
-  const where = (filter: (p: JsonPath, v: unknown) => boolean, fallback = any): JsonPath => {
+  type Filter = (p: JsonPath, v: unknown) => boolean;
+  const isString: Filter = (_, v) => typeof v === 'string';
+  /** The plan's pick among the paths `filter` accepts, else among those `fallback` accepts, else among all. */
+  const where = (filter: Filter, fallback?: Filter): JsonPath => {
     const matching = paths.filter((p) => filter(p, getAt(root, p)));
-    return matching.length > 0 ? rng.pick(matching) : fallback();
+    const second = matching.length > 0 || !fallback ? [] : paths.filter((p) => fallback(p, getAt(root, p)));
+    const candidates = matching.length > 0 ? matching : second.length > 0 ? second : paths;
+    return nth(candidates, 'at' in plan ? plan.at : 0);
   };
-  const strings = () => where((_, v) => typeof v === 'string');
-  const done = (value: unknown, path: JsonPath) => ({ value, step: { op, path: formatPath(path) } });
+  const strings = () => where(isString);
+  const anyPath = () => where(() => true);
+  const done = (value: unknown, path: JsonPath) => ({ value, step: { op: plan.op, path: formatPath(path) } });
 
-  switch (op) {
+  switch (plan.op) {
     case 'delete': {
       const path = where((p) => p.length > 0);
       return done(deleteAt(root, path), path);
     }
     case 'wrongType': {
-      const path = any();
-      return done(setAt(root, path, otherType(rng, getAt(root, path))), path);
+      const path = anyPath();
+      return done(setAt(root, path, otherType(getAt(root, path), plan)), path);
     }
     case 'emptyString': {
-      const path = rng.chance(0.8) ? strings() : any();
-      return done(setAt(root, path, rng.pick(EMPTYISH)), path);
+      const path = plan.anywhere ? anyPath() : strings();
+      return done(setAt(root, path, plan.value), path);
     }
     case 'hugeString': {
-      const path = rng.chance(0.8) ? strings() : any();
-      return done(setAt(root, path, hugeString(rng)), path);
+      const path = plan.anywhere ? anyPath() : strings();
+      const huge = plan.unit.repeat(Math.ceil(plan.length / plan.unit.length)).slice(0, plan.length);
+      return done(setAt(root, path, huge), path);
     }
     case 'unicode': {
-      const path = rng.chance(0.85) ? strings() : any();
+      const path = plan.anywhere ? anyPath() : strings();
       const current = getAt(root, path);
-      const extra = rng.string(12) || '\u0000';
+      const extra = plan.extra || '\u0000';
       const next =
         typeof current === 'string'
-          ? rng.pick([
+          ? [
               `${current}${extra}`,
               `${extra}${current}`,
               `${current.slice(0, 1)}${extra}${current.slice(1)}`,
               extra,
-            ])
+            ][plan.placement]
           : extra;
       return done(setAt(root, path, next), path);
     }
     case 'badNumber': {
       const path = where((_, v) => typeof v === 'number');
-      const next = rng.chance(0.7) ? new RawJson(rng.pick(BAD_NUMBER_TOKENS)) : rng.pick(NUMBER_STRINGS);
-      return done(setAt(root, path, next), path);
+      return done(setAt(root, path, plan.raw ? new RawJson(plan.token) : plan.token), path);
     }
     case 'edgeNumber': {
       const path = where((_, v) => typeof v === 'number');
-      return done(setAt(root, path, rng.pick(EDGE_NUMBERS)), path);
+      return done(setAt(root, path, plan.value), path);
     }
     case 'extraField':
     case 'protoKey': {
-      const path = where((_, v) => isPlainNode(v));
-      const key =
-        op === 'protoKey'
-          ? rng.pick(PROTO_KEYS)
-          : rng.pick([
-              rng.string(10),
-              `x_${rng.hex(4)}`,
-              '',
-              ' ',
-              'type',
-              'id',
-              ...opts.vocabulary.slice(0, 5),
-            ]);
-      const value = op === 'protoKey' ? rng.pick(POLLUTION_VALUES()) : rng.pick([1, 'x', null, true, {}, []]);
-      const path2 = [...path, key];
-      return done(setAt(root, path2, value), path2);
+      const path = [...where((_, v) => isPlainNode(v)), plan.key];
+      const values = plan.op === 'protoKey' ? POLLUTION_VALUES() : EXTRA_VALUES();
+      return done(setAt(root, path, values[plan.value]), path);
     }
     case 'deepNesting': {
-      const path = any();
-      return done(setAt(root, path, deepNesting(rng)), path);
+      const path = anyPath();
+      const d = plan.depth;
+      const text = plan.arrays
+        ? `${'['.repeat(d)}${plan.leaf}${']'.repeat(d)}`
+        : `${'{"a":'.repeat(d)}${plan.leaf}${'}'.repeat(d)}`;
+      return done(setAt(root, path, new RawJson(text)), path);
     }
     case 'outOfEnum': {
       const path = strings();
-      return done(setAt(root, path, outOfEnum(rng, getAt(root, path), opts.vocabulary)), path);
+      return done(setAt(root, path, outOfEnum(getAt(root, path), plan, opts.vocabulary)), path);
     }
     case 'tooMany': {
       const path = where((_, v) => Array.isArray(v));
       const current = getAt(root, path);
       const items: unknown[] = Array.isArray(current) && current.length > 0 ? current : ['x'];
       const unitBytes = Math.max(...items.map((i) => toRawJson(i).length));
-      let n = rng.pick([0, 2, 4, 5, 11, 21, 51, 201, 1_001, 10_001]);
-      if (n * unitBytes > 3_500_000) n = rng.pick([21, 51]);
+      const n = plan.count * unitBytes > 3_500_000 ? plan.fallback : plan.count;
       const next =
         n > 200
           ? new RawJson(
@@ -525,53 +777,47 @@ export function mutateOnce(
     case 'duplicateKey': {
       const path = where((_, v) => isPlainNode(v) && Object.keys(v).length > 0);
       const node = getAt(root, path);
-      if (!isPlainNode(node)) return mutateOnce(rng, root, opts, 'wrongType');
+      if (!isPlainNode(node)) {
+        return applyMutation(
+          root,
+          { op: 'wrongType', at: plan.at, choice: plan.key, int: 0, text: '' },
+          opts,
+        );
+      }
       const keys = Object.keys(node);
-      const dup = rng.pick(keys);
-      const other = mutateOnce(
-        rng,
-        node[dup],
-        opts,
-        rng.pick<MutationOp>(['wrongType', 'emptyString', 'delete', 'unicode']),
-      ).value;
+      const dup = nth(keys, plan.key);
+      const other = applyMutation(node[dup], plan.other, opts).value;
       const entries: Array<readonly [string, unknown]> = [];
       for (const key of keys) {
         if (key !== dup) entries.push([key, node[key]]);
-        else if (rng.chance(0.5)) entries.push([key, other], [key, node[key]]);
+        else if (plan.otherFirst) entries.push([key, other], [key, node[key]]);
         else entries.push([key, node[key]], [key, other]);
       }
       return done(setAt(root, path, new DuplicateKeys(entries)), [...path, dup]);
     }
-    case 'oddUrl': {
-      const keys = opts.urlKeys;
-      const path = keys
-        ? where((p, v) => typeof v === 'string' && keys.test(String(lastKey(p))), strings)
-        : strings();
-      return done(setAt(root, path, rng.pick(ODD_URLS)), path);
-    }
+    case 'oddUrl':
     case 'pathString': {
-      const keys = opts.pathKeys;
+      const keys = plan.op === 'oddUrl' ? opts.urlKeys : opts.pathKeys;
       const path = keys
-        ? where((p, v) => typeof v === 'string' && keys.test(String(lastKey(p))), strings)
+        ? where((p, v) => typeof v === 'string' && keys.test(String(lastKey(p))), isString)
         : strings();
-      return done(setAt(root, path, rng.pick(PATH_STRINGS)), path);
+      return done(setAt(root, path, plan.op === 'oddUrl' ? plan.url : plan.value), path);
     }
     case 'topLevel':
-      return done(rng.pick([null, 42, -1, 'input', true, [], [root], '']), []);
+      return done([null, 42, -1, 'input', true, [], [root], ''][plan.choice], []);
   }
 }
 
-/** Applies 1 to 3 mutations (mostly one). */
-export function mutate(
-  rng: Rng,
+/** Applies the plans in order, each to the result of the previous one. */
+export function applyMutations(
   root: unknown,
+  plans: readonly MutationPlan[],
   opts: MutatorOptions,
 ): { value: unknown; steps: MutationStep[] } {
-  const count = rng.weighted({ one: 70, two: 22, three: 8 });
   let value = root;
   const steps: MutationStep[] = [];
-  for (let i = 0; i < (count === 'one' ? 1 : count === 'two' ? 2 : 3); i += 1) {
-    const next = mutateOnce(rng, value, opts);
+  for (const plan of plans) {
+    const next = applyMutation(value, plan, opts);
     value = next.value;
     steps.push(next.step);
   }
@@ -582,33 +828,41 @@ export function mutate(
  * Values only a TypeScript caller can pass (no JSON text has them): NaN, ±Infinity, undefined members, holes,
  * BigInt, Dates, functions, symbols, Maps, boxed strings, null-prototype objects.
  */
-export function mutateJsValue(rng: Rng, root: unknown): { value: unknown; step: MutationStep } {
-  const path = rng.pick(listPaths(root));
-  const current = getAt(root, path);
-  const options: Array<() => unknown> = [
-    () => NaN,
-    () => Infinity,
-    () => -Infinity,
-    () => undefined,
-    () => 10n,
-    () => new Date(0),
-    () => () => 1,
-    () => Symbol('fuzz'),
-    () => new Map([['a', 1]]),
-    () => new String(typeof current === 'string' ? current : 'x'),
-    () => Number.MIN_VALUE,
-    () => Number.MAX_SAFE_INTEGER + 2,
-    () => {
-      if (!isPlainNode(current)) return Object.create(null) as unknown;
-      const bare = Object.create(null) as Record<string, unknown>;
-      for (const key of Object.keys(current)) define(bare, key, current[key]);
-      return bare;
-    },
-    () => {
-      // eslint-disable-next-line no-sparse-arrays -- a hole is the odd value wanted here
-      const holed: unknown[] = [, current];
-      return holed;
-    },
-  ];
-  return { value: setAt(root, path, rng.pick(options)()), step: { op: 'jsValue', path: formatPath(path) } };
+export interface JsValuePlan {
+  at: number;
+  choice: number;
+}
+
+const JS_VALUES: Array<(current: unknown) => unknown> = [
+  () => NaN,
+  () => Infinity,
+  () => -Infinity,
+  () => undefined,
+  () => 10n,
+  () => new Date(0),
+  () => () => 1,
+  () => Symbol('fuzz'),
+  () => new Map([['a', 1]]),
+  (current) => new String(typeof current === 'string' ? current : 'x'),
+  () => Number.MIN_VALUE,
+  () => Number.MAX_SAFE_INTEGER + 2,
+  (current) => {
+    if (!isPlainNode(current)) return Object.create(null) as unknown;
+    const bare = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(current)) define(bare, key, current[key]);
+    return bare;
+  },
+  (current) => {
+    // eslint-disable-next-line no-sparse-arrays -- a hole is the odd value wanted here
+    const holed: unknown[] = [, current];
+    return holed;
+  },
+];
+
+export const jsValueArbitrary: fc.Arbitrary<JsValuePlan> = fc.record({ at, choice: index(JS_VALUES.length) });
+
+export function applyJsValue(root: unknown, plan: JsValuePlan): { value: unknown; step: MutationStep } {
+  const path = nth(listPaths(root), plan.at);
+  const value = setAt(root, path, JS_VALUES[plan.choice]!(getAt(root, path)));
+  return { value, step: { op: 'jsValue', path: formatPath(path) } };
 }
