@@ -4,6 +4,7 @@
  * recorded histories. No global setup (nothing is built or started). The full suite is `npm test`.
  * @type {import('jest').Config}
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest reads CommonJS configs
 const base = require('./jest.config.js');
 
 module.exports = {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  Client,
+  type Client,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   type WorkflowHandle,

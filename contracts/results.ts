@@ -4,7 +4,7 @@ import type { JobEvent } from './events';
 import type { LifecycleResult } from './lifecycle';
 import { runMediaSchema } from './media';
 import type { PollingPolicy, WaitMode } from './polling';
-import { apiVersionSchema, pollingSchema, waitModeSchema } from './pollingSchema';
+import { apiVersionSchema, type pollingSchema, type waitModeSchema } from './pollingSchema';
 import type { FailureInfo, StageTiming } from './progress';
 import type { RenderVideoResult } from './render';
 
