@@ -20,5 +20,8 @@ module.exports = {
     '/test/api/api\\.test\\.ts$',
     '/test/fuzz/inputs\\.test\\.ts$',
     '/test/observability/secrets\\.test\\.ts$',
+    // The compiled CLI (dist/, built by the full suite's global setup), and --wait runs on a real dev server.
+    '/test/cli/errors\\.test\\.ts$',
+    '/test/cli/watch\\.test\\.ts$',
   ],
 };
