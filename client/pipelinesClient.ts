@@ -152,7 +152,7 @@ export class PipelinesClient {
   startLifecycle(input: unknown, opts?: StartOptions): Promise<RunRef>;
   async startLifecycle(input: unknown, opts: StartOptions = {}): Promise<RunRef> {
     const valid = { ...this.waitModeDefault(), ...parseInput(lifecycleInputSchema, input) };
-    const summary = `Photo-avatar lifecycle "${valid.name}": ${photoSourceLabel(valid.photo)}, ${valid.looks?.length ?? 0} new look(s), ${valid.waitMode ? `${valid.waitMode} mode` : "the workers' wait mode"}`;
+    const summary = `Photo-avatar lifecycle "${valid.name}": ${photoSourceLabel(valid.photo)}, ${valid.looks?.length ?? 0} new look(s), ${valid.waitMode ? `${valid.waitMode} mode` : 'wait mode of the workers'}`;
     return this.start(WORKFLOW_TYPES.lifecycle, 'lifecycle', valid.name, valid, opts, summary);
   }
 

@@ -188,7 +188,7 @@ describe.each(testedApiVersions())('Temporal Web UI in a real browser (HeyGen AP
       'rendering',
       'completed',
     ]);
-    const summary = `Photo-avatar lifecycle "${name}": AI photos from attributes, 1 new look(s), poll mode`;
+    const summary = `Photo-avatar lifecycle "${name}": AI photos from attributes, 1 new look(s), wait mode of the workers`;
 
     // What really ran, from the event history: the UI must show each of these activities.
     const { events } = await env.client.workflow.getHandle(workflowId).fetchHistory();

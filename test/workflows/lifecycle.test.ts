@@ -221,7 +221,7 @@ describe.each(testedApiVersions())(
       ]);
       const description = await suite.env.client.workflow.getHandle(first.workflowId).describe();
       expect(await description.staticSummary()).toBe(
-        'Photo-avatar lifecycle "Ava": AI photos from attributes, 0 new look(s), the workers\' wait mode',
+        'Photo-avatar lifecycle "Ava": AI photos from attributes, 0 new look(s), wait mode of the workers',
       );
       // An explicit workflow id that already exists is an error, not a silent reuse.
       await expect(client.startLifecycle(input, { workflowId: first.workflowId })).rejects.toThrow(
