@@ -62,8 +62,10 @@ const OPERATIONS = [
   ['QueryWorkflow', 'queries sent (each answered by a worker)'],
   ['RespondQueryTaskCompleted', 'query tasks the worker answered'],
   ['RespondWorkflowTaskCompleted', 'workflow tasks the worker completed'],
+  ['PollWorkflowTaskQueue', 'workflow and query tasks handed to the worker'],
   ['DescribeWorkflowExecution', 'describes (server only)'],
-  ['GetWorkflowExecutionHistory', 'history reads and long polls (server only)'],
+  ['GetWorkflowExecutionHistory', 'history reads (server only)'],
+  ['PollWorkflowExecutionHistory', 'history long polls (server only)'],
 ] as const;
 
 /** A loopback port that was free a moment ago (for the dev server's metrics endpoint). */
