@@ -60,15 +60,15 @@ export function describeCliError(err: unknown): CliFailure {
 
 /**
  * The one line a failure prints: `error: <message>`. A run's failure also names its type (what HeyGen or the
- * workflow reported), its HeyGen code and its stage; other errors say what they are in their message, so a class
- * name (`Error:`) would only repeat it.
+ * workflow reported) and its HeyGen code (`error: HeyGenJobFailed (HeyGen code 40119): …`, as docs/contract.md
+ * shows it; the message names the stage); other errors say what they are in their message, so a class name
+ * (`Error:`) would only repeat it.
  */
 export function failureLine(err: unknown): string {
   const f = describeCliError(err);
   if (!(err instanceof WorkflowFailedError)) return `error: ${f.message}`;
   const code = f.code !== undefined ? ` (HeyGen code ${f.code})` : '';
-  const stage = f.stage ? ` in stage ${f.stage}` : '';
-  return `error: run failed${stage}: ${f.type}${code}: ${f.message}`;
+  return `error: ${f.type}${code}: ${f.message}`;
 }
 
 /** Reports a failure once on stderr (with --json also as JSON on stdout) and sets a non-zero exit code. */
