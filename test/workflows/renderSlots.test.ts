@@ -14,13 +14,18 @@ const suite = workflowSuite({ durations: { ...ZERO_DURATIONS, renderMs: 3000 } }
 test('a render queued for a slot recovers when the semaphore workflow is terminated', async () => {
   const { stack, env } = suite;
   await stack.startWorker({ maxConcurrentRenders: 1, renderSlotRefreshMs: 1000 });
-  const holder = await stack.client.startRender(sceneRender('I hold the only slot.'));
-  const waiter = await stack.client.startRender(sceneRender('I wait for it.'));
+  const first = await stack.client.startRender(sceneRender('One of us holds the only slot.'));
+  const second = await stack.client.startRender(sceneRender('The other waits for it.'));
   const slots = env.client.workflow.getHandle(RENDER_SLOTS_WORKFLOW_ID);
+  // Either may ask first: whichever holds the slot, the other is queued.
+  let holder = first;
+  let waiter = second;
   await until(
     async () => {
       const state = await slots.query(renderSlotsQuery).catch(() => undefined);
-      return Boolean(state?.holders.includes(holder.workflowId) && state.queue.includes(waiter.workflowId));
+      if (!state || state.holders.length !== 1 || state.queue.length !== 1) return false;
+      [holder, waiter] = state.holders[0] === first.workflowId ? [first, second] : [second, first];
+      return state.queue[0] === waiter.workflowId;
     },
     60_000,
     'one render holding the slot and the other queued',
