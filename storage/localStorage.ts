@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { checkedMeter, putFailure } from './checkedBody';
 import { typeOfName } from './mediaTypes';
 import {
   assertValidKey,
@@ -53,15 +54,13 @@ export class LocalDirectoryStorage implements VideoStorage {
       body.destroy();
       throw err;
     }
-    const { expectedBytes, expectedSha256, signal } = opts;
+    const { signal } = opts;
     const directory = path.dirname(destination);
     const temp = path.join(
       directory,
       `.${path.basename(destination)}.${randomBytes(6).toString('hex')}.part`,
     );
-    const hash = createHash('sha256');
-    let bytes = 0;
-    let sha256 = '';
+    const meter = checkedMeter(key, opts);
     // Which side failed first: pipeline() destroys every stream with the first error, so only the first one counts.
     let firstFailure: 'source' | 'write' | undefined;
     const onSourceError = () => (firstFailure ??= 'source');
@@ -70,47 +69,24 @@ export class LocalDirectoryStorage implements VideoStorage {
     try {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       await mkdir(directory, { recursive: true });
-      const meter = new Transform({
-        transform(chunk: Buffer, _enc, done: TransformCallback) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          opts.onProgress?.(bytes, expectedBytes);
-          done(null, chunk);
-        },
-      });
-      meter.on('error', onWriteError);
+      meter.stream.on('error', onWriteError);
       // 'wx': never write into a file someone else created under the temporary name.
       const file = createWriteStream(temp, { flags: 'wx' });
       file.on('error', onWriteError);
-      await pipeline(body, meter, file, signal ? { signal } : {});
-      if (expectedBytes !== undefined && bytes !== expectedBytes) {
-        throw new StorageError({
-          kind: 'SizeMismatch',
-          key,
-          bytesWritten: bytes,
-          message: `Stored ${bytes} bytes for ${key}, expected ${expectedBytes}`,
-        });
-      }
-      sha256 = hash.digest('hex');
-      if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
-        throw new StorageError({
-          kind: 'ChecksumMismatch',
-          key,
-          bytesWritten: bytes,
-          message: `The body of ${key} has sha256 ${sha256}, expected ${expectedSha256}`,
-        });
-      }
+      await pipeline(body, meter.stream, file, signal ? { signal } : {});
       await fsyncFile(temp);
       await rename(temp, destination);
     } catch (err) {
       body.destroy();
       await rm(temp, { force: true }).catch(() => undefined);
-      throw toStorageError(err, key, bytes, signal?.aborted ? 'aborted' : firstFailure);
+      const failure = signal?.aborted ? 'aborted' : (firstFailure ?? 'write');
+      throw putFailure(err, key, meter.bytes, failure, `Writing ${key}`);
     } finally {
       body.off('error', onSourceError);
     }
     await syncDirectory(directory);
     const contentType = opts.contentType ?? typeOfName(key) ?? DEFAULT_CONTENT_TYPE;
+    const { bytes, sha256 } = meter;
     return { key, uri: pathToFileURL(destination).href, path: destination, bytes, sha256, contentType };
   }
 
@@ -147,41 +123,6 @@ export class LocalDirectoryStorage implements VideoStorage {
     const info = await stat(file).catch(() => undefined);
     return info?.isFile() ? { kind: 'file', path: file, bytes: info.size } : undefined;
   }
-}
-
-function toStorageError(
-  err: unknown,
-  key: string,
-  bytes: number,
-  failure: 'source' | 'write' | 'aborted' | undefined,
-): StorageError {
-  if (err instanceof StorageError) return err;
-  const reason = err instanceof Error ? err.message : String(err);
-  if (failure === 'aborted') {
-    return new StorageError({
-      kind: 'Aborted',
-      key,
-      bytesWritten: bytes,
-      message: `Put of ${key} aborted`,
-      cause: err,
-    });
-  }
-  if (failure === 'source') {
-    return new StorageError({
-      kind: 'SourceFailed',
-      key,
-      bytesWritten: bytes,
-      message: `The body of ${key} failed after ${bytes} bytes: ${reason}`,
-      cause: err,
-    });
-  }
-  return new StorageError({
-    kind: 'WriteFailed',
-    key,
-    bytesWritten: bytes,
-    message: `Writing ${key} failed after ${bytes} bytes: ${reason}`,
-    cause: err,
-  });
 }
 
 /** Flushes a written file to disk (fsync applies to the file, whichever descriptor wrote it). */

@@ -9,8 +9,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { createHash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { checkedMeter, putFailure } from './checkedBody';
 import { typeOfName } from './mediaTypes';
 import { uploadInParts } from './s3Multipart';
 import {
@@ -78,53 +78,23 @@ export class S3Storage implements VideoStorage {
       body.destroy();
       throw err;
     }
-    const { expectedBytes, expectedSha256, signal } = opts;
+    const { signal } = opts;
     const contentType = opts.contentType ?? typeOfName(key) ?? DEFAULT_CONTENT_TYPE;
-    const hash = createHash('sha256');
-    let bytes = 0;
-    let sha256 = '';
+    // Its end checks size and sha256 before the uploader sees the body end: a mismatch aborts the upload.
+    const meter = checkedMeter(key, opts);
     let sourceError: unknown;
-    let checkError: StorageError | undefined;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done: TransformCallback) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        opts.onProgress?.(bytes, expectedBytes);
-        done(null, chunk);
-      },
-      // Runs before the stream ends: an error here reaches the uploader as a failed body, which aborts the upload.
-      flush(done: TransformCallback) {
-        sha256 = hash.digest('hex');
-        if (expectedBytes !== undefined && bytes !== expectedBytes) {
-          checkError = new StorageError({
-            kind: 'SizeMismatch',
-            key,
-            bytesWritten: bytes,
-            message: `Stored ${bytes} bytes for ${key}, expected ${expectedBytes}`,
-          });
-        } else if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
-          checkError = new StorageError({
-            kind: 'ChecksumMismatch',
-            key,
-            bytesWritten: bytes,
-            message: `The body of ${key} has sha256 ${sha256}, expected ${expectedSha256}`,
-          });
-        }
-        done(checkError ?? null);
-      },
-    });
     const onSourceError = (err: unknown) => {
       sourceError ??= err;
-      meter.destroy(err instanceof Error ? err : new Error(String(err)));
+      meter.stream.destroy(err instanceof Error ? err : new Error(String(err)));
     };
     body.once('error', onSourceError);
-    body.pipe(meter);
-    const onAbort = () => meter.destroy(abortError(signal));
+    body.pipe(meter.stream);
+    const onAbort = () => meter.stream.destroy(abortError(signal));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) throw abortError(signal);
       await this.abortUnfinishedUploads(objectKey, signal);
-      await uploadInParts(meter, {
+      await uploadInParts(meter.stream, {
         client: this.client,
         bucket: this.bucket,
         key: objectKey,
@@ -137,45 +107,27 @@ export class S3Storage implements VideoStorage {
         new PutObjectTaggingCommand({
           Bucket: this.bucket,
           Key: objectKey,
-          Tagging: { TagSet: [{ Key: SHA256_TAG, Value: sha256 }] },
+          Tagging: { TagSet: [{ Key: SHA256_TAG, Value: meter.sha256 }] },
         }),
         signal ? { abortSignal: signal } : {},
       );
     } catch (err) {
       body.destroy();
-      meter.destroy();
-      if (checkError) throw checkError;
-      if (signal?.aborted) {
-        throw new StorageError({
-          kind: 'Aborted',
-          key,
-          bytesWritten: bytes,
-          message: `Put of ${key} aborted`,
-          cause: err,
-        });
-      }
-      if (sourceError !== undefined) {
-        const reason = sourceError instanceof Error ? sourceError.message : JSON.stringify(sourceError);
-        throw new StorageError({
-          kind: 'SourceFailed',
-          key,
-          bytesWritten: bytes,
-          message: `The body of ${key} failed after ${bytes} bytes: ${reason}`,
-          cause: sourceError,
-        });
-      }
-      throw new StorageError({
-        kind: 'WriteFailed',
+      meter.stream.destroy();
+      const failure = signal?.aborted ? 'aborted' : sourceError !== undefined ? 'source' : 'write';
+      throw putFailure(
+        failure === 'source' ? sourceError : err,
         key,
-        bytesWritten: bytes,
-        message: `Uploading ${key} to s3://${this.bucket} failed after ${bytes} bytes: ${describeS3Error(err)}`,
-        cause: err,
-      });
+        meter.bytes,
+        failure,
+        `Uploading ${key} to s3://${this.bucket}`,
+        failure === 'write' ? describeS3Error(err) : undefined,
+      );
     } finally {
       body.off('error', onSourceError);
       signal?.removeEventListener('abort', onAbort);
     }
-    return { key, uri: this.uriOf(key), bytes, sha256, contentType };
+    return { key, uri: this.uriOf(key), bytes: meter.bytes, sha256: meter.sha256, contentType };
   }
 
   /**
