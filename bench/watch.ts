@@ -19,7 +19,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -37,6 +36,7 @@ import { readProc } from './support/proc';
 import { BENCH_LIFECYCLE } from './support/profiles';
 import { fixed, machineLine, mapLimit, progress, sec, table } from './support/report';
 import { spawnWorker, writeWorkflowBundle } from './support/workers';
+import { freeLoopbackPort } from '../lib/net';
 
 const ROOT = path.join(__dirname, '..', '..');
 const EventType = temporal.api.enums.v1.EventType;
@@ -67,16 +67,6 @@ const OPERATIONS = [
   ['GetWorkflowExecutionHistory', 'history reads (server only)'],
   ['PollWorkflowExecutionHistory', 'history long polls (server only)'],
 ] as const;
-
-/** A loopback port that was free a moment ago (for the dev server's metrics endpoint). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Workflow tasks completed in a run's history, plus those of the children it started (its render). */
 async function workflowTasks(client: PipelinesClient, workflowId: string): Promise<number> {
@@ -221,7 +211,7 @@ async function main(): Promise<void> {
   const temporalCli = execFileSync('bash', [path.join(ROOT, 'scripts', 'temporal-cli.sh')], {
     encoding: 'utf8',
   }).trim();
-  const metricsPort = await freePort();
+  const metricsPort = await freeLoopbackPort();
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   progress('starting the Temporal dev server and bundling the workflows');
   const [env, bundle] = await Promise.all([

@@ -1,16 +1,14 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freeLoopbackPort } from '../../lib/net';
+import { runCli } from '../support/workerProcess';
 
 /**
  * The compiled CLI (dist/, built by the test run's global setup) with no Temporal server: a loopback port that was
  * just closed stands for a stopped local stack. Input is checked before any connection, a connection failure says
  * where and what to do, and every failure is one line on stderr.
  */
-const CLI = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 
 let dir: string;
@@ -18,30 +16,14 @@ let address: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'cli-errors-'));
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  address = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  await new Promise((r) => server.close(r));
+  // A loopback port nothing listens on.
+  address = `127.0.0.1:${await freeLoopbackPort()}`;
 });
 
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const started = Date.now();
-  const inherited = { ...process.env };
-  for (const k of Object.keys(inherited)) if (/^(TEMPORAL_|HEYGEN_)/.test(k)) delete inherited[k];
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...inherited, TEMPORAL_ADDRESS: address, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, lines: stderr.split('\n').filter((l) => l !== ''), ms: Date.now() - started };
-}
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { TEMPORAL_ADDRESS: address, ...env });
 
 async function file(name: string, content: unknown): Promise<string> {
   const p = path.join(dir, name);

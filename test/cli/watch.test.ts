@@ -1,21 +1,19 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DEV_SERVER_ARGS } from '../../cli/temporalDevServer';
 import { LIFECYCLE_STAGES } from '../../contracts/progress';
+import { freeLoopbackPort } from '../../lib/net';
 import { createStack, type Stack } from '../support/stack';
+import { runCli } from '../support/workerProcess';
 import { bundleWorkflows, temporalCliPath } from '../support/temporal';
 
 /**
  * `--wait` against a real dev server and worker: the compiled CLI shows every stage once, in order, and the bar of a
  * batch, while the server's own request counters show it sent no query (following costs the worker nothing).
  */
-const CLI = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 
 let env: TestWorkflowEnvironment;
@@ -24,18 +22,9 @@ let stack: Stack;
 let metricsUrl: string;
 let dir: string;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const metricsPort = await freePort();
+  const metricsPort = await freeLoopbackPort();
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   [env, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
@@ -73,24 +62,8 @@ async function requests(operation: string): Promise<number> {
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
-async function cli(args: string[]) {
-  const inherited = { ...process.env };
-  for (const k of Object.keys(inherited)) if (/^(TEMPORAL_|HEYGEN_)/.test(k)) delete inherited[k];
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: {
-      ...inherited,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, lines: stderr.split('\n').filter((l) => l !== '') };
-}
+const cli = (args: string[]) =>
+  runCli(args, { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue });
 
 test('lifecycle start --wait: every stage once, in order, and not one query', async () => {
   const input = path.join(dir, 'lifecycle.json');

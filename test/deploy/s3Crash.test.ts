@@ -7,7 +7,6 @@ import {
 } from '@aws-sdk/client-s3';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,7 +20,7 @@ import { startS3Server, type RunningS3Server } from '../../lib/s3Server';
 import { SHA256_TAG } from '../../storage/s3Storage';
 import { createLocalEnv } from '../support/temporal';
 import { sceneRender } from '../support/versions';
-import { spawnWorker, until, type WorkerProcess } from '../support/workerProcess';
+import { spawnCliService, spawnWorker, until, type WorkerProcess } from '../support/workerProcess';
 
 /**
  * Crash safety of the S3 backend end to end: a worker process (the compiled CLI) is SIGKILLed while the multipart
@@ -40,7 +39,6 @@ const PREFIX = 'crash/';
 const VIDEO_SECONDS = 60;
 const PART_SIZE_MB = 5;
 const PARTS_BEFORE_KILL = 4;
-const CLI = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 interface SimulatorProcess {
   url: string;
@@ -55,40 +53,17 @@ interface SimulatorProcess {
 async function startSimulatorProcess(simEnv: Record<string, string>): Promise<SimulatorProcess> {
   const port = await freeLoopbackPort();
   const apiKey = randomBytes(12).toString('hex');
-  const child = spawn(process.execPath, [CLI, 'simulator'], {
-    env: {
-      ...process.env,
-      SIMULATOR_HOST: '127.0.0.1',
-      SIMULATOR_PORT: String(port),
-      SIMULATOR_API_KEY: apiKey,
-      ...simEnv,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`simulator did not start: ${stderr}`)), 30_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-      if (stderr.includes('HeyGen simulator listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`simulator exited with ${code}: ${stderr}`));
-    });
-  });
+  const child = await spawnCliService(
+    'simulator',
+    { SIMULATOR_HOST: '127.0.0.1', SIMULATOR_PORT: String(port), SIMULATOR_API_KEY: apiKey, ...simEnv },
+    'HeyGen simulator listening on',
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     apiKey,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
+      const timer = setTimeout(() => void child.kill(), 5000);
+      await child.stop();
       clearTimeout(timer);
     },
   };

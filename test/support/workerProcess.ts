@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -13,27 +14,33 @@ export interface WorkerProcess {
   stop(): Promise<{ code: number | null; stderr: string }>;
 }
 
-/** Runs `heygen-pipelines worker` (the compiled CLI) in a child process and resolves once it polls. */
-export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker'], {
-    // METRICS_PORT 0: several workers share the host without fighting over the default port.
-    env: { ...process.env, METRICS_PORT: '0', ...env },
+/**
+ * Runs a long-lived command of the compiled CLI (`worker`, `simulator`, ...) in a child process and resolves once
+ * its stderr shows `ready` (a line it logs when it serves).
+ */
+export async function spawnCliService(
+  command: string,
+  env: Record<string, string>,
+  ready: string,
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [CLI, command], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${stderr}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${command} did not start: ${stderr}`)), 60_000);
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (stderr.includes('worker: task queue')) {
+      if (stderr.includes(ready)) {
         clearTimeout(timer);
         resolve();
       }
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`worker exited with ${code}: ${stderr}`));
+      reject(new Error(`${command} exited with ${code}: ${stderr}`));
     });
   });
   return {
@@ -48,6 +55,35 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerPr
       return { code: await exited, stderr };
     },
   };
+}
+
+/** Runs `heygen-pipelines worker` (the compiled CLI) in a child process and resolves once it polls. */
+export function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
+  // METRICS_PORT 0: several workers share the host without fighting over the default port.
+  return spawnCliService('worker', { METRICS_PORT: '0', ...env }, 'worker: task queue');
+}
+
+/**
+ * Runs a one-shot command of the compiled CLI with no TEMPORAL_* / HEYGEN_* variable of this process (only `env`),
+ * and resolves with its exit code, stdout, stderr lines and duration.
+ */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; lines: string[]; ms: number }> {
+  const started = Date.now();
+  const inherited = { ...process.env };
+  for (const k of Object.keys(inherited)) if (/^(TEMPORAL_|HEYGEN_)/.test(k)) delete inherited[k];
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, lines: stderr.split('\n').filter((l) => l !== ''), ms: Date.now() - started };
 }
 
 export async function until(
