@@ -12,44 +12,7 @@
 set -euo pipefail
 
 VERSITYGW_VERSION="${VERSITYGW_VERSION:-v1.8.0}"
-module="github.com/versity/versitygw"
-
-if [ -n "${VERSITYGW_PATH:-}" ]; then
-  if [ ! -x "$VERSITYGW_PATH" ]; then
-    echo "VERSITYGW_PATH=$VERSITYGW_PATH is not an executable file" >&2
-    exit 1
-  fi
-  (cd "$(dirname "$VERSITYGW_PATH")" && echo "$(pwd -P)/$(basename "$VERSITYGW_PATH")")
-  exit 0
-fi
-
-cache_root="${HEYGEN_PIPELINES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/heygen-pipelines}"
-bin_dir="$cache_root/versitygw-$VERSITYGW_VERSION"
-bin="$bin_dir/versitygw"
-
-if [ -x "$bin" ]; then
-  echo "$bin"
-  exit 0
-fi
-
-if ! command -v go >/dev/null 2>&1; then
-  echo "Go is needed to build versitygw ($VERSITYGW_VERSION); install Go or set VERSITYGW_PATH" >&2
-  exit 1
-fi
-
-mkdir -p "$bin_dir"
-# Serialise concurrent builds (tests and prod-shape may ask at the same time).
-exec 9>"$bin_dir/.build.lock"
-flock 9
-if [ ! -x "$bin" ]; then
-  started=$(date +%s)
-  echo "Building versitygw $VERSITYGW_VERSION from its Go module into $bin_dir (one-time, a few minutes)..." >&2
-  tmp_bin="$(mktemp -d "$bin_dir/.gobin.XXXXXX")"
-  # Outside any module (a parent directory might hold a go.mod).
-  (cd "$tmp_bin" && GOBIN="$tmp_bin" GOFLAGS="${GOFLAGS:-} -mod=mod" CGO_ENABLED=0 \
-    go install -trimpath "$module/cmd/versitygw@$VERSITYGW_VERSION" >&2)
-  mv "$tmp_bin/versitygw" "$bin"
-  rmdir "$tmp_bin"
-  echo "versitygw $VERSITYGW_VERSION ready: $bin ($(($(date +%s) - started)) s)" >&2
-fi
-echo "$bin"
+# shellcheck source=lib/go-binary.sh
+source "$(dirname "$0")/lib/go-binary.sh"
+resolve_go_binary versitygw "versitygw-$VERSITYGW_VERSION" \
+  "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" VERSITYGW_PATH
