@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILURE_TYPES } from '../contracts/retries';
-import type { RunMedia, StoredFile } from '../contracts/media';
+import type { MediaName, RunMedia, StoredFile } from '../contracts/media';
 import { downloadToStorage, type DownloadOptions } from '../heygen/download';
 import { HeyGenError } from '../heygen/errors';
 import type { RenderStatus } from '../heygen/port';
@@ -10,7 +10,8 @@ import { activitySignal, heartbeat } from './context';
 import { portFor, type ActivityDeps, type Versioned } from './deps';
 import { classified } from './errors';
 
-export type ExtraKind = 'captions' | 'thumbnail' | 'gif';
+/** The files stored beside the video (MEDIA_NAMES but the video). */
+export type ExtraKind = Exclude<MediaName, 'video'>;
 
 export interface DownloadVideoInput extends Versioned {
   videoId: string;
@@ -38,7 +39,7 @@ export interface DownloadVideoResult {
 
 /** Heartbeat details of downloadVideo. */
 export interface DownloadProgress {
-  file: 'video' | ExtraKind;
+  file: MediaName;
   bytes: number;
   total?: number;
 }

@@ -5,13 +5,16 @@ export const MEDIA_NAMES = ['video', 'captions', 'thumbnail', 'gif'] as const;
 export const mediaNameSchema = z.enum(MEDIA_NAMES);
 export type MediaName = z.infer<typeof mediaNameSchema>;
 
+/** A lower-case hex sha256, as results and stored objects carry it. */
+export const SHA256_HEX = /^[0-9a-f]{64}$/u;
+
 /**
  * Where one stored file is, for every storage backend, small enough for a result (never the bytes):
  * `uri` is `file:///abs/path` (local storage) or `s3://bucket/key` (S3-compatible storage).
  */
 export const storedFileSchema = z.object({
   uri: z.string().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/u, 'lower-case hex sha256'),
+  sha256: z.string().regex(SHA256_HEX, 'lower-case hex sha256'),
   bytes: z.number().int().nonnegative(),
   contentType: z.string().min(1),
 });

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
+import { SHA256_HEX } from '../contracts/media';
 import { checkedMeter, putFailure } from './checkedBody';
 import { typeOfName } from './mediaTypes';
 import { uploadInParts } from './s3Multipart';
@@ -192,7 +193,7 @@ export class S3Storage implements VideoStorage {
         throw err;
       });
     const sha256 = tags?.TagSet?.find((t) => t.Key === SHA256_TAG)?.Value;
-    if (!sha256 || !/^[0-9a-f]{64}$/u.test(sha256) || head.ContentLength === undefined) return undefined;
+    if (!sha256 || !SHA256_HEX.test(sha256) || head.ContentLength === undefined) return undefined;
     return {
       key,
       uri: this.uriOf(key),
