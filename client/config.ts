@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { WaitMode } from '../contracts/polling';
 import { waitModeSchema } from '../contracts/pollingSchema';
-import { parseEnv } from '../lib/env';
+import { envFlag, parseEnv } from '../lib/env';
 
 /** TLS to the Temporal frontend: Temporal Cloud, or a self-hosted cluster with TLS/mTLS. */
 export interface TemporalTlsConfig {
@@ -35,10 +35,6 @@ export function defaultWaitModeFromEnv(env: NodeJS.ProcessEnv = process.env): Wa
 
 export const DEFAULT_TASK_QUEUE = 'heygen-pipelines';
 
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
 const temporalEnvSchema = z.object({
   TEMPORAL_ADDRESS: z
     .string()
@@ -46,7 +42,7 @@ const temporalEnvSchema = z.object({
     .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
-  TEMPORAL_TLS: flag.optional(),
+  TEMPORAL_TLS: envFlag.optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().trim().min(1).optional(),
   TEMPORAL_TLS_CA_PATH: z.string().trim().min(1).optional(),
   TEMPORAL_TLS_CERT_PATH: z.string().trim().min(1).optional(),

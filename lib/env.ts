@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** The variables a schema names, skipping unset and empty ones (so defaults apply). */
 function pickDefined(env: NodeJS.ProcessEnv, keys: string[]): Record<string, string> {
@@ -19,3 +19,8 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
   }
   return parsed.data;
 }
+
+/** A yes/no variable: true, false, 1, 0, yes or no. */
+export const envFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');

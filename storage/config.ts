@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseEnv } from '../lib/env';
+import { envFlag, parseEnv } from '../lib/env';
 import { LocalDirectoryStorage } from './localStorage';
 import { S3Storage } from './s3Storage';
 import { STORAGE_BACKENDS, type VideoStorage } from './types';
@@ -12,10 +12,6 @@ export const DEFAULT_LINK_TTL_SECONDS = 900;
 
 /** S3 bucket names: 3-63 characters, lower-case letters, digits, dots and hyphens, starting and ending alphanumeric. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/u;
-
-const booleanText = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const storageEnvSchema = z.object({
   STORAGE: z
@@ -45,7 +41,7 @@ const storageEnvSchema = z.object({
   S3_REGION: z.string().trim().min(1).optional(),
   AWS_REGION: z.string().trim().min(1).optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
-  S3_FORCE_PATH_STYLE: booleanText.optional(),
+  S3_FORCE_PATH_STYLE: envFlag.optional(),
   S3_PART_SIZE_MB: z.coerce.number().int().min(5).max(512).default(5),
   S3_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   MEDIA_LINK_TTL_SECONDS: z.coerce
