@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { runMediaSchema, type MediaName, type StoredFile } from '../contracts/media';
 import { WORKFLOW_TYPES } from '../contracts/definitions';
-import { LocalDirectoryStorage, type MediaReach, type StoredObject, type VideoStorage } from '../storage';
+import { LocalDirectoryStorage } from '../storage/localStorage';
+import type { MediaReach, StoredObject, VideoStorage } from '../storage/types';
 
 /** Why a run's file cannot be handed out; the HTTP API maps each kind to a status. */
 export type MediaErrorKind =
