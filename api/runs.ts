@@ -20,6 +20,7 @@ import {
   type ListFilter,
   type RunFailure,
   type RunKind,
+  type RunProgress,
   type RunStatus,
   type RunSummary,
   type RunView,
@@ -33,7 +34,7 @@ const TYPE_BY_KIND: Record<RunKind, string> = {
   batch: WORKFLOW_TYPES.batch,
 };
 const KIND_BY_TYPE = new Map<string, RunKind>(RUN_KINDS.map((k) => [TYPE_BY_KIND[k], k]));
-/** Query names only: the API passes progress through as JSON, whatever its kind. */
+/** The progress query of each kind (all named `progress`; the answer is the kind's contract schema). */
 const PROGRESS_QUERY: Record<RunKind, string> = {
   lifecycle: lifecycleProgressQuery.name,
   render: renderProgressQuery.name,
@@ -180,7 +181,7 @@ export class RunsService {
     const { d, kind } = await this.describe(workflowId);
     const view: RunView = summarize(d, kind);
     const handle = this.pipelines.client.workflow.getHandle(workflowId);
-    const progress = await within(handle.query<unknown>(PROGRESS_QUERY[kind]), this.queryTimeoutMs);
+    const progress = await within(handle.query<RunProgress>(PROGRESS_QUERY[kind]), this.queryTimeoutMs);
     if (progress !== undefined) view.progress = progress;
     if (view.status === 'completed') view.result = await this.bounded(() => this.result(kind, workflowId));
     else if (view.status !== 'running') {
@@ -203,10 +204,10 @@ export class RunsService {
     }
   }
 
-  async progress(workflowId: string): Promise<unknown> {
+  async progress(workflowId: string): Promise<RunProgress> {
     const { kind } = await this.describe(workflowId);
     return this.bounded(() =>
-      this.pipelines.client.workflow.getHandle(workflowId).query<unknown>(PROGRESS_QUERY[kind]),
+      this.pipelines.client.workflow.getHandle(workflowId).query<RunProgress>(PROGRESS_QUERY[kind]),
     );
   }
 

@@ -5,8 +5,12 @@ import { lifecycleInputSchema } from '../contracts/lifecycle';
 import { mediaNameSchema, storedFileSchema } from '../contracts/media';
 import { renderVideoInputSchema } from '../contracts/render';
 import {
+  batchProgressSchema,
+  failureInfoSchema,
+  lifecycleProgressSchema,
   lifecycleResultSchema,
   renderBatchResultSchema,
+  renderProgressSchema,
   renderVideoResultSchema,
 } from '../contracts/results';
 
@@ -138,19 +142,19 @@ export const runSummarySchema = z
   .meta({ id: 'RunSummary' });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 
-export const failureSchema = z
-  .object({
-    type: z.string().describe('e.g. HeyGenJobFailed, HeyGenRequestRejected, InvalidInput'),
-    message: z.string(),
-    stage: z.string().optional(),
-    code: z.union([z.string(), z.number()]).optional().describe("HeyGen's error code, e.g. 40119"),
-  })
-  .meta({ id: 'Failure' });
+/** A closed run's failure: the contract's, with the stage only when the run reported one. */
+export const failureSchema = failureInfoSchema.partial({ stage: true }).meta({ id: 'Failure' });
 export type RunFailure = z.infer<typeof failureSchema>;
 
+/** The run's progress query, whatever its kind (each is the contract's schema). */
 const progressSchema = z
-  .unknown()
+  .union([
+    lifecycleProgressSchema.meta({ id: 'LifecycleProgress' }),
+    renderProgressSchema.meta({ id: 'RenderProgress' }),
+    batchProgressSchema.meta({ id: 'BatchProgress' }),
+  ])
   .describe('The progress query: stage, stage timings, HeyGen ids (and the API version once known)');
+export type RunProgress = z.infer<typeof progressSchema>;
 
 export const runViewSchema = runSummarySchema
   .extend({

@@ -10,7 +10,7 @@
  */
 import type { ApiVersion } from '../contracts/apiVersion';
 import type { LifecycleInput } from '../contracts/lifecycle';
-import type { StageTiming } from '../contracts/progress';
+import type { StageTiming } from '../contracts/results';
 import { ZERO_DURATIONS } from '../simulator';
 import { percentile, startBenchStack, startTemporalEnv } from './harness';
 import { apiVersions } from './support/api';

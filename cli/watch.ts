@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { BatchProgress } from '../contracts/batch';
+import type { BatchProgress } from '../contracts/results';
 import { SEARCH_ATTRIBUTES } from '../contracts/searchAttributes';
 import { info } from './output';
 

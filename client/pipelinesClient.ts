@@ -7,23 +7,20 @@ import {
 } from '@temporalio/client';
 import type { TypedSearchAttributes } from '@temporalio/common';
 import { API_VERSIONS, type ApiVersion } from '../contracts/apiVersion';
-import {
-  lifecycleInputSchema,
-  type LifecycleInput,
-  type LifecycleResult,
-  type PhotoSource,
-} from '../contracts/lifecycle';
-import type { LifecycleProgress, RenderProgress } from '../contracts/progress';
-import { renderVideoInputSchema, type RenderVideoInput, type RenderVideoResult } from '../contracts/render';
+import { lifecycleInputSchema, type LifecycleInput, type PhotoSource } from '../contracts/lifecycle';
+import type {
+  LifecycleResult,
+  LifecycleProgress,
+  RenderProgress,
+  RenderVideoResult,
+  BatchProgress,
+  RenderBatchResult,
+  JobEvent,
+} from '../contracts/results';
+import { renderVideoInputSchema, type RenderVideoInput } from '../contracts/render';
 import { SEARCH_ATTRIBUTES } from '../contracts/searchAttributes';
 import { InputValidationError, parseInput } from '../contracts/validation';
-import {
-  renderBatchInputSchema,
-  type BatchProgress,
-  type RenderBatchInput,
-  type RenderBatchResult,
-} from '../contracts/batch';
-import type { JobEvent } from '../contracts/events';
+import { renderBatchInputSchema, type RenderBatchInput } from '../contracts/batch';
 import type { WaitMode } from '../contracts/polling';
 import {
   jobEventSignal,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiVersionSchema } from './pollingSchema';
-import { renderVideoInputSchema, type RenderVideoResult } from './render';
+import { renderVideoInputSchema } from './render';
 import { batchItemOutcomeSchema } from './results';
 
 export const MAX_BATCH_ITEMS = 10_000;
@@ -40,29 +40,3 @@ export const renderBatchRunSchema = z
   })
   .strict();
 export type RenderBatchRunInput = z.infer<typeof renderBatchRunSchema>;
-
-export interface BatchItemOutcome {
-  index: number;
-  ref?: string;
-  workflowId: string;
-  status: 'completed' | 'failed';
-  result?: RenderVideoResult;
-  error?: { type: string; message: string; code?: string | number };
-}
-
-export interface RenderBatchResult {
-  total: number;
-  completed: number;
-  failed: number;
-  items: BatchItemOutcome[];
-}
-
-export interface BatchProgress {
-  total: number;
-  completed: number;
-  failed: number;
-  running: number;
-  pending: number;
-  /** How many times the batch has continued as new so far */
-  run: number;
-}

@@ -1,7 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { JobEvent, MailboxDelivery, MailboxRoute } from './events';
-import type { BatchProgress } from './batch';
-import type { LifecycleProgress, RenderProgress } from './progress';
+import type { MailboxDelivery, MailboxRoute } from './events';
+import type { JobEvent, BatchProgress, LifecycleProgress, RenderProgress } from './results';
 
 /**
  * Signals and queries shared by workflows, the client, the CLI and the webhook receiver. Names are part of the

@@ -5,13 +5,15 @@ import { renderVideoInputSchema } from './render';
 import {
   batchProgressSchema,
   jobEventSchema,
+  lifecycleProgressSchema,
   lifecycleResultSchema,
   renderBatchResultSchema,
+  renderProgressSchema,
   renderVideoResultSchema,
 } from './results';
 
 /**
- * The language-neutral contract: JSON Schema (2020-12) of every workflow input and result and of the signal any
+ * The language-neutral contract: JSON Schema (2020-12) of every workflow input, result and progress query and of the signal any
  * SDK may send, generated from the same zod schemas the workflows validate with. Written to contracts/json-schema/
  * by `heygen-pipelines contract schemas`; a test fails when the committed files are not current.
  */
@@ -21,8 +23,10 @@ export function contractJsonSchemas(): Record<string, unknown> {
   return {
     'photoAvatarLifecycle.input': input(lifecycleInputSchema),
     'photoAvatarLifecycle.result': output(lifecycleResultSchema),
+    'photoAvatarLifecycle.progress': output(lifecycleProgressSchema),
     'renderVideo.input': input(renderVideoInputSchema),
     'renderVideo.result': output(renderVideoResultSchema),
+    'renderVideo.progress': output(renderProgressSchema),
     'renderBatch.input': input(renderBatchInputSchema),
     'renderBatch.result': output(renderBatchResultSchema),
     'renderBatch.progress': output(batchProgressSchema),

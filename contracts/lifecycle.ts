@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import type { RunMedia } from './media';
-import type { ApiVersion } from './apiVersion';
 import {
   backgroundSchema,
   dimensionSchema,
@@ -66,17 +64,3 @@ export const lifecycleInputSchema = z
   })
   .strict();
 export type LifecycleInput = z.infer<typeof lifecycleInputSchema>;
-
-export interface LifecycleResult {
-  groupId: string;
-  lookIds: string[];
-  videoId: string;
-  /** Where the video and its extras are stored (every backend) */
-  media: RunMedia;
-  /** Absolute path of the video on the worker's disk: local storage only */
-  videoPath?: string;
-  sha256: string;
-  durationSeconds: number;
-  /** The HeyGen API generation this run spoke, fixed for its whole life */
-  apiVersion: ApiVersion;
-}

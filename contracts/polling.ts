@@ -1,12 +1,5 @@
 // No zod here: workflows import these values, and the workflow bundle must not evaluate zod (see pollingSchema.ts).
-
-/** Fallback poll cadence: capped exponential backoff from initialSeconds to maxSeconds (schema: pollingSchema). */
-export interface PollingPolicy {
-  initialSeconds: number;
-  maxSeconds: number;
-  /** Factor between successive delays (default 2) */
-  backoff?: number | undefined;
-}
+import type { PollingPolicy } from './results';
 
 /** How a run's waits end: polling HeyGen, or webhook events (polling only as a slow fallback). */
 export const WAIT_MODES = ['poll', 'webhook'] as const;

@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import type { RunMedia } from './media';
-import type { ApiVersion } from './apiVersion';
 import {
   dimensionSchema,
   idSchema,
@@ -109,19 +107,3 @@ export const renderVideoInputSchema = z
       });
   });
 export type RenderVideoInput = z.infer<typeof renderVideoInputSchema>;
-
-export type RenderKind = 'scenes' | 'avatar_iv' | 'webm';
-
-export interface RenderVideoResult {
-  videoId: string;
-  kind: RenderKind;
-  /** Where the video and its extras are stored (every backend) */
-  media: RunMedia;
-  /** Absolute path of the video on the worker's disk: local storage only */
-  videoPath?: string;
-  sha256: string;
-  bytes: number;
-  durationSeconds: number;
-  /** The HeyGen API generation this run spoke */
-  apiVersion: ApiVersion;
-}

@@ -1,7 +1,11 @@
 // No zod here: workflows import these functions (the workflow bundle must not evaluate zod).
 import type { Dimension, Scene, Speech } from './fields';
 import type { LifecycleVideo } from './lifecycle';
-import type { RenderKind, RenderVideoInput } from './render';
+import type { RenderVideoInput } from './render';
+
+/** The kinds of render a renderVideo run makes (one of `video`, `avatarIv`, `webm` in its input). */
+export const RENDER_KINDS = ['scenes', 'avatar_iv', 'webm'] as const;
+export type RenderKind = (typeof RENDER_KINDS)[number];
 
 /**
  * A render as the HeyGen port takes it: the renderVideo contract with its references resolved (the photo uploaded,

@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { deliverToMailbox } from '../routing/mailbox';
-import type { JobEvent } from '../contracts/events';
+import type { JobEvent } from '../contracts/results';
 import { jobEventSignal } from '../contracts/definitions';
 import type { JobEventSink, RoutedJobEvent } from './types';
 

@@ -1,5 +1,5 @@
 import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import type { FailureInfo } from '../contracts/progress';
+import type { FailureInfo } from '../contracts/results';
 import { InputValidationError } from '../contracts/validation';
 
 interface FailureDetails {

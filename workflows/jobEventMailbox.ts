@@ -1,5 +1,6 @@
 import { condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
-import type { JobEvent, JobKind } from '../contracts/events';
+import type { JobKind } from '../contracts/events';
+import type { JobEvent } from '../contracts/results';
 import { deliverJobEventSignal, jobEventSignal, routeJobEventSignal } from '../contracts/definitions';
 
 /** Long enough for the slowest job (renders get two hours); after that the waiting run is polling anyway. */

@@ -1,9 +1,15 @@
 import { executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
 import { API_CAPABILITIES } from '../contracts/apiVersion';
 import type { JobKind } from '../contracts/events';
-import type { LifecycleInput, LifecycleResult } from '../contracts/lifecycle';
-import { LOOK_READY_POLLING, pollingFor, type PollingPolicy } from '../contracts/polling';
-import type { LifecycleIds, LifecycleProgress, LifecycleStage } from '../contracts/progress';
+import type { LifecycleInput } from '../contracts/lifecycle';
+import type {
+  LifecycleResult,
+  PollingPolicy,
+  LifecycleIds,
+  LifecycleProgress,
+  LifecycleStage,
+} from '../contracts/results';
+import { LOOK_READY_POLLING, pollingFor } from '../contracts/polling';
 import type { RenderVideoInput } from '../contracts/render';
 import { lifecycleRenderInput } from '../contracts/renderRequest';
 import type { PhotoPrompt } from '../heygen/port';

@@ -7,14 +7,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { API_CAPABILITIES, DEFAULT_API_VERSION, type ApiVersion } from '../contracts/apiVersion';
-import type {
-  BatchItemOutcome,
-  BatchProgress,
-  RenderBatchRunInput,
-  RenderBatchResult,
-} from '../contracts/batch';
+import type { RenderBatchRunInput } from '../contracts/batch';
+import type { BatchItemOutcome, BatchProgress, RenderBatchResult, PollingPolicy } from '../contracts/results';
 import { InputValidationError } from '../contracts/validation';
-import { DEFAULT_POLLING, type PollingPolicy } from '../contracts/polling';
+import { DEFAULT_POLLING } from '../contracts/polling';
 import { reads } from './activityOptions';
 import { batchProgressQuery, jobEventSignal, renderSubmittedSignal } from '../contracts/definitions';
 import { describeFailure, toWorkflowFailure } from './failures';

@@ -8,9 +8,10 @@ import {
 } from '@temporalio/workflow';
 import { API_CAPABILITIES } from '../contracts/apiVersion';
 import { DEFAULT_POLLING, DEFAULT_WEBHOOK_FALLBACK_POLLING, pollingFor } from '../contracts/polling';
-import type { RenderProgress, RenderStage } from '../contracts/progress';
+import type { RenderProgress, RenderStage, RenderVideoResult } from '../contracts/results';
 import type { RunMedia } from '../contracts/media';
-import type { RenderKind, RenderVideoInput, RenderVideoResult } from '../contracts/render';
+import type { RenderVideoInput } from '../contracts/render';
+import type { RenderKind } from '../contracts/renderRequest';
 import { renderKindOf, renderRequestOf } from '../contracts/renderRequest';
 import { creates, deliveries, reads, submissions, transfers } from './activityOptions';
 import {

@@ -1,5 +1,5 @@
 import { log, metricMeter, workflowInfo } from '@temporalio/workflow';
-import type { FailureInfo, StageTiming } from '../contracts/progress';
+import type { FailureInfo, StageTiming } from '../contracts/results';
 
 /**
  * Stage durations as a Temporal metric (exported by the worker's Prometheus endpoint as heygen_stage_duration);

@@ -1,7 +1,8 @@
 import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { FAILURE_TYPES } from '../contracts/retries';
-import { jobEventKey, type JobEvent, type JobKind } from '../contracts/events';
-import type { PollingPolicy, PollResult } from '../contracts/polling';
+import { jobEventKey, type JobKind } from '../contracts/events';
+import type { JobEvent, PollingPolicy } from '../contracts/results';
+import type { PollResult } from '../contracts/polling';
 
 /** Job events received by signal, counted per job so each wait can tell a new event from one it already used. */
 export class JobInbox {

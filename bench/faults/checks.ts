@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ApiVersion } from '../../contracts/apiVersion';
-import type { LifecycleResult } from '../../contracts/lifecycle';
+import type { LifecycleResult } from '../../contracts/results';
 import type { CallLogEntry, LedgerEntry, LedgerKind, SimulatorSnapshot } from '../../simulator';
 import { duplicatesBy } from '../../simulator/ledger';
 import { groupNameFor } from '../../workflows/photoAvatarLifecycle';

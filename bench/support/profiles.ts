@@ -5,8 +5,8 @@ import {
   DEFAULT_POLLING,
   DEFAULT_WEBHOOK_FALLBACK_POLLING,
   LOOK_READY_POLLING,
-  type PollingPolicy,
 } from '../../contracts/polling';
+import type { PollingPolicy } from '../../contracts/results';
 import { DEFAULT_DURATIONS, ZERO_DURATIONS, type JobDurations } from '../../simulator';
 import { BENCH_DIMENSION } from './api';
 

@@ -4,7 +4,7 @@ import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PipelinesClient } from '../../client/pipelinesClient';
-import type { LifecycleResult } from '../../contracts/lifecycle';
+import type { LifecycleResult } from '../../contracts/results';
 import { installRuntime } from '../../worker/runtime';
 import { REPO_ROOT, startDevStack } from '../devStack';
 import { info, reportFailure } from '../output';

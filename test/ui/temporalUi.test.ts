@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { DEV_SERVER_ARGS } from '../../cli/temporalDevServer';
 import { API_VERSIONS, type ApiVersion } from '../../contracts/apiVersion';
 import { freeLoopbackPort } from '../../lib/net';
-import type { LifecycleResult } from '../../contracts/lifecycle';
+import type { LifecycleResult } from '../../contracts/results';
 import { launchBrowser, type BrowserSession } from '../support/browser';
 import { findRuns } from '../support/inputs';
 import { createStack, testedApiVersions, type Stack } from '../support/stack';

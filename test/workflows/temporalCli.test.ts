@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { LifecycleProgress } from '../../contracts/progress';
+import type { LifecycleProgress } from '../../contracts/results';
 import { testedApiVersions, versionedWorkflowSuite } from '../support/stack';
 import { temporalCliPath } from '../support/temporal';
 import { lifecycleInputFor } from '../support/versions';
