@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
 import { renderBatchInputSchema, type BatchItem, type RenderBatchInput } from '../contracts/batch';
 import type { ScenesVideo } from '../contracts/render';
 import { InputValidationError, parseInput } from '../contracts/validation';
@@ -102,37 +103,18 @@ function jsonlItems(text: string): SourcedItem[] {
   return items;
 }
 
-/** RFC 4180-style CSV: quoted fields, doubled quotes, commas and newlines inside quotes. */
+/**
+ * The rows of a CSV file (RFC 4180: quoted fields, doubled quotes, commas and newlines inside quotes; a BOM and
+ * blank rows ignored; rows may be shorter than the header). csv-parse refuses malformed text naming its line.
+ */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.some((f) => f.trim() !== ''));
+  return parse(text, {
+    bom: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: true,
+  });
 }
 
 /** A number as written; text that is not one stays text, so the contract names the field. */

@@ -32,6 +32,9 @@ describe('batch input files', () => {
       ['a', 'b'],
       ['x, y', 'say "hi"\nthere'],
     ]);
+    // A BOM, blank rows and rows of empty cells are skipped; a short row is kept.
+    expect(parseCsv('\uFEFFa,b\n\n,\n1\n')).toEqual([['a', 'b'], ['1']]);
+    expect(() => parseCsv('a,b\n"open,1\n2,3\n')).toThrow(/quote.* at line \d+/i);
   });
 
   test('CSV rows become one-scene neutral renders that validate', () => {
