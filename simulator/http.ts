@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import { isRecord } from './util';
 
@@ -129,21 +129,6 @@ export function apiErrorEnvelope(style: EnvelopeStyle, err: ApiError): Record<st
   return errorEnvelope(style, style === 'v1' ? err.code : err.v2Code, err.message);
 }
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  res.end(text);
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Routes
 
@@ -192,52 +177,6 @@ export interface ApiRoute {
 }
 
 export const DEFAULT_JSON_LIMIT = 5 * 1024 * 1024;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Body reading
-
-export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`Request body exceeds the limit of ${limit} bytes`);
-  }
-}
-
-/** Reads the whole body, refusing (early, from Content-Length, or while streaming) anything over `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new BodyTooLargeError(limit));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (err?: Error) => {
-      if (done) return;
-      done = true;
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      if (err) reject(err);
-      else resolve(Buffer.concat(chunks, size));
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.pause();
-        finish(new BodyTooLargeError(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => finish();
-    const onError = (err: Error) => finish(err);
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Validation

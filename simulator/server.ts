@@ -1,22 +1,20 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { resolveOptions, type ResolvedOptions } from './config';
 import {
   ApiError,
-  BodyTooLargeError,
   CODES,
   DEFAULT_JSON_LIMIT,
   apiErrorEnvelope,
   apiErrors,
   errorEnvelope,
-  readBody,
-  sendJson,
   successEnvelope,
   v3CodeForStatus,
   type ApiRoute,
   type EnvelopeStyle,
   type RouteResult,
 } from './http';
+import { answerClientError, readBody, sendJson } from '../lib/httpServer';
 import { IDEMPOTENCY_KEY_PATTERN, IdempotencyStore, fingerprintOf, type Claim } from './idempotency';
 import { duplicatesBy } from './ledger';
 import { assetRoutes, contentTypeOf } from './routes/assets';
@@ -53,6 +51,12 @@ interface ActiveFault {
 }
 
 const DEFAULT_SLOW_MS = 1000;
+
+const CLIENT_ERROR_BODIES = {
+  headersTooLarge: errorEnvelope('v3', 'request_header_fields_too_large', 'Request header fields too large'),
+  timeout: errorEnvelope('v3', 'request_timeout', 'Request timeout'),
+  badRequest: errorEnvelope('v3', 'bad_request', 'Malformed HTTP request'),
+};
 /** The call log keeps the most recent entries only, so that a long-running simulator does not grow forever. */
 export const MAX_LOG_ENTRIES = 20_000;
 
@@ -143,7 +147,10 @@ class Simulator {
         else res.destroy();
       });
     });
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    // What the HTTP parser refuses gets a JSON answer (as HeyGen's edge gives one), then the socket closes.
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      answerClientError(err, socket, CLIENT_ERROR_BODIES);
+    });
   }
 
   listen(): Promise<void> {
@@ -348,25 +355,24 @@ class Simulator {
     const fail = (err: ApiError) => finish(err.status, apiErrorEnvelope(envelope, err), err.headers);
 
     // Body (size-limited; uploads are raw bytes, everything else JSON).
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, route?.maxBodyBytes?.(req.headers) ?? DEFAULT_JSON_LIMIT);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        if (route?.raw)
-          entry.body = {
-            bytes: Number(req.headers['content-length'] ?? 0),
-            contentType: contentTypeOf(req.headers),
-          };
-        res.setHeader('Connection', 'close');
-        res.once('finish', () => req.socket.destroySoon());
-        fail(apiErrors.tooLarge(`Payload too large: the limit for this request is ${err.limit} bytes`));
-        return;
-      }
+    const read = await readBody(req, route?.maxBodyBytes?.(req.headers) ?? DEFAULT_JSON_LIMIT);
+    if (read.kind === 'too_large') {
+      if (route?.raw)
+        entry.body = {
+          bytes: Number(req.headers['content-length'] ?? 0),
+          contentType: contentTypeOf(req.headers),
+        };
+      res.setHeader('Connection', 'close');
+      res.once('finish', () => req.socket.destroySoon());
+      fail(apiErrors.tooLarge(`Payload too large: the limit for this request is ${read.limit} bytes`));
+      return;
+    }
+    if (read.kind === 'aborted') {
       entry.answeredAt = Date.now();
       req.destroy();
       return;
     }
+    const raw = read.body;
     let body: unknown = {};
     if (route?.raw) {
       entry.body = { bytes: raw.length, contentType: contentTypeOf(req.headers) };

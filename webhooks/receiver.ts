@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { answerClientError, readBody, sendJson } from '../lib/httpServer';
 import { parseWebhookEvent } from './events';
 import type { WebhookSecretSource } from './secrets';
 import {
@@ -126,6 +127,12 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_SINK_TIMEOUT_MS = 8_000;
 const MAX_HEADER_BYTES = 16 * 1024;
 
+const CLIENT_ERROR_BODIES = {
+  headersTooLarge: { status: 'headers_too_large' },
+  timeout: { status: 'timeout' },
+  badRequest: { status: 'bad_request' },
+};
+
 const SILENT: ReceiverLog = { info: () => undefined, warn: () => undefined };
 
 function emptyStats(): ReceiverStats {
@@ -159,40 +166,6 @@ function emptyStats(): ReceiverStats {
 const errorMessage = (err: unknown): string =>
   (err instanceof Error ? err.message : String(err)).slice(0, 300);
 
-type BodyResult = { kind: 'ok'; body: Buffer } | { kind: 'too_large' } | { kind: 'aborted' };
-
-/** Reads the body up to `limit` bytes; past it, stops reading (the request is paused) and reports too_large. */
-function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const finish = (result: BodyResult) => {
-      if (settled) return;
-      settled = true;
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('close', onClose);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.pause();
-        finish({ kind: 'too_large' });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => finish({ kind: 'ok', body: Buffer.concat(chunks, size) });
-    const onClose = () => finish({ kind: 'aborted' });
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('close', onClose);
-    // The permanent 'error' listener is attached by the request handler; an error is followed by 'close'.
-  });
-}
-
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
@@ -210,35 +183,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
+/** Every answer is JSON, never cached and never sniffed. */
 function send(
   res: ServerResponse,
   status: number,
   body: Record<string, unknown>,
   extraHeaders: Record<string, string> = {},
 ): void {
-  if (res.headersSent || res.writableEnded || res.destroyed) return;
-  const payload = JSON.stringify(body);
-  try {
-    res.writeHead(status, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(payload),
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-      ...extraHeaders,
-    });
-    res.end(payload);
-  } catch {
-    res.destroy();
-  }
-}
-
-/** A raw JSON answer on a socket the HTTP layer gave up on (parse errors, timeouts). */
-function rawAnswer(status: number, reason: string, body: Record<string, unknown>): string {
-  const payload = JSON.stringify(body);
-  return (
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-    `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`
-  );
+  sendJson(res, status, body, {
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...extraHeaders,
+  });
 }
 
 function pathOf(rawUrl: string | undefined): string | undefined {
@@ -344,11 +300,6 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   const handlePost = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.received += 1;
     const remote = req.socket.remoteAddress;
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && /^\d+$/u.test(declared) && Number(declared) > maxBodyBytes) {
-      tooLarge(res, remote);
-      return;
-    }
     const body = await readBody(req, maxBodyBytes);
     if (body.kind === 'too_large') {
       tooLarge(res, remote);
@@ -523,24 +474,7 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     stats.clientErrors += 1;
-    const code = typeof err.code === 'string' ? err.code : 'unknown';
-    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    try {
-      if (code !== 'ECONNRESET' && socket.writable && (!inFlight || !inFlight.headersSent)) {
-        if (code === 'HPE_HEADER_OVERFLOW') {
-          socket.write(rawAnswer(431, 'Request Header Fields Too Large', { status: 'headers_too_large' }));
-        } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-          socket.write(rawAnswer(408, 'Request Timeout', { status: 'timeout' }));
-        } else {
-          socket.write(rawAnswer(400, 'Bad Request', { status: 'bad_request' }));
-        }
-      }
-    } catch {
-      // The socket is going away anyway.
-    }
-    socket.end();
-    // end() lets the answer flush first; a peer that never reads must not hold the socket.
-    setTimeout(() => socket.destroy(), 1000).unref();
+    const code = answerClientError(err, socket, CLIENT_ERROR_BODIES);
     if (code !== 'ECONNRESET')
       safeLog('warn', 'webhook receiver refused a malformed or slow request', { code });
   });

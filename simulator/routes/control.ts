@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { BodyTooLargeError, formatPath, readBody, sendJson } from '../http';
+import { readBody, sendJson } from '../../lib/httpServer';
+import { formatPath } from '../http';
 import type { FaultRule, JobDurations, JobOutcomeRule, RunningSimulator, WebhookFaultRule } from '../types';
 
 /** What the control API drives: the running simulator's own test hooks. */
@@ -92,12 +93,21 @@ export async function handleControl(
 ): Promise<void> {
   const method = req.method ?? 'GET';
   let body: unknown = undefined;
+  const read = await readBody(req, 1024 * 1024);
+  if (read.kind === 'aborted') return;
+  if (read.kind === 'too_large') {
+    sendJson(
+      res,
+      413,
+      { error: `Request body exceeds the limit of ${read.limit} bytes` },
+      { Connection: 'close' },
+    );
+    return;
+  }
   try {
-    const raw = await readBody(req, 1024 * 1024);
-    if (raw.length > 0) body = JSON.parse(raw.toString('utf8')) as unknown;
-  } catch (err) {
-    const tooLarge = err instanceof BodyTooLargeError;
-    sendJson(res, tooLarge ? 413 : 400, { error: tooLarge ? err.message : 'Body is not valid JSON' });
+    if (read.body.length > 0) body = JSON.parse(read.body.toString('utf8')) as unknown;
+  } catch {
+    sendJson(res, 400, { error: 'Body is not valid JSON' });
     return;
   }
 

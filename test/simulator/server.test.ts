@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { ZERO_DURATIONS } from '../../simulator';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator';
 
@@ -136,6 +137,22 @@ describe('simulator: auth, routing, envelopes', () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as Json).error.code).toBe(400175);
+  });
+
+  it('answers malformed HTTP with a JSON 400 and closes the connection (the shared clientError handler)', async () => {
+    const { port } = new URL(sim.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toContain('Connection: close');
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      error: { code: 'bad_request' },
+    });
   });
 });
 

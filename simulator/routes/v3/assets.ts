@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ACCOUNT } from '../../catalogData';
-import { BodyTooLargeError, readBody, type ApiRoute } from '../../http';
+import { readBody } from '../../../lib/httpServer';
+import type { ApiRoute } from '../../http';
 import { fingerprintOf } from '../../idempotency';
 import type { Asset, DirectUpload, SimState } from '../../state';
 import { hexId, unixSeconds } from '../../util';
@@ -317,14 +318,12 @@ export async function handleDirectUpload(
     );
     return true;
   }
-  let bytes: Buffer;
-  try {
-    bytes = await readBody(req, upload.sizeBytes);
-  } catch (err) {
-    if (!(err instanceof BodyTooLargeError)) {
-      req.destroy();
-      return true;
-    }
+  const read = await readBody(req, upload.sizeBytes);
+  if (read.kind === 'aborted') {
+    req.destroy();
+    return true;
+  }
+  if (read.kind === 'too_large') {
     res.setHeader('Connection', 'close');
     res.once('finish', () => req.socket.destroySoon());
     sendXmlError(
@@ -335,6 +334,7 @@ export async function handleDirectUpload(
     );
     return true;
   }
+  const bytes = read.body;
   if (bytes.length !== upload.sizeBytes) {
     sendXmlError(
       res,
