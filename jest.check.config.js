@@ -12,8 +12,9 @@ module.exports = {
   globalSetup: undefined,
   testPathIgnorePatterns: [
     '/node_modules/',
-    // Workflow tests run a Temporal dev server; replaying recorded histories and the sandbox import check do not.
-    '/test/workflows/(?!replayRecorded\\.test\\.ts$|sandboxImports\\.test\\.ts$)',
+    // Workflow tests run a Temporal dev server; replaying recorded histories, the sandbox import check and the
+    // fake-clock tests of deadlines, TTLs and leases do not.
+    '/test/workflows/(?!replayRecorded\\.test\\.ts$|sandboxImports\\.test\\.ts$|deadlines\\.test\\.ts$)',
     '/test/deploy/',
     '/test/ui/',
     '/test/storage/s3',

@@ -18,7 +18,7 @@ export const SLOT_LEASE_MS = 3 * 60 * 60 * 1000;
 /** Keep each run's history short: continue as new past this many events. */
 export const SLOTS_HISTORY_LIMIT = 2000;
 /** With nothing held or queued for this long, the workflow ends (the next acquire starts it again). */
-const IDLE_MS = 60 * 60 * 1000;
+export const IDLE_MS = 60 * 60 * 1000;
 
 export interface RenderSlotsState {
   capacity: number;

@@ -8,7 +8,7 @@ import type { LifecycleResult } from '../../contracts/results';
 import { installRuntime } from '../../worker/runtime';
 import { REPO_ROOT, startDevStack } from '../devStack';
 import { info, reportFailure } from '../output';
-import { watchStages } from '../watch';
+import { followStages, historyStages } from '../watch';
 import { devStackOptions, untilSignal, type DevFlags } from './services';
 
 async function sha256Of(file: string): Promise<string> {
@@ -53,8 +53,9 @@ export async function demo(flags: DevFlags & { input?: string; exit?: boolean })
         `(HeyGen API ${stack.apiVersion}; waits end on ${stack.waitMode === 'webhook' ? 'webhook events, polling as a fallback' : 'polling'})`,
     );
     const c = client;
-    const result: LifecycleResult = await watchStages(
-      () => c.lifecycleProgress(ref.workflowId),
+    // The stages come from the run's history (a long poll on the server), not from queries the worker answers.
+    const result: LifecycleResult = await followStages(
+      historyStages(c.client, ref.workflowId, ref.runId),
       c.waitForLifecycle(ref.workflowId),
       'lifecycle',
     );

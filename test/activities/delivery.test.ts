@@ -213,12 +213,11 @@ describe.each(testedApiVersions())('downloadVideo (HeyGen API %s)', (version) =>
   });
 
   test('an expired first URL fails the attempt as retryable UrlExpired; the next attempt reads a fresh URL', async () => {
-    // Fresh URLs must outlive a whole download: v3's smallest (720p) video takes the simulator longer to make.
-    const ttlSeconds = version === 'v2' ? 1 : 4;
-    await withSim(version, { urlTtlSeconds: ttlSeconds }, async ({ heygen, acts }) => {
+    const ttlSeconds = 60;
+    await withSim(version, { urlTtlSeconds: ttlSeconds }, async ({ sim, heygen, acts }) => {
       const videoId = await render(heygen);
       const stale = await heygen.getRender(videoId);
-      await sleep(ttlSeconds * 1000 + 1100); // the signed URLs of `stale` are now expired
+      sim.advanceClock((ttlSeconds + 1) * 1000); // the signed URLs of `stale` are now expired
       const reads = statusReads(heygen).mockResolvedValueOnce(stale);
 
       const failure = failureOf(
@@ -243,7 +242,7 @@ describe.each(testedApiVersions())('downloadVideo (HeyGen API %s)', (version) =>
   });
 
   test('a file not downloadable yet right after completed fails as retryable; a later attempt succeeds', async () => {
-    await withSim(version, { downloadNotReadyMs: 600 }, async ({ heygen, acts }) => {
+    await withSim(version, { downloadNotReadyMs: 60_000 }, async ({ sim, heygen, acts }) => {
       const videoId = await render(heygen);
       const failure = failureOf(
         await acts.downloadVideo({ api: version, videoId, directory: 'wf' }).catch((e: unknown) => e),
@@ -253,7 +252,7 @@ describe.each(testedApiVersions())('downloadVideo (HeyGen API %s)', (version) =>
       expect(failure.details?.[0]).toMatchObject({ httpStatus: 404 });
       expect(await filesUnder(dir)).toEqual([]);
 
-      await sleep(700); // Temporal's backoff
+      sim.advanceClock(61_000); // Temporal's backoff
       const result = await acts.downloadVideo({ api: version, videoId, directory: 'wf' });
       expect(result.bytes).toBeGreaterThan(0);
       expect(result.media.gif).toBeDefined();
