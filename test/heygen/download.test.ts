@@ -15,7 +15,8 @@ let heygen: V2Adapter;
 let dir: string;
 
 beforeAll(async () => {
-  sim = await startSimulator({ durations: ZERO_DURATIONS, urlTtlSeconds: 1, downloadNotReadyMs: 400 });
+  // Time passes on the simulator's clock (advanceClock), not in the test: a 60 s URL lifetime, files ready 60 s late.
+  sim = await startSimulator({ durations: ZERO_DURATIONS, urlTtlSeconds: 60, downloadNotReadyMs: 60_000 });
   heygen = new V2Adapter({
     apiVersion: 'v2',
     apiBaseUrl: sim.url,
@@ -28,8 +29,6 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'dl-'));
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function render(): Promise<string> {
   const { videoId } = await heygen.submitRender({
@@ -60,7 +59,10 @@ test('right after completed the file is not downloadable yet (404 → UrlExpired
   const err = await downloadToFile(early, dest).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(HeyGenError);
   expect(err).toMatchObject({ kind: 'UrlExpired', httpStatus: 404, retryable: true });
-  await sleep(500);
+  sim.advanceClock(1000); // a second later the file is still not there
+  const stillEarly = await downloadToFile(await videoUrl(videoId), dest).catch((e: unknown) => e);
+  expect(stillEarly).toMatchObject({ kind: 'UrlExpired', httpStatus: 404 });
+  sim.advanceClock(60_000);
   const result = await downloadToFile(await videoUrl(videoId), dest);
   const bytes = await readFile(dest);
   expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
@@ -71,9 +73,9 @@ test('right after completed the file is not downloadable yet (404 → UrlExpired
 
 test('an expired signed URL answers 403 → UrlExpired; a new status read signs a fresh one', async () => {
   const videoId = await render();
-  await sleep(500);
+  sim.advanceClock(60_000); // downloadable
   const first = await videoUrl(videoId);
-  await sleep(2100);
+  sim.advanceClock(61_000); // the first URL's 60 s are over
   const err = await downloadToFile(first, path.join(dir, 'x.mp4')).catch((e: unknown) => e);
   expect(err).toMatchObject({ kind: 'UrlExpired', httpStatus: 403 });
   expect(await readdir(dir)).toEqual([]);

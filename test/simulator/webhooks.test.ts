@@ -210,6 +210,7 @@ describe.each([
     const created = await call(sim, 'POST', '/v2/video/generate', {
       video_inputs: [SCENE],
       callback_id: 'cb-42',
+      dimension: { width: 320, height: 240 }, // small: the test fetches the video its event links
     });
     const videoId: string = created.json.data.video_id;
     await until(() => receiver.posts().length === 1);

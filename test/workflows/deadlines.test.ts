@@ -12,6 +12,7 @@ import { STAGE_DEADLINES_MS } from '../../workflows/photoAvatarLifecycle';
 import { RENDER_DEADLINE_MS } from '../../workflows/renderVideo';
 import { IDLE_MS, renderSlots, SLOT_LEASE_MS } from '../../workflows/renderSlots';
 import { JobInbox, waitForJob } from '../../workflows/waiting';
+import type * as FakeWorkflow from '../support/fakeWorkflow';
 import { fake, settle, signal } from '../support/fakeWorkflow';
 
 /*
@@ -21,9 +22,7 @@ import { fake, settle, signal } from '../support/fakeWorkflow';
  */
 jest.mock('@temporalio/workflow', () =>
   // Required here: jest runs this factory before the imports above are initialised.
-  jest
-    .requireActual<typeof import('../support/fakeWorkflow')>('../support/fakeWorkflow')
-    .fakeWorkflowModule(),
+  jest.requireActual<typeof FakeWorkflow>('../support/fakeWorkflow').fakeWorkflowModule(),
 );
 
 const SECOND = 1000;
