@@ -1,8 +1,8 @@
 /**
  * Public contract of the local HeyGen simulator.
  *
- * The simulator is a real HTTP server that behaves like HeyGen's v1/v2 API (see ../shared/heygen-api-notes.md) and,
- * beside it on the same server, HeyGen's v3 API (paths under /v3/, see ../shared/heygen-v3-notes.md): the response
+ * The simulator is a real HTTP server that behaves like HeyGen's v1/v2 API (see docs/heygen-api-notes.md) and,
+ * beside it on the same server, HeyGen's v3 API (paths under /v3/, see docs/heygen-v3-notes.md): the response
  * envelopes of each, API key checks, asynchronous jobs that move through the documented statuses, signed media URLs
  * that expire, webhook deliveries signed with HMAC-SHA256, v3 Idempotency-Key replays, a billing ledger, and failure
  * modes injected on demand. v2 and v3 share the account: an avatar or video created with one is read with the other.
