@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { serveApi } from './commands/api';
-import { batchRender } from './commands/batch';
-import { registerCatalogCommands } from './commands/catalog';
-import { schemas } from './commands/contract';
-import { registerSearchAttributes } from './commands/searchAttributes';
-import { demo } from './commands/demo';
-import { download } from './commands/download';
-import { cancel, lifecycleStart, status, videoRender } from './commands/runs';
-import { bundle, dev, simulator, worker } from './commands/services';
-import { storageCheck } from './commands/storage';
-import * as webhooks from './commands/webhooks';
-import { reportFailure } from './output';
+import { registerCatalogCommands } from './commands/catalogCommands';
+import { lazy } from './lazy';
+
+/** The command modules, each loaded only when one of its commands runs (cli/lazy.ts). */
+const commands = {
+  api: () => import('./commands/api'),
+  batch: () => import('./commands/batch'),
+  contract: () => import('./commands/contract'),
+  searchAttributes: () => import('./commands/searchAttributes'),
+  demo: () => import('./commands/demo'),
+  download: () => import('./commands/download'),
+  runs: () => import('./commands/runs'),
+  services: () => import('./commands/services'),
+  storage: () => import('./commands/storage'),
+  webhooks: () => import('./commands/webhooks'),
+};
 
 const program = new Command();
 program
@@ -29,17 +33,23 @@ const devOptions = (cmd: Command) =>
 
 devOptions(
   program.command('dev').description('Temporal dev server + HeyGen simulator + worker, until Ctrl-C'),
-).action(dev);
+).action(lazy(commands.services, 'dev'));
 
 devOptions(
   program.command('demo').description('dev, plus one full photo-avatar lifecycle ending with a video file'),
 )
   .option('--input <file>', 'lifecycle input JSON (default examples/demo-lifecycle.json)')
   .option('--exit', 'stop everything once the lifecycle has finished')
-  .action(demo);
+  .action(lazy(commands.demo, 'demo'));
 
-program.command('worker').description('run a worker (configuration from the environment)').action(worker);
-program.command('simulator').description('run the local HeyGen simulator').action(simulator);
+program
+  .command('worker')
+  .description('run a worker (configuration from the environment)')
+  .action(lazy(commands.services, 'worker'));
+program
+  .command('simulator')
+  .description('run the local HeyGen simulator')
+  .action(lazy(commands.services, 'simulator'));
 
 const startOptions = (cmd: Command) =>
   cmd
@@ -50,21 +60,23 @@ const startOptions = (cmd: Command) =>
     .option('--json', 'print only JSON on stdout');
 
 const lifecycle = program.command('lifecycle').description('photo-avatar lifecycles');
-startOptions(lifecycle.command('start').description('start a photoAvatarLifecycle')).action(lifecycleStart);
+startOptions(lifecycle.command('start').description('start a photoAvatarLifecycle')).action(
+  lazy(commands.runs, 'lifecycleStart'),
+);
 
 const video = program.command('video').description('video renders');
 startOptions(
   video
     .command('render')
     .description('start a renderVideo (scenes, avatarIv or webm: examples/render-*.json)'),
-).action(videoRender);
+).action(lazy(commands.runs, 'videoRender'));
 
 program
   .command('status')
   .argument('<workflowId>')
   .option('--json', 'print only JSON')
   .description("show a run's status and progress")
-  .action(status);
+  .action(lazy(commands.runs, 'status'));
 
 const batch = program.command('batch').description('batches of renders');
 batch
@@ -79,7 +91,7 @@ batch
   .option('--max-parallel <n>', 'child renders started at once by this batch')
   .option('--wait', 'show a progress bar and print the result')
   .option('--json', 'print only JSON on stdout')
-  .action(batchRender);
+  .action(lazy(commands.batch, 'batchRender'));
 
 registerCatalogCommands(program);
 
@@ -88,7 +100,7 @@ program
   .description("the product's custom search attributes (automatic on dev servers)")
   .command('register')
   .description('register them in TEMPORAL_NAMESPACE on a self-hosted cluster (idempotent)')
-  .action(registerSearchAttributes);
+  .action(lazy(commands.searchAttributes, 'registerSearchAttributes'));
 
 program
   .command('contract')
@@ -97,7 +109,7 @@ program
   .description('write the JSON Schemas of workflow inputs, results and signals to contracts/json-schema/')
   .option('--check', 'only check that the committed files are current (exit 1 if not)')
   .option('--out <dir>', 'write elsewhere')
-  .action(schemas);
+  .action(lazy(commands.contract, 'schemas'));
 
 const hooks = program.command('webhooks').description('HeyGen webhooks: the receiver and its registration');
 hooks
@@ -105,7 +117,7 @@ hooks
   .description(
     'run the webhook receiver (WEBHOOK_HOST, WEBHOOK_PORT, HEYGEN_WEBHOOK_SECRETS, HEYGEN_WEBHOOK_SECRETS_FILE: watched, reloaded without a restart)',
   )
-  .action(webhooks.serve);
+  .action(lazy(commands.webhooks, 'serve'));
 hooks
   .command('register')
   .description('register the receiver URL with HeyGen (reuses an endpoint with the same URL)')
@@ -113,7 +125,7 @@ hooks
   .option('--events <list>', 'comma-separated event types (default: the ones the product uses)')
   .option('--secret-file <path>', 'write the signing secret to this file (mode 600) instead of stdout')
   .option('--json', 'print the endpoint as JSON (includes the secret)')
-  .action(webhooks.register);
+  .action(lazy(commands.webhooks, 'register'));
 hooks
   .command('rotate')
   .description('rotate an endpoint signing secret (v3) and write it to the secrets file the receivers watch')
@@ -122,23 +134,23 @@ hooks
   .option('--secret-file <path>', 'secrets file (default HEYGEN_WEBHOOK_SECRETS_FILE)')
   .option('--grace-seconds <n>', 'how long the previous secret stays accepted (default 600)')
   .option('--json', 'print the result as JSON (never the secret)')
-  .action(webhooks.rotate);
+  .action(lazy(commands.webhooks, 'rotate'));
 hooks
   .command('list')
   .option('--json', 'print JSON (secrets redacted)')
   .description('list webhook endpoints')
-  .action(webhooks.list);
+  .action(lazy(commands.webhooks, 'list'));
 hooks
   .command('delete')
   .argument('<endpointId>')
   .description('delete a webhook endpoint')
-  .action(webhooks.remove);
+  .action(lazy(commands.webhooks, 'remove'));
 
 program
   .command('bundle')
   .description('bundle the workflow code once (for WORKFLOW_BUNDLE_PATH: workers then start without webpack)')
   .option('--out <file>', 'output file', 'dist/workflow-bundle.js')
-  .action(bundle);
+  .action(lazy(commands.services, 'bundle'));
 
 program
   .command('api')
@@ -147,7 +159,7 @@ program
     '--with-webhooks',
     'also run the webhook receiver in this process (WEBHOOK_*, HEYGEN_WEBHOOK_SECRETS)',
   )
-  .action(serveApi);
+  .action(lazy(commands.api, 'serveApi'));
 
 program
   .command('download')
@@ -156,7 +168,7 @@ program
   .option('--name <name>', 'video, captions, thumbnail or gif', 'video')
   .option('--output <file>', 'where to write it (default <workflowId>-<name>.<ext>)')
   .option('--json', 'print the stored file as JSON on stdout')
-  .action(download);
+  .action(lazy(commands.download, 'download'));
 
 program
   .command('storage')
@@ -164,8 +176,15 @@ program
   .command('check')
   .description('check that the configured storage is reachable and writable')
   .option('--create-bucket', 'create the S3 bucket when it does not exist')
-  .action(storageCheck);
+  .action(lazy(commands.storage, 'storageCheck'));
 
-program.command('cancel').argument('<workflowId>').description('cancel a run').action(cancel);
+program
+  .command('cancel')
+  .argument('<workflowId>')
+  .description('cancel a run')
+  .action(lazy(commands.runs, 'cancel'));
 
-program.parseAsync(process.argv).catch((err: unknown) => reportFailure(err, false));
+program.parseAsync(process.argv).catch(async (err: unknown) => {
+  const { reportFailure } = await import('./output');
+  reportFailure(err, false);
+});

@@ -13,9 +13,9 @@ import {
   formatTable,
   groupsCommand,
   looksCommand,
-  registerCatalogCommands,
   voicesCommand,
 } from '../../cli/commands/catalog';
+import { registerCatalogCommands } from '../../cli/commands/catalogCommands';
 import { V2Adapter } from '../../heygen/v2/adapter';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { renderPng } from '../../simulator/media/png';
