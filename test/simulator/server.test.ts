@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { ZERO_DURATIONS } from '../../simulator';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator';
+import { PHOTO_ATTRIBUTES } from '../support/inputs';
 
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- the JSON answers are inspected loosely */
 
@@ -44,16 +45,7 @@ async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs
   }
 }
 
-const PHOTO = {
-  name: 'Ada',
-  age: 'Young Adult',
-  gender: 'Woman',
-  ethnicity: 'East Asian',
-  orientation: 'square',
-  pose: 'half_body',
-  style: 'Realistic',
-  appearance: 'Smiling woman with short black hair in a bright office',
-};
+const PHOTO = { name: 'Ada', ...PHOTO_ATTRIBUTES };
 
 const IMAGE_KEY = /^image\/[0-9a-f]{32}\/original$/;
 

@@ -3,19 +3,12 @@ import { ZERO_DURATIONS, startSimulator, type LedgerEntry, type RunningSimulator
 import { ENGLISH_FEMALE_VOICE_ID, STUDIO_AVATARS } from '../../simulator/catalogData';
 import { duplicatesBy } from '../../simulator/ledger';
 import { call, createPhotoAvatar, png, waitFor } from './v3Support';
+import { PHOTO_ATTRIBUTES } from '../support/inputs';
 
 const STUDIO = STUDIO_AVATARS[0]!.avatar_id;
 const RENDER = { type: 'avatar', avatar_id: STUDIO, script: 'Ledger hello', resolution: '720p' };
 const PROMPT = { type: 'prompt', name: 'Credit', prompt: 'A person in a blue shirt' };
-const PHOTO = {
-  age: 'Young Adult',
-  gender: 'Woman',
-  ethnicity: 'East Asian',
-  orientation: 'square',
-  pose: 'half_body',
-  style: 'Realistic',
-  appearance: 'Smiling woman in a bright office',
-};
+const PHOTO = PHOTO_ATTRIBUTES;
 const control = async (sim: RunningSimulator, method: string, path: string, body?: unknown) => {
   const res = await fetch(`${sim.url}/_sim/${path}`, {
     method,

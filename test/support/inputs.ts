@@ -1,7 +1,19 @@
+import type { PhotoAttributes } from '../../contracts/fields';
 import type { LifecycleInput } from '../../contracts/lifecycle';
 
 export const VOICE_ID = '1bd001e7e50f421d891986aad5158bc8';
 export const FAST_POLLING = { initialSeconds: 0.05, maxSeconds: 0.2 };
+
+/** AI-photo attributes every test may use (the same names on v2's photo generate body and the contract). */
+export const PHOTO_ATTRIBUTES = {
+  age: 'Young Adult',
+  gender: 'Woman',
+  ethnicity: 'East Asian',
+  orientation: 'square',
+  pose: 'half_body',
+  style: 'Realistic',
+  appearance: 'Smiling woman with short black hair in a bright office',
+} as const satisfies PhotoAttributes;
 
 export function lifecycleInput(overrides: Partial<LifecycleInput> = {}): LifecycleInput {
   return {

@@ -8,6 +8,7 @@ import { startWebhookReceiver, type RunningWebhookReceiver } from '../../webhook
 import { verifySignature } from '../../webhooks/signature';
 import type { ReceiverLog } from '../../webhooks/types';
 import { FakeSink, send, sign, sleep, until } from './helpers';
+import { PHOTO_ATTRIBUTES } from '../support/inputs';
 
 const SECRET = 'whsec-primary-0123456789';
 const OLD_SECRET = 'whsec-previous-9876543210';
@@ -674,16 +675,7 @@ describe('verifySignature', () => {
 });
 
 describe('end to end with the simulator', () => {
-  const PHOTO = {
-    name: 'Ada',
-    age: 'Young Adult',
-    gender: 'Woman',
-    ethnicity: 'East Asian',
-    orientation: 'square',
-    pose: 'half_body',
-    style: 'Realistic',
-    appearance: 'Smiling woman with short black hair in a bright office',
-  };
+  const PHOTO = { name: 'Ada', ...PHOTO_ATTRIBUTES };
   const SCENE = {
     character: { type: 'avatar', avatar_id: 'Tyler-incasualsuit-20220721' },
     voice: { type: 'text', voice_id: '2d5b0e6cf36f460aa7fc47e3eee4ba54', input_text: 'Webhook test' },

@@ -5,6 +5,7 @@ import { INSUFFICIENT_CREDIT_MESSAGE, codeForStatus, v3ErrorFor } from '../../..
 import { composeLookPrompt, composePhotoPrompt } from '../../../heygen/v3/prompt';
 import { DIMENSIONS, mapRenderRequest } from '../../../heygen/v3/render';
 import { createVideoBodySchema } from '../../../heygen/v3/schemas';
+import { PHOTO_ATTRIBUTES } from '../../support/inputs';
 
 const adapter = new V3Adapter({
   apiVersion: 'v3',
@@ -373,12 +374,7 @@ describe('the dimension table', () => {
 
 describe('prompt composition', () => {
   const attributes: PhotoAttributes = {
-    age: 'Young Adult',
-    gender: 'Woman',
-    ethnicity: 'East Asian',
-    orientation: 'square',
-    pose: 'half_body',
-    style: 'Realistic',
+    ...PHOTO_ATTRIBUTES,
     appearance: 'Short black hair, navy blazer, soft smile',
   };
 

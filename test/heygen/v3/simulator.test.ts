@@ -5,7 +5,7 @@ import { INSUFFICIENT_CREDIT_MESSAGE } from '../../../heygen/v3/errors';
 import { startSimulator, type RunningSimulator } from '../../../simulator';
 import { renderPng } from '../../../simulator/media/png';
 import { ZERO_DURATIONS } from '../../support/stack';
-import { VOICE_ID } from '../../support/inputs';
+import { PHOTO_ATTRIBUTES, VOICE_ID } from '../../support/inputs';
 import { caught } from './fakeServer';
 
 /** The v3 adapter end to end against the simulator's v3 routes (which follow the same notes). */
@@ -75,15 +75,7 @@ describe('avatars and looks', () => {
     const created = await heygen.createAvatar({
       name: unique('prompted'),
       source: 'prompt',
-      attributes: {
-        age: 'Young Adult',
-        gender: 'Woman',
-        ethnicity: 'East Asian',
-        orientation: 'square',
-        pose: 'half_body',
-        style: 'Realistic',
-        appearance: 'Short black hair, navy blazer',
-      },
+      attributes: { ...PHOTO_ATTRIBUTES, appearance: 'Short black hair, navy blazer' },
     });
     expect(created.groupId).toBeTruthy();
     expect(created.lookId).toBeTruthy();
