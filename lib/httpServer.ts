@@ -13,7 +13,7 @@ export type BodyResult =
   { kind: 'ok'; body: Buffer } | { kind: 'too_large'; limit: number } | { kind: 'aborted' };
 
 /** Whether the request's Content-Length alone is over `limit` (refuse before reading a byte). */
-export function declaresMoreThan(req: IncomingMessage, limit: number): boolean {
+function declaresMoreThan(req: IncomingMessage, limit: number): boolean {
   const declared = Number(req.headers['content-length']);
   return Number.isFinite(declared) && declared > limit;
 }
