@@ -8,12 +8,7 @@ import {
 import { runApiVersion, type PipelinesClient, type RunRef } from '../client/pipelinesClient';
 import type { MediaName, StoredFile } from '../contracts/media';
 import { SEARCH_ATTRIBUTES } from '../contracts/searchAttributes';
-import {
-  batchProgressQuery,
-  lifecycleProgressQuery,
-  renderProgressQuery,
-  WORKFLOW_TYPES,
-} from '../contracts/definitions';
+import { PROGRESS_QUERY, WORKFLOW_TYPES } from '../contracts/definitions';
 import {
   RUN_KINDS,
   RUN_STATUSES,
@@ -34,12 +29,6 @@ const TYPE_BY_KIND: Record<RunKind, string> = {
   batch: WORKFLOW_TYPES.batch,
 };
 const KIND_BY_TYPE = new Map<string, RunKind>(RUN_KINDS.map((k) => [TYPE_BY_KIND[k], k]));
-/** The progress query of each kind (all named `progress`; the answer is the kind's contract schema). */
-const PROGRESS_QUERY: Record<RunKind, string> = {
-  lifecycle: lifecycleProgressQuery.name,
-  render: renderProgressQuery.name,
-  batch: batchProgressQuery.name,
-};
 
 /** Visibility's ExecutionStatus values for each status filter. */
 const VISIBILITY_STATUS: Record<RunStatus, string> = {
@@ -181,7 +170,7 @@ export class RunsService {
     const { d, kind } = await this.describe(workflowId);
     const view: RunView = summarize(d, kind);
     const handle = this.pipelines.client.workflow.getHandle(workflowId);
-    const progress = await within(handle.query<RunProgress>(PROGRESS_QUERY[kind]), this.queryTimeoutMs);
+    const progress = await within(handle.query<RunProgress>(PROGRESS_QUERY), this.queryTimeoutMs);
     if (progress !== undefined) view.progress = progress;
     if (view.status === 'completed') view.result = await this.bounded(() => this.result(kind, workflowId));
     else if (view.status !== 'running') {
@@ -205,9 +194,9 @@ export class RunsService {
   }
 
   async progress(workflowId: string): Promise<RunProgress> {
-    const { kind } = await this.describe(workflowId);
+    await this.describe(workflowId); // 404 unless it is a run the API exposes
     return this.bounded(() =>
-      this.pipelines.client.workflow.getHandle(workflowId).query<RunProgress>(PROGRESS_QUERY[kind]),
+      this.pipelines.client.workflow.getHandle(workflowId).query<RunProgress>(PROGRESS_QUERY),
     );
   }
 

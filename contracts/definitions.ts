@@ -7,9 +7,11 @@ import type { JobEvent, BatchProgress, LifecycleProgress, RenderProgress } from 
  * language-neutral contract: any Temporal SDK can send `heygenJobEvent` or query `progress`.
  */
 export const jobEventSignal = defineSignal<[JobEvent]>('heygenJobEvent');
-export const lifecycleProgressQuery = defineQuery<LifecycleProgress>('progress');
-export const renderProgressQuery = defineQuery<RenderProgress>('progress');
-export const batchProgressQuery = defineQuery<BatchProgress>('progress');
+/** Every run answers the same query name with its kind's progress (contracts/results.ts). */
+export const PROGRESS_QUERY = 'progress';
+export const lifecycleProgressQuery = defineQuery<LifecycleProgress>(PROGRESS_QUERY);
+export const renderProgressQuery = defineQuery<RenderProgress>(PROGRESS_QUERY);
+export const batchProgressQuery = defineQuery<BatchProgress>(PROGRESS_QUERY);
 
 /** Sent by a batch item's render to its batch once HeyGen accepted the render (the batch polls in bulk). */
 export const renderSubmittedSignal =

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { PipelinesClient, type RunRef } from '../../client/pipelinesClient';
 import { lifecycleInputSchema } from '../../contracts/lifecycle';
 import { renderVideoInputSchema } from '../../contracts/render';
+import { PROGRESS_QUERY } from '../../contracts/definitions';
 import { InputValidationError, parseInput } from '../../contracts/validation';
 import { InputFileError, info, reportFailure } from '../output';
 import { followStages, historyStages } from '../watch';
@@ -99,7 +100,7 @@ export async function status(workflowId: string, flags: { json?: boolean }): Pro
     const description = await client.describe(workflowId);
     const progress = await client.client.workflow
       .getHandle(workflowId)
-      .query<unknown>('progress')
+      .query<unknown>(PROGRESS_QUERY)
       .catch((err: unknown) => ({ unavailable: err instanceof Error ? err.message : String(err) }));
     const out = { workflowId, ...description, progress };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
