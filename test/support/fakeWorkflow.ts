@@ -8,8 +8,10 @@
  * - `setHandler` records handlers, which `signal()` calls (the way an activation applies a signal);
  * - `getExternalWorkflowHandle(id).signal()` records what was sent, and fails for ids in `gone`;
  * - `Date.now()` is jest's fake clock, as the workflow clock is Temporal's; `workflowInfo()` returns `info`.
- * Everything else is the real module. Use with `jest.mock('@temporalio/workflow', () => fakeWorkflowModule())`
- * and `jest.useFakeTimers()`; move time with `jest.advanceTimersByTimeAsync(ms)`.
+ * Everything else is the real module. Use with `jest.useFakeTimers()` and a mock whose factory requires this
+ * module itself (jest runs the factory before the test file's imports are set):
+ * `jest.mock('@temporalio/workflow', () => jest.requireActual<typeof FakeWorkflow>('../support/fakeWorkflow')
+ * .fakeWorkflowModule())` (test/workflows/deadlines.test.ts); move time with `jest.advanceTimersByTimeAsync(ms)`.
  */
 
 interface Definition {
