@@ -6,7 +6,7 @@
 # Order: $VERSITYGW_PATH if set, the cached build, a fresh `go install` of the pinned module (its go.mod has no
 # replace directives, so go install accepts it). Prints the binary's absolute path on stdout and nothing else.
 #
-# Run it (what test/support/s3Server.ts and scripts/prod-shape.sh do):
+# Run it (what lib/s3Server.ts and scripts/prod-shape.sh do):
 #   ROOT_ACCESS_KEY_ID=... ROOT_SECRET_ACCESS_KEY=... versitygw --port 127.0.0.1:7070 posix /path/to/dir
 # Each top-level directory of /path/to/dir is a bucket.
 set -euo pipefail

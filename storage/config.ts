@@ -41,6 +41,7 @@ const storageEnvSchema = z.object({
   S3_REGION: z.string().trim().min(1).optional(),
   AWS_REGION: z.string().trim().min(1).optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  S3_PUBLIC_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   S3_FORCE_PATH_STYLE: envFlag.optional(),
   S3_PART_SIZE_MB: z.coerce.number().int().min(5).max(512).default(5),
   S3_UPLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
@@ -63,6 +64,8 @@ export type StorageConfig =
       prefix: string;
       region: string;
       endpoint?: string;
+      /** The endpoint presigned links name, when callers reach the store by another address than the workers */
+      publicEndpoint?: string;
       forcePathStyle: boolean;
       partSize: number;
       queueSize: number;
@@ -100,6 +103,7 @@ export function storageConfigFromEnv(
     prefix: rawPrefix === '' || rawPrefix.endsWith('/') ? rawPrefix : `${rawPrefix}/`,
     region: v.S3_REGION ?? v.AWS_REGION ?? 'us-east-1',
     ...(v.S3_ENDPOINT ? { endpoint: v.S3_ENDPOINT } : {}),
+    ...(v.S3_PUBLIC_ENDPOINT ? { publicEndpoint: v.S3_PUBLIC_ENDPOINT } : {}),
     forcePathStyle: v.S3_FORCE_PATH_STYLE ?? false,
     partSize: v.S3_PART_SIZE_MB * MIB,
     queueSize: v.S3_UPLOAD_CONCURRENCY,
@@ -114,11 +118,18 @@ export function localStorageConfig(outputDir: string): StorageConfig {
   return { backend: 'local', outputDir, linkTtlSeconds: DEFAULT_LINK_TTL_SECONDS };
 }
 
-/** The S3 client of an S3 storage configuration. */
-export function s3ClientOf(config: Extract<StorageConfig, { backend: 's3' }>): S3Client {
+/**
+ * The S3 client of an S3 storage configuration; `use: 'links'` gives the one that presigns links, for the
+ * public endpoint when one is set (signing is local: that client never connects).
+ */
+export function s3ClientOf(
+  config: Extract<StorageConfig, { backend: 's3' }>,
+  use: 'calls' | 'links' = 'calls',
+): S3Client {
+  const endpoint = use === 'links' ? (config.publicEndpoint ?? config.endpoint) : config.endpoint;
   return new S3Client({
     region: config.region,
-    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(endpoint ? { endpoint } : {}),
     forcePathStyle: config.forcePathStyle,
     ...(config.credentials ? { credentials: config.credentials } : {}),
     // Temporal owns retries: a failed call fails the attempt, the activity's retry policy decides what follows.
@@ -131,6 +142,7 @@ export function createStorage(config: StorageConfig): VideoStorage {
   if (config.backend === 'local') return new LocalDirectoryStorage(config.outputDir);
   return new S3Storage({
     client: s3ClientOf(config),
+    ...(config.publicEndpoint ? { linkClient: s3ClientOf(config, 'links') } : {}),
     bucket: config.bucket,
     prefix: config.prefix,
     partSize: config.partSize,
@@ -141,5 +153,7 @@ export function createStorage(config: StorageConfig): VideoStorage {
 /** What a log line may say about the storage (no credentials). */
 export function describeStorage(config: StorageConfig): string {
   if (config.backend === 'local') return `local directory ${config.outputDir}`;
-  return `s3://${config.bucket}/${config.prefix}${config.endpoint ? ` at ${config.endpoint}` : ''}`;
+  const at = config.endpoint ? ` at ${config.endpoint}` : '';
+  const links = config.publicEndpoint ? `, links via ${config.publicEndpoint}` : '';
+  return `s3://${config.bucket}/${config.prefix}${at}${links}`;
 }

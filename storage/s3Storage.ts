@@ -29,6 +29,8 @@ export const SHA256_TAG = 'sha256';
 
 export interface S3StorageOptions {
   client: S3Client;
+  /** Presigns the links `reach` hands out, when callers reach the store by another endpoint (default: `client`) */
+  linkClient?: S3Client;
   bucket: string;
   /** Prepended to every key: '' or a path ending with '/' */
   prefix: string;
@@ -210,7 +212,7 @@ export class S3Storage implements VideoStorage {
     const objectKey = uri.slice(`s3://${this.bucket}/`.length);
     const expiresAt = new Date(Date.now() + opts.expiresInSeconds * 1000).toISOString();
     const url = await getSignedUrl(
-      this.client,
+      this.options.linkClient ?? this.client,
       new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }),
       {
         expiresIn: opts.expiresInSeconds,

@@ -214,6 +214,26 @@ describe('S3Storage on versitygw', () => {
     expect(await s.reach('file:///etc/passwd', { expiresInSeconds: 60 })).toBeUndefined();
   });
 
+  test('reach with S3_PUBLIC_ENDPOINT: links name the public endpoint, calls go to S3_ENDPOINT', async () => {
+    // The workers' address (127.0.0.1) and the callers' (localhost) differ, as versitygw:7070 inside a compose
+    // network and 127.0.0.1:7070 on its host do.
+    const publicEndpoint = server.endpoint.replace('127.0.0.1', 'localhost');
+    const config = storageConfigFromEnv({ ...server.env('public'), S3_PUBLIC_ENDPOINT: publicEndpoint });
+    expect(config).toMatchObject({ endpoint: server.endpoint, publicEndpoint });
+    const s = createStorage(config);
+    const stored = await s.put('wf-10/video.mp4', body(70_000), { contentType: 'video/mp4' });
+    const reach = await s.reach(stored.uri, { expiresInSeconds: 120 });
+    if (reach?.kind !== 'url') throw new Error(`expected a link, got ${JSON.stringify(reach)}`);
+    expect(new URL(reach.url).origin).toBe(new URL(publicEndpoint).origin);
+    const res = await fetch(reach.url);
+    expect(res.status).toBe(200);
+    expect(
+      createHash('sha256')
+        .update(Buffer.from(await res.arrayBuffer()))
+        .digest('hex'),
+    ).toBe(stored.sha256);
+  });
+
   test('configuration from the environment builds the same storage', async () => {
     const config = storageConfigFromEnv({ ...server.env('from-env') });
     expect(config).toMatchObject({
@@ -274,6 +294,9 @@ describe('storage configuration', () => {
     expect(bad({ STORAGE: 's3', S3_BUCKET: 'No_Such' })).toMatch(/^Invalid environment variable S3_BUCKET:/);
     expect(bad({ STORAGE: 's3', S3_BUCKET: 'media', S3_ENDPOINT: 'ftp://x' })).toMatch(
       /^Invalid environment variable S3_ENDPOINT: must be an http\(s\) URL/,
+    );
+    expect(bad({ STORAGE: 's3', S3_BUCKET: 'media', S3_PUBLIC_ENDPOINT: 'versitygw:7070' })).toMatch(
+      /^Invalid environment variable S3_PUBLIC_ENDPOINT: must be an http\(s\) URL/,
     );
     expect(bad({ STORAGE: 's3', S3_BUCKET: 'media', S3_FORCE_PATH_STYLE: 'maybe' })).toMatch(
       /^Invalid environment variable S3_FORCE_PATH_STYLE: must be true or false/,
