@@ -11,11 +11,15 @@
  *     of the worker's environment (the storage is built from it as the worker builds it), streaming the video to an
  *     S3-compatible server on loopback (versitygw, `startS3Server()`) as a multipart upload of S3_PART_SIZE_MB [5]
  *     parts, S3_UPLOAD_CONCURRENCY [2] in flight. Measured the same way, same 64 MiB limit.
+ *  5. With `--compare-lib-storage`: the S3 run once more with `@aws-sdk/lib-storage`'s `Upload` as the multipart
+ *     uploader (same part size, concurrency and part checksums; bench/support/libStorageUploader.ts), the library
+ *     the product first used (ADR 0006): its checks are the same, its RSS growth is reported beside the others but
+ *     does not fail the run.
  *  Every copy must have curl's size and sha256: the local file is hashed again from disk; the S3 object is read
  *  back through the SDK and hashed, and its size (HEAD) and `sha256` tag are checked as well. Temporary files, the
  *  object and versitygw's directory are deleted (also on Ctrl-C).
  *
- *   npm run bench:download -- [seconds=600] [width=1920] [height=1080] [--api v3|v2]
+ *   npm run bench:download -- [seconds=600] [width=1920] [height=1080] [--api v3|v2] [--compare-lib-storage]
  *   (BENCH_ALLOW_SMALL=1 lets a file under 1 GB through, for a quick try; --api defaults to HEYGEN_API_VERSION, else
  *   v3: the version the render is submitted with and the activity reads the status with. v3 takes exact sizes only:
  *   1920×1080 is its 1080p. S3_PART_SIZE_MB / S3_UPLOAD_CONCURRENCY in the environment reach the S3 child as they
@@ -43,7 +47,8 @@ const MIN_FILE_BYTES = 1e9;
 /** The key prefix of the S3 run (the worker's S3_PREFIX) */
 const S3_PREFIX = 'bench-download/';
 
-type Backend = 'local' | 's3';
+/** `s3-lib-storage`: S3 storage with lib-storage's uploader instead of the product's (for comparison only) */
+type Backend = 'local' | 's3' | 's3-lib-storage';
 
 interface ChildInput {
   apiVersion: ApiVersion;
@@ -98,15 +103,33 @@ async function child(): Promise<void> {
   // The activity set the worker registers, with the worker's storage; no Temporal connection needed to call it.
   const { createActivities } = await import('../activities');
   const { createHeyGenPort } = await import('../heygen/select');
-  const { createStorage, describeStorage, LocalDirectoryStorage, storageConfigFromEnv } =
-    await import('../storage');
+  const {
+    createStorage,
+    describeStorage,
+    LocalDirectoryStorage,
+    S3Storage,
+    s3ClientOf,
+    storageConfigFromEnv,
+  } = await import('../storage');
   let storage;
   let s3: ChildReport['s3'];
-  if (input.backend === 's3') {
+  if (input.backend !== 'local') {
     // As the worker does (worker/config.ts, createWorker.ts): the storage from the environment.
     const config = storageConfigFromEnv(process.env);
     if (config.backend !== 's3') throw new Error(`the S3 child got STORAGE=${config.backend}`);
-    storage = createStorage(config);
+    if (input.backend === 's3') {
+      storage = createStorage(config);
+    } else {
+      const { uploadWithLibStorage } = await import('./support/libStorageUploader');
+      storage = new S3Storage({
+        client: s3ClientOf(config),
+        bucket: config.bucket,
+        prefix: config.prefix,
+        partSize: config.partSize,
+        queueSize: config.queueSize,
+        uploader: uploadWithLibStorage,
+      });
+    }
     s3 = { partSize: config.partSize, queueSize: config.queueSize, describe: describeStorage(config) };
   } else {
     storage = new LocalDirectoryStorage(input.outputDir);
@@ -397,7 +420,9 @@ async function main(): Promise<void> {
   while (argv[0] !== undefined && !argv[0].startsWith('--')) positional.push(argv.shift()!);
   const { Args } = await import('./support/args');
   const { apiVersion: versionOf } = await import('./support/api');
-  const apiVersion = versionOf(new Args(argv).only(['api']));
+  const args = new Args(argv).only(['api', 'compare-lib-storage']);
+  const apiVersion = versionOf(args);
+  const compareLibStorage = args.flag('compare-lib-storage');
   const seconds = Number(positional[0] ?? 600);
   const width = Number(positional[1] ?? 1920);
   const height = Number(positional[2] ?? 1080);
@@ -488,15 +513,21 @@ async function main(): Promise<void> {
     await rm(localInput.outputDir, { recursive: true, force: true });
 
     // (c) the worker's path with S3 storage, in another child process (its environment is the worker's)
-    console.error(`downloadVideo activity in a child process, S3 storage at ${s3.endpoint} ...`);
-    const s3Input = childInput('s3');
-    const s3Child = await runChild(s3Input, s3.env(S3_PREFIX));
-    const s3Check = await checkAndDeleteS3Object(s3, s3Child.report.result.media.video.uri);
-    const s3Run: ActivityRun = { ...measured('s3', s3Child, s3Check.copy), s3Object: s3Check.s3Object };
-    await rm(s3Input.outputDir, { recursive: true, force: true });
+    const s3Backend = async (backend: Exclude<Backend, 'local'>): Promise<ActivityRun> => {
+      console.error(`downloadVideo activity in a child process, ${backend} storage at ${s3.endpoint} ...`);
+      const input = childInput(backend);
+      const run = await runChild(input, s3.env(S3_PREFIX));
+      const check = await checkAndDeleteS3Object(s3, run.report.result.media.video.uri);
+      await rm(input.outputDir, { recursive: true, force: true });
+      return { ...measured(backend, run, check.copy), s3Object: check.s3Object };
+    };
+    const s3Run = await s3Backend('s3');
+    // (d) the same with lib-storage's uploader, for comparison
+    const libStorageRun = compareLibStorage ? await s3Backend('s3-lib-storage') : undefined;
     const s3LeftAfterDelete = await bytesUnder(s3.dataDir);
 
-    const runs = [local, s3Run];
+    const s3Runs = libStorageRun ? [s3Run, libStorageRun] : [s3Run];
+    const runs = [local, ...s3Runs];
     const sameAsCurl = (run: ActivityRun) =>
       run.copy.sha256 === curlHash.sha256 &&
       run.report.result.sha256 === curlHash.sha256 &&
@@ -521,14 +552,18 @@ async function main(): Promise<void> {
     console.log(
       `| \`curl -s -o\` (reference) | file | ${curlHash.bytes} | ${(curlMs / 1000).toFixed(2)} s | ${mbps(curlHash.bytes, curlMs).toFixed(0)} MB/s | – | – | – | – |`,
     );
+    const parts = multipart
+      ? `${multipart.partSize / MiB} MiB parts × ${multipart.queueSize} in flight`
+      : '?';
     const what: Record<Backend, string> = {
       local: 'local (temp file, sha256, size check, fsync, rename)',
-      s3: `s3, versitygw (multipart: ${multipart ? `${multipart.partSize / MiB} MiB parts × ${multipart.queueSize} in flight` : '?'}, part checksums, size and sha256 checked before completing, \`sha256\` tag)`,
+      s3: `s3, versitygw (multipart from a fixed buffer pool: ${parts}, part checksums, size and sha256 checked before completing, \`sha256\` tag)`,
+      's3-lib-storage': `s3, versitygw, the same checks with \`@aws-sdk/lib-storage\`'s \`Upload\` (${parts}; comparison, not the product's path)`,
     };
     for (const run of runs) {
       const { result, ms, baselineRss } = run.report;
       console.log(
-        `| \`downloadVideo\` activity in a child process | ${what[run.backend]} | ${result.bytes} | ${(ms / 1000).toFixed(2)} s | ${mbps(result.bytes, ms).toFixed(0)} MB/s (${((ms > 0 ? curlMs / ms : 0) * 100).toFixed(0)} % of curl) | ${mib(baselineRss)} MiB | ${mib(run.peak)} MiB | **${mib(run.growth)} MiB** (limit 64 MiB) | ${sameAsCurl(run) ? 'yes' : '**NO**'} |`,
+        `| \`downloadVideo\` activity in a child process | ${what[run.backend]} | ${result.bytes} | ${(ms / 1000).toFixed(2)} s | ${mbps(result.bytes, ms).toFixed(0)} MB/s (${((ms > 0 ? curlMs / ms : 0) * 100).toFixed(0)} % of curl) | ${mib(baselineRss)} MiB | ${mib(run.peak)} MiB | **${mib(run.growth)} MiB** (${run.backend === 's3-lib-storage' ? 'not a product path' : 'limit 64 MiB'}) | ${sameAsCurl(run) ? 'yes' : '**NO**'} |`,
       );
     }
     console.log('');
@@ -549,7 +584,13 @@ async function main(): Promise<void> {
       `- S3 settings: S3_PART_SIZE_MB=${multipart ? multipart.partSize / MiB : '?'}, S3_UPLOAD_CONCURRENCY=${multipart?.queueSize ?? '?'} (buffers ≈ part size × (concurrency + 1) = ${multipart ? (multipart.partSize * (multipart.queueSize + 1)) / MiB : '?'} MiB), storage ${multipart?.describe ?? '?'}; S3 throughput ${mbps(s3Run.report.result.bytes, s3Run.report.ms).toFixed(0)} MB/s = ${((local.report.ms / s3Run.report.ms) * 100).toFixed(0)} % of local storage's ${mbps(local.report.result.bytes, local.report.ms).toFixed(0)} MB/s (versitygw on the same cores, writing to the same disk).`,
     );
     console.log(
-      `- sha256 ${curlHash.sha256} (curl, ${curlHash.bytes} bytes). local: ${local.copy.sha256} re-hashed from disk, ${local.copy.bytes} bytes (the activity reported ${local.report.result.sha256}). s3: ${s3Run.copy.sha256} read back through the SDK, ${s3Run.copy.bytes} bytes; HEAD ${s3Run.s3Object?.headBytes ?? '?'} bytes, tag sha256=${s3Run.s3Object?.tagSha256 ?? 'none'} (the activity reported ${s3Run.report.result.sha256}, ${s3Run.s3Object?.uri ?? '?'}); multipart uploads left in progress: ${s3Run.s3Object?.uploadsLeft ?? '?'}.`,
+      `- sha256 ${curlHash.sha256} (curl, ${curlHash.bytes} bytes). local: ${local.copy.sha256} re-hashed from disk, ${local.copy.bytes} bytes (the activity reported ${local.report.result.sha256}).` +
+        s3Runs
+          .map(
+            (run) =>
+              ` ${run.backend}: ${run.copy.sha256} read back through the SDK, ${run.copy.bytes} bytes; HEAD ${run.s3Object?.headBytes ?? '?'} bytes, tag sha256=${run.s3Object?.tagSha256 ?? 'none'} (the activity reported ${run.report.result.sha256}, ${run.s3Object?.uri ?? '?'}); multipart uploads left in progress: ${run.s3Object?.uploadsLeft ?? '?'}.`,
+          )
+          .join(''),
     );
     console.log(
       '- MB = 10^6 bytes, MiB = 2^20 bytes. MB/s are wall-clock, including hashing and fsync (local) or the multipart completion and tagging (S3) for the activity.',
@@ -558,12 +599,16 @@ async function main(): Promise<void> {
     const failures: string[] = [];
     for (const run of runs) {
       if (!sameAsCurl(run)) failures.push(`the ${run.backend} copy differs from curl's`);
-      if (run.growth >= RSS_LIMIT_BYTES) {
+      if (run.growth >= RSS_LIMIT_BYTES && run.backend !== 's3-lib-storage') {
         failures.push(`RSS grew by ${mib(run.growth)} MiB with ${run.backend} storage (limit 64 MiB)`);
       }
     }
-    if (s3Run.s3Object && s3Run.s3Object.uploadsLeft > 0) {
-      failures.push(`${s3Run.s3Object.uploadsLeft} multipart upload(s) left in progress`);
+    for (const run of s3Runs) {
+      if (run.s3Object && run.s3Object.uploadsLeft > 0) {
+        failures.push(
+          `${run.s3Object.uploadsLeft} multipart upload(s) left in progress after ${run.backend}`,
+        );
+      }
     }
     if (s3LeftAfterDelete > MiB) {
       failures.push(`versitygw still holds ${s3LeftAfterDelete} bytes after the object was deleted`);

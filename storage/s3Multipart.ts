@@ -7,6 +7,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
 
 export interface MultipartTarget {
   client: S3Client;
@@ -21,6 +22,12 @@ export interface MultipartTarget {
 }
 
 /**
+ * How a body becomes an object: it must complete the upload only after `body` ended without error, and abort it
+ * otherwise. `uploadInParts` is the one the product uses; the download benchmark plugs in lib-storage's to compare.
+ */
+export type MultipartUploader = (body: Readable, target: MultipartTarget) => Promise<void>;
+
+/**
  * Uploads a stream to S3 in parts cut into a fixed pool of `concurrency + 1` part buffers, reused for the whole
  * upload: memory is bounded by construction, whatever the file's size (lib-storage's Upload concatenates every part
  * into a fresh buffer, and that garbage alone outgrew the worker's 64 MiB budget on a 1 GB video: docs/benchmarks.md).
@@ -30,7 +37,7 @@ export interface MultipartTarget {
  * checks its last transform makes before it ends) or any part that fails aborts the upload, so nothing appears
  * under the key. No retry here: Temporal retries the activity.
  */
-export async function uploadInParts(body: AsyncIterable<Buffer>, target: MultipartTarget): Promise<void> {
+export async function uploadInParts(body: Readable, target: MultipartTarget): Promise<void> {
   const { client, bucket, key, partSize, concurrency, signal } = target;
   const send = signal ? { abortSignal: signal } : {};
   const free: Buffer[] = Array.from({ length: concurrency + 1 }, () => Buffer.allocUnsafeSlow(partSize));
@@ -79,7 +86,7 @@ export async function uploadInParts(body: AsyncIterable<Buffer>, target: Multipa
     let current = await acquire();
     let filled = 0;
     let partNumber = 0;
-    for await (const chunk of body) {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       let offset = 0;
       while (offset < chunk.length) {
         if (partFailure !== undefined) throw partFailure;

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { SHA256_HEX } from '../contracts/media';
 import { checkedMeter, putFailure } from './checkedBody';
 import { typeOfName } from './mediaTypes';
-import { uploadInParts } from './s3Multipart';
+import { uploadInParts, type MultipartUploader } from './s3Multipart';
 import {
   assertValidKey,
   DEFAULT_CONTENT_TYPE,
@@ -38,6 +38,8 @@ export interface S3StorageOptions {
   partSize: number;
   /** Parts uploading at once; memory is partSize x (queueSize + 1) per upload, whatever the file's size */
   queueSize: number;
+  /** Default `uploadInParts`; the download benchmark passes lib-storage's to measure it beside ours */
+  uploader?: MultipartUploader;
 }
 
 /**
@@ -97,7 +99,7 @@ export class S3Storage implements VideoStorage {
     try {
       if (signal?.aborted) throw abortError(signal);
       await this.abortUnfinishedUploads(objectKey, signal);
-      await uploadInParts(meter.stream, {
+      await (this.options.uploader ?? uploadInParts)(meter.stream, {
         client: this.client,
         bucket: this.bucket,
         key: objectKey,
