@@ -242,9 +242,11 @@ if [ -z "$api_tokens" ]; then
   (umask 077 && od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"$state/api.token")
   api_tokens="prod-shape:$(cat "$state/api.token")"
 fi
-# The storage settings too: the media route presigns links to the workers' objects.
-api_env=("${temporal_env[@]}" "${storage_env[@]}" API_PORT="$api_port" API_TOKENS="$api_tokens"
-  METRICS_PORT="$metrics_base" WEBHOOK_HOST=127.0.0.1 WEBHOOK_PORT="$webhook_port")
+# The storage settings too: the media route presigns links to the workers' objects. Its links name another address
+# of the store than the workers use, as in docker-compose.yml (versitygw:7070 inside, 127.0.0.1:7070 on the host).
+s3_public_endpoint="http://localhost:$s3_port"
+api_env=("${temporal_env[@]}" "${storage_env[@]}" S3_PUBLIC_ENDPOINT="$s3_public_endpoint" API_PORT="$api_port"
+  API_TOKENS="$api_tokens" METRICS_PORT="$metrics_base" WEBHOOK_HOST=127.0.0.1 WEBHOOK_PORT="$webhook_port")
 if [ -z "${HEYGEN_API_KEY:-}" ]; then
   # The simulator delivers to the receiver. Registering needs a receiver that answers HeyGen's OPTIONS check, and
   # the signing secret only comes back from the registration: start it with a throwaway secret, register
@@ -328,6 +330,8 @@ const fail = (message) => {
     if (link.sha256 !== video.sha256 || link.bytes !== video.bytes) {
       fail(`the media route describes ${JSON.stringify(link)}`);
     }
+    const origin = new URL(link.url).origin;
+    if (origin !== process.env.SMOKE_LINK_ORIGIN) fail(`the link names ${origin}, not S3_PUBLIC_ENDPOINT`);
     const download = await fetch(link.url);
     if (!download.ok) fail(`the presigned link answered ${download.status}`);
     const bytes = Buffer.from(await download.arrayBuffer());
@@ -375,7 +379,7 @@ if [ "$smoke" = 1 ]; then
   # The video is in the S3 server, not on a worker's disk: read it back through the SDK (dist/, the storage settings
   # the workers have), compare size, type, sha256 and its sha256 tag, and see no unfinished upload of its key. When
   # the API has the media route, also fetch the video through the presigned link it hands out.
-  check="$(with_env "${storage_env[@]}" SMOKE_API_TOKEN="$token" -- node -e "$smoke_check_js" \
+  check="$(with_env "${storage_env[@]}" SMOKE_API_TOKEN="$token" SMOKE_LINK_ORIGIN="$s3_public_endpoint" -- node -e "$smoke_check_js" \
     "$state/result.json" "$root" "http://127.0.0.1:$api_port" "$workflow_id")" || {
     log "smoke run FAILED: $check"
     exit 1
